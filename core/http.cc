@@ -1,0 +1,434 @@
+#include "core/http.h"
+
+#include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <dirent.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+
+#include "core/crypto.h"
+
+namespace ionos {
+
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// The URL without query, fragment and user information, for error messages about unparsable
+// URLs: those parts may carry credentials.
+std::string SafeForMessage(std::string_view url) {
+  std::string out(url.substr(0, std::min(url.find('?'), url.find('#'))));
+  const size_t sep = out.find("://");
+  const size_t auth_start = sep == std::string::npos ? 0 : sep + 3;
+  const size_t auth_end = std::min(out.find('/', auth_start), out.size());
+  const size_t at = out.rfind('@', auth_end);
+  if (at != std::string::npos && at >= auth_start) {
+    out.replace(auth_start, at - auth_start, "***");
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- HttpResponse
+
+std::string HttpResponse::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (EqualsIgnoreCase(k, name)) {
+      return v;
+    }
+  }
+  return std::string();
+}
+
+std::vector<std::string> HttpResponse::Headers(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : headers) {
+    if (EqualsIgnoreCase(k, name)) {
+      out.push_back(v);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- URLs
+
+std::string ParsedUrl::Origin() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  return scheme + "://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string ParsedUrl::RedactedUrl() const { return Origin() + target.substr(0, target.find('?')); }
+
+Result<ParsedUrl> ParseHttpUrl(std::string_view url) {
+  auto bad = [&](const std::string& why) {
+    return InvalidArgumentError("malformed URL \"" + SafeForMessage(url) + "\": " + why);
+  };
+  ParsedUrl out;
+  const size_t sep = url.find("://");
+  if (sep == std::string_view::npos) {
+    return bad("expected http:// or https://");
+  }
+  out.scheme = ToLower(url.substr(0, sep));
+  if (out.scheme != "http" && out.scheme != "https") {
+    return bad("unsupported scheme \"" + out.scheme + "\" (expected http or https)");
+  }
+  std::string_view rest = url.substr(sep + 3);
+  const size_t auth_end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, auth_end);
+  std::string_view target = auth_end == std::string_view::npos ? std::string_view() : rest.substr(auth_end);
+  if (authority.find('@') != std::string_view::npos) {
+    return bad("user information in URLs is not supported");
+  }
+  std::string_view port_text;
+  if (!authority.empty() && authority.front() == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return bad("unterminated IPv6 address");
+    }
+    out.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') {
+        return bad("unexpected characters after IPv6 address");
+      }
+      port_text = after.substr(1);
+    }
+  } else {
+    const size_t colon = authority.rfind(':');
+    out.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+    }
+  }
+  if (out.host.empty()) {
+    return bad("missing host");
+  }
+  for (char c : out.host) {
+    if (std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(static_cast<unsigned char>(c))) {
+      return bad("invalid character in host");
+    }
+  }
+  if (port_text.empty()) {
+    out.port = out.scheme == "https" ? 443 : 80;
+  } else {
+    if (port_text.size() > 5) {
+      return bad("invalid port");
+    }
+    int port = 0;
+    for (char c : port_text) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) {
+        return bad("invalid port");
+      }
+      port = port * 10 + (c - '0');
+    }
+    if (port < 1 || port > 65535) {
+      return bad("port out of range");
+    }
+    out.port = port;
+  }
+  target = target.substr(0, target.find('#'));
+  if (target.empty()) {
+    out.target = "/";
+  } else if (target.front() == '?') {
+    out.target = "/" + std::string(target);
+  } else {
+    out.target = std::string(target);
+  }
+  for (char c : out.target) {
+    if (std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(static_cast<unsigned char>(c))) {
+      return bad("invalid character in path (encode it)");
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- cpp-httplib implementation
+
+namespace {
+
+// True when `dirs` (':'-separated) holds at least one OpenSSL hash link ("1a2b3c4d.0").
+bool HasHashedCertificates(const std::string& dirs) {
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    const size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::string dir = dirs.substr(start, end - start);
+    if (DIR* d = dir.empty() ? nullptr : opendir(dir.c_str())) {
+      bool found = false;
+      while (dirent* e = readdir(d)) {
+        const std::string_view n(e->d_name);
+        if (n.size() >= 10 && n[8] == '.' &&
+            std::all_of(n.begin(), n.begin() + 8, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }) &&
+            std::isdigit(static_cast<unsigned char>(n[9]))) {
+          found = true;
+          break;
+        }
+      }
+      closedir(d);
+      if (found) {
+        return true;
+      }
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+// The directory cpp-httplib is pointed at (see NewClient) and the store's lookup for it.
+std::string SystemCertDir() {
+  const char* env = std::getenv(X509_get_default_cert_dir_env());  // SSL_CERT_DIR
+  return env != nullptr && *env != '\0' ? std::string(env) : std::string(X509_get_default_cert_dir());
+}
+
+// Adds OpenSSL's system trust to `store`, honouring SSL_CERT_FILE / SSL_CERT_DIR. Reading the
+// whole default bundle file costs tens of milliseconds (the provider starts once per Terraform
+// phase), so when the default directory is hashed (c_rehash / update-ca-certificates), only the
+// directory lookup is added: it loads just the issuers a handshake asks for.
+void LoadSystemRoots(X509_STORE* store) {
+  const char* file_env = std::getenv(X509_get_default_cert_file_env());  // SSL_CERT_FILE
+  const std::string dir = SystemCertDir();
+  const bool explicit_file = file_env != nullptr && *file_env != '\0';
+  if (explicit_file || !HasHashedCertificates(dir)) {
+    X509_STORE_load_file(store, explicit_file ? file_env : X509_get_default_cert_file());
+  }
+  X509_STORE_load_path(store, dir.c_str());
+  ERR_clear_error();  // a missing default file or directory is not an error
+}
+
+class HttplibClient final : public HttpClient {
+ public:
+  HttplibClient(HttpClientOptions options, X509StorePtr store)
+      : options_(std::move(options)), store_(std::move(store)) {
+    if (options_.user_agent.empty()) {
+      options_.user_agent = "terraform-provider-ionos";
+    }
+  }
+
+  Result<HttpResponse> Do(const HttpRequest& request, const CancelToken* cancel) override;
+
+ private:
+  using ClientPtr = std::unique_ptr<httplib::Client>;
+  struct Pool {
+    std::mutex mu;
+    std::vector<ClientPtr> idle;
+  };
+
+  Pool& PoolFor(const std::string& origin) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& slot = pools_[origin];
+    if (!slot) {
+      slot = std::make_unique<Pool>();
+    }
+    return *slot;
+  }
+
+  ClientPtr Acquire(Pool& pool, const ParsedUrl& url) {
+    {
+      std::lock_guard<std::mutex> lock(pool.mu);
+      if (!pool.idle.empty()) {
+        ClientPtr c = std::move(pool.idle.back());
+        pool.idle.pop_back();
+        return c;
+      }
+    }
+    return NewClient(url);
+  }
+
+  void Release(Pool& pool, ClientPtr client) {
+    std::lock_guard<std::mutex> lock(pool.mu);
+    if (pool.idle.size() < options_.max_idle_connections_per_host) {
+      pool.idle.push_back(std::move(client));
+    }
+  }
+
+  ClientPtr NewClient(const ParsedUrl& url) {
+    auto client = std::make_unique<httplib::Client>(url.Origin());
+    client->set_keep_alive(true);
+    // Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm and the
+    // peer's delayed ACK stall every request with a body by ~40 ms.
+    client->set_tcp_nodelay(true);
+    client->set_follow_location(false);
+    client->set_url_encode(false);
+    client->set_connection_timeout(options_.connect_timeout);
+    client->set_read_timeout(options_.read_timeout);
+    client->set_write_timeout(options_.read_timeout);
+    if (url.scheme == "https") {
+      std::call_once(system_roots_once_, [this] { LoadSystemRoots(store_.get()); });
+      client->enable_server_certificate_verification(true);
+      // set_ca_cert_store() hands the store to the client's SSL_CTX, which frees it with the
+      // client (cpp-httplib 0.11: SSL_CTX_set_cert_store). Each client gets its own reference.
+      X509_STORE_up_ref(store_.get());
+      client->set_ca_cert_store(store_.get());
+      // The store already holds the system roots (LoadSystemRoots above). Pointing httplib at the
+      // hash directory keeps it from re-reading the whole default bundle file for every new
+      // connection (its fallback is SSL_CTX_set_default_verify_paths); the directory is already
+      // a lookup of the store, so this adds nothing new.
+      client->set_ca_cert_path(std::string(), SystemCertDir());
+    }
+    return client;
+  }
+
+  Status TransportError(httplib::Error error, const httplib::Client& client, const ParsedUrl& url,
+                        const std::string& method) const;
+
+  HttpClientOptions options_;
+  X509StorePtr store_;
+  std::once_flag system_roots_once_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Pool>> pools_;
+};
+
+Status HttplibClient::TransportError(httplib::Error error, const httplib::Client& client, const ParsedUrl& url,
+                                     const std::string& method) const {
+  const std::string connecting = "connecting to " + url.Origin();
+  const std::string requesting = method + " " + url.RedactedUrl();
+  switch (error) {
+    case httplib::Error::Connection:
+      ERR_clear_error();
+      return UnavailableError(connecting + ": connection failed (refused, unreachable or name not resolvable)");
+    case httplib::Error::ConnectionTimeout:
+      return UnavailableError(connecting + ": connection timed out after " +
+                              std::to_string(options_.connect_timeout.count()) + "s");
+    case httplib::Error::BindIPAddress:
+      return UnavailableError(connecting + ": cannot bind local address");
+    case httplib::Error::SSLConnection: {
+      const std::string why = TakeOpenSslError("");
+      return UnavailableError(connecting + ": TLS handshake failed" + (why.empty() ? "" : ": " + why));
+    }
+    case httplib::Error::SSLLoadingCerts:
+      ERR_clear_error();
+      return UnavailableError(connecting + ": loading the trusted CA certificates failed");
+    case httplib::Error::SSLServerVerification: {
+      ERR_clear_error();
+      const long v = client.get_openssl_verify_result();
+      if (v != X509_V_OK) {
+        return UnavailableError(connecting + ": certificate verify failed: " + X509_verify_cert_error_string(v) +
+                                " (if the server uses a private CA, add its certificate to the trusted CA certificates)");
+      }
+      return UnavailableError(connecting + ": certificate verify failed: the certificate does not match host \"" +
+                              url.host + "\"");
+    }
+    case httplib::Error::Read:
+      return UnavailableError(requesting + ": reading the response failed (connection closed or no answer within " +
+                              std::to_string(options_.read_timeout.count()) + "s)");
+    case httplib::Error::Write:
+      return UnavailableError(requesting + ": sending the request failed (connection closed)");
+    case httplib::Error::Canceled:
+      return CancelledError(requesting + ": cancelled");
+    default:
+      return UnavailableError(requesting + ": " + httplib::to_string(error));
+  }
+}
+
+Result<HttpResponse> HttplibClient::Do(const HttpRequest& request, const CancelToken* cancel) {
+  IONOS_ASSIGN_OR_RETURN(ParsedUrl url, ParseHttpUrl(request.url));
+  if (cancel != nullptr && cancel->cancelled()) {
+    return CancelledError(request.method + " " + url.RedactedUrl() + ": cancelled");
+  }
+  Pool& pool = PoolFor(url.Origin());
+  const auto start = std::chrono::steady_clock::now();
+
+  for (int attempt = 0;; ++attempt) {
+    // The retry after a stale pooled connection always dials afresh: when the server restarted,
+    // every idle connection of the pool is dead.
+    ClientPtr client = attempt == 0 ? Acquire(pool, url) : NewClient(url);
+    if (!client->is_valid()) {
+      return InternalError(std::string("creating HTTP client for ") + url.Origin() + " failed");
+    }
+    const bool reused = client->is_socket_open() != 0;
+
+    httplib::Request req;
+    req.method = request.method;
+    req.path = url.target;
+    bool has_user_agent = false;
+    for (const auto& [k, v] : request.headers) {
+      has_user_agent = has_user_agent || EqualsIgnoreCase(k, "User-Agent");
+      req.headers.emplace(k, v);
+    }
+    if (!has_user_agent) {
+      req.headers.emplace("User-Agent", options_.user_agent);
+    }
+    req.body = request.body;
+    if (cancel != nullptr) {
+      req.progress = [cancel](uint64_t, uint64_t) { return !cancel->cancelled(); };
+    }
+
+    httplib::Response res;
+    httplib::Error error = httplib::Error::Success;
+    const bool ok = client->send(req, res, error);
+    if (!ok) {
+      Status st = TransportError(error, *client, url, request.method);
+      // A kept-alive connection the server closed while idle fails on first use; one retry on
+      // a fresh connection is what every keep-alive client does.
+      const bool stale = reused && (error == httplib::Error::Read || error == httplib::Error::Write ||
+                                    error == httplib::Error::SSLConnection);
+      client.reset();
+      if (stale && attempt == 0 && !(cancel != nullptr && cancel->cancelled())) {
+        continue;
+      }
+      if (options_.logger != nullptr && options_.logger->Enabled(LogLevel::kDebug)) {
+        options_.logger->Debug("HTTP request failed", {{"method", request.method},
+                                                       {"url", url.RedactedUrl()},
+                                                       {"error", st.message()}});
+      }
+      return st;
+    }
+    Release(pool, std::move(client));
+
+    HttpResponse out;
+    out.status = res.status;
+    out.headers.reserve(res.headers.size());
+    for (auto& [k, v] : res.headers) {
+      out.headers.emplace_back(k, v);
+    }
+    out.body = std::move(res.body);
+    if (options_.logger != nullptr && options_.logger->Enabled(LogLevel::kTrace)) {
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+      options_.logger->Trace("HTTP request", {{"method", request.method},
+                                              {"url", url.RedactedUrl()},
+                                              {"status", std::to_string(out.status)},
+                                              {"duration_ms", std::to_string(ms)}});
+    }
+    return out;
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpClient>> NewHttpClient(const HttpClientOptions& options) {
+  X509StorePtr store(X509_STORE_new());
+  if (!store) {
+    return InternalError("X509_STORE_new failed");
+  }
+  // The system roots are added on first HTTPS use (LoadSystemRoots can take tens of ms).
+  if (!options.extra_ca_pem.empty()) {
+    IONOS_ASSIGN_OR_RETURN_CTX(std::vector<X509Ptr> certs, ParseCertificatesPem(options.extra_ca_pem),
+                           "extra CA certificates");
+    for (const auto& cert : certs) {
+      // Fails only for an exact duplicate, which is harmless.
+      X509_STORE_add_cert(store.get(), cert.get());
+    }
+    ERR_clear_error();
+  }
+  return std::unique_ptr<HttpClient>(std::make_unique<HttplibClient>(options, std::move(store)));
+}
+
+}  // namespace ionos

@@ -1,0 +1,86 @@
+// A small HTTP/1.1 client interface for the core (ACME, IONOS Cloud DNS API).
+//
+// The interface is abstract so tests can script responses (tests/fakes/fake_http.h). The real
+// implementation (NewHttpClient) runs on cpp-httplib with OpenSSL:
+//   - TLS server verification is always on: OpenSSL's default roots plus `extra_ca_pem`, and the
+//     host name (or IP address) must match the certificate (RFC 6125).
+//   - plain http:// URLs are allowed as well (loopback test servers).
+//   - connections are kept alive and reused; a small pool per scheme://host:port makes the
+//     client safe and efficient under concurrent calls.
+// Bodies are never logged: they may carry keys, tokens or certificates.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/status.h"
+
+namespace ionos {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";  // GET, HEAD, POST, PUT, PATCH, DELETE
+  std::string url;             // absolute: http(s)://host[:port]/path[?query]
+  HttpHeaders headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 0;
+  HttpHeaders headers;
+  std::string body;
+
+  // The first value of header `name` (case-insensitive, RFC 9110 §5.1), or "" when absent.
+  std::string Header(std::string_view name) const;
+  // Every value of header `name` in order (e.g. several Link headers, RFC 8288).
+  std::vector<std::string> Headers(std::string_view name) const;
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Performs one request. A response with any HTTP status (also 4xx/5xx) is a success here;
+  // errors are transport failures: UnavailableError for connection, TLS and I/O problems
+  // ("connecting to https://host:port: certificate verify failed: ..."), CancelledError when
+  // `cancel` fires, InvalidArgumentError for a malformed URL. Thread-safe.
+  virtual Result<HttpResponse> Do(const HttpRequest& request, const CancelToken* cancel = nullptr) = 0;
+};
+
+struct HttpClientOptions {
+  // Additional trusted roots (PEM), on top of the system roots.
+  std::string extra_ca_pem;
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds read_timeout{30};
+  std::string user_agent;  // default "terraform-provider-ionos"
+  // Optional: request lines (method, URL without query, status, duration) at trace level.
+  Logger* logger = nullptr;
+  // Idle keep-alive connections kept per scheme://host:port.
+  size_t max_idle_connections_per_host = 8;
+};
+
+Result<std::unique_ptr<HttpClient>> NewHttpClient(const HttpClientOptions& options);
+
+// A parsed absolute http(s) URL. `host` has no IPv6 brackets; `target` is path + query ("/" at least).
+struct ParsedUrl {
+  std::string scheme;  // "http" or "https", lower case
+  std::string host;
+  int port = 0;
+  std::string target;
+
+  // "https://host:port" (IPv6 hosts in brackets); the key of the connection pool.
+  std::string Origin() const;
+  // Origin() + path without the query string; what logs and error messages may show.
+  std::string RedactedUrl() const;
+};
+
+// RFC 3986 §3 for the subset HTTP needs. No user-info, no fragments.
+Result<ParsedUrl> ParseHttpUrl(std::string_view url);
+
+}  // namespace ionos

@@ -1,0 +1,84 @@
+// The small framework between the protocol and the resources.
+//
+// Resources implement Create/Read/Update/Delete/Import on decoded values;
+// the framework owns the Terraform semantics that are the same for every
+// resource: computed attributes unknown on create, defaults, requires-replace
+// paths, computed attributes that keep their prior values, and the checks
+// Terraform applies to what a provider returns.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plugin/diagnostics.h"
+#include "plugin/schema.h"
+#include "plugin/value/value.h"
+
+namespace ionos::tf {
+
+struct PlanRequest {
+  Value prior;     // null on create
+  Value proposed;  // null on destroy
+  Value config;
+};
+
+struct PlanResponse {
+  Value planned;
+  std::vector<AttributePath> requires_replace;
+  Diagnostics diagnostics;
+};
+
+class Resource {
+ public:
+  virtual ~Resource() = default;
+  virtual const Schema& schema() const = 0;
+
+  // Checks a configuration that may still contain unknown values.
+  virtual void ValidateConfig(const Value& config, Diagnostics& diags) { (void)config; (void)diags; }
+  // Runs after the generic plan rules (which already filled resp). May mark
+  // more values unknown, change requires_replace, and add diagnostics.
+  virtual void ModifyPlan(const PlanRequest& req, PlanResponse& resp) { (void)req; (void)resp; }
+
+  // Returns the new state; a null value (with an error) means nothing was created.
+  virtual Value Create(const Value& planned, const Value& config, Diagnostics& diags) = 0;
+  // Returns the refreshed state, or null when the object is gone.
+  virtual Value Read(const Value& state, Diagnostics& diags) = 0;
+  virtual Value Update(const Value& prior, const Value& planned, const Value& config, Diagnostics& diags) = 0;
+  virtual void Delete(const Value& prior, Diagnostics& diags) = 0;
+  // Returns the state of an existing object by id (Terraform reads it afterwards).
+  virtual Value Import(const std::string& id, Diagnostics& diags) = 0;
+};
+
+class DataSource {
+ public:
+  virtual ~DataSource() = default;
+  virtual const Schema& schema() const = 0;
+  virtual void ValidateConfig(const Value& config, Diagnostics& diags) { (void)config; (void)diags; }
+  virtual Value Read(const Value& config, Diagnostics& diags) = 0;
+};
+
+// The generic plan rules; exposed for tests.
+PlanResponse GenericPlan(const BlockSchema& schema, const PlanRequest& req);
+
+// Checks that an applied/read value is wholly known and, for apply, matches
+// every known planned value; adds an error naming the attribute otherwise.
+void CheckAppliedState(const Value& planned, const Value& applied, Diagnostics& diags);
+
+// ---- helpers for reading and building object values --------------------------------
+
+// The string value of an attribute, or nullopt when null or unknown.
+std::optional<std::string> GetString(const Value& object, const std::string& name);
+std::optional<int64_t> GetInt(const Value& object, const std::string& name);
+std::optional<std::vector<std::string>> GetStringList(const Value& object, const std::string& name);
+bool IsUnknown(const Value& object, const std::string& name);
+// A copy of `object` with attribute `name` replaced.
+Value WithAttr(const Value& object, const std::string& name, Value v);
+// An object of the block's type with every attribute null and every nested block empty.
+Value EmptyObject(const BlockSchema& schema);
+// Converts a JSON default from a schema file into a value of `type`.
+Value JsonToValue(const nlohmann::json& j, const Type& type);
+
+}  // namespace ionos::tf

@@ -1,0 +1,36 @@
+// Serving the provider the way go-plugin (and so Terraform) expects:
+// magic cookie check, a gRPC server on a unix socket, AutoMTLS when
+// PLUGIN_CLIENT_CERT is set, the one handshake line on stdout, the
+// GRPCController/GRPCStdio/GRPCBroker services, and a prompt exit on Shutdown.
+// Facts: shared/spec/PROTOCOL.md §0 and §2.
+#pragma once
+
+#include <string>
+
+namespace grpc {
+class Service;
+}
+
+namespace ionos::tf {
+
+inline constexpr char kMagicCookieKey[] = "TF_PLUGIN_MAGIC_COOKIE";
+inline constexpr char kMagicCookieValue[] = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+
+// Called once, from the Shutdown RPC or after the server has stopped.
+class ShutdownListener {
+ public:
+  virtual ~ShutdownListener() = default;
+  virtual void OnShutdown() = 0;
+};
+
+// True when the process was started by Terraform (the magic cookie is set).
+bool StartedByTerraform();
+
+// The message printed when a person runs the binary directly.
+std::string NotAPluginMessage(const std::string& program);
+
+// Serves `provider_service` until Terraform calls GRPCController.Shutdown.
+// Returns the process exit code.
+int ServeGoPlugin(grpc::Service* provider_service, ShutdownListener* listener);
+
+}  // namespace ionos::tf

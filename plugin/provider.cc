@@ -1,0 +1,206 @@
+#include "plugin/provider.h"
+
+#include <cstdlib>
+
+#include "core/aead.h"
+#include "core/crypto.h"
+#include "core/sqlite_store.h"
+#include "core/validation.h"
+
+namespace ionos::tf {
+namespace {
+
+// The configured string, else the environment variable, else the schema default.
+std::optional<std::string> StringSetting(const Schema& schema, const Value& config, const std::string& name,
+                                         bool allow_unknown, bool* unknown) {
+  const AttributeSchema* a = schema.block.FindAttribute(name);
+  Value v = config.is_known() ? config.GetAttr(name) : Value::Null(Type::String());
+  if (v.is_unknown()) {
+    if (allow_unknown) *unknown = true;
+    return std::nullopt;
+  }
+  if (v.is_known()) return v.as_string();
+  if (a != nullptr && !a->env.empty()) {
+    const char* env = std::getenv(a->env.c_str());
+    if (env != nullptr && *env != '\0') return std::string(env);
+  }
+  if (a != nullptr && a->default_value && a->default_value->is_string()) return a->default_value->get<std::string>();
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Value& config, bool allow_unknown,
+                                                  Diagnostics& diags) {
+  ProviderConfig out;
+  bool unknown = false;
+  size_t errors_before = diags.items().size();
+
+  auto store = StringSetting(schema, config, "store", allow_unknown, &unknown);
+  out.store_url = store.value_or(DefaultStoreUrl());
+  if (store) {
+    Status s = ValidateStoreUrl(*store);
+    if (!s.ok()) diags.AddAttributeError(AttributePath("store"), "Invalid certificate store", s.message());
+  }
+
+  if (auto key = StringSetting(schema, config, "store_encryption_key", allow_unknown, &unknown)) {
+    auto parsed = ParseStoreEncryptionKey(*key);
+    if (!parsed.ok()) {
+      diags.AddAttributeError(AttributePath("store_encryption_key"), "Invalid store encryption key",
+                              parsed.status().message() +
+                                  ". Generate one with: openssl rand -base64 32");
+    } else {
+      out.encryption_key = *parsed;
+    }
+  }
+
+  out.token = StringSetting(schema, config, "token", allow_unknown, &unknown).value_or("");
+
+  if (auto url = StringSetting(schema, config, "dns_api_url", allow_unknown, &unknown)) {
+    Status s = ValidateUrl(*url, /*allow_http=*/true);
+    if (!s.ok()) diags.AddAttributeError(AttributePath("dns_api_url"), "Invalid DNS API URL", s.message());
+    out.dns_api_url = *url;
+    while (!out.dns_api_url.empty() && out.dns_api_url.back() == '/') out.dns_api_url.pop_back();
+  }
+
+  Value resolvers = config.is_known() ? config.GetAttr("dns_resolvers") : Value::Null(Type::List(Type::String()));
+  if (resolvers.is_known()) {
+    for (size_t i = 0; i < resolvers.elements().size(); ++i) {
+      const Value& r = resolvers.elements()[i];
+      if (!r.is_known()) continue;
+      Status s = ValidateHostPort(r.as_string());
+      if (!s.ok()) {
+        diags.AddAttributeError(AttributePath("dns_resolvers").Index(static_cast<int64_t>(i)), "Invalid DNS resolver",
+                                s.message());
+      }
+      out.dns_resolvers.push_back(r.as_string());
+    }
+  }
+
+  if (auto pem = StringSetting(schema, config, "ca_certificates_pem", allow_unknown, &unknown)) {
+    Status s = ValidateCaBundlePem(*pem);
+    if (!s.ok()) {
+      diags.AddAttributeError(AttributePath("ca_certificates_pem"), "Invalid CA certificates", s.message());
+    }
+    out.ca_certificates_pem = *pem;
+  }
+
+  for (size_t i = errors_before; i < diags.items().size(); ++i) {
+    if (diags.items()[i].severity == Diagnostic::Severity::kError) return std::nullopt;
+  }
+  return out;
+}
+
+ProviderContext::ProviderContext(ProviderConfig config, std::unique_ptr<Store> store, std::unique_ptr<HttpClient> http,
+                                 const Clock* clock, Random* random, Logger* log, const CancelToken* cancel)
+    : config_(std::move(config)),
+      store_(std::move(store)),
+      http_(std::move(http)),
+      clock_(clock),
+      random_(random),
+      log_(log),
+      cancel_(cancel) {}
+
+Result<std::shared_ptr<AcmeClient>> ProviderContext::Acme(const std::string& directory_url) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = acme_.find(directory_url);
+  if (it != acme_.end()) return it->second;
+  AcmeClientOptions opts;
+  opts.directory_url = directory_url;
+  opts.http = http_.get();
+  opts.clock = clock_;
+  opts.logger = log_;
+  opts.cancel = cancel_;
+  IONOS_ASSIGN_OR_RETURN(auto client, AcmeClient::Create(opts));
+  std::shared_ptr<AcmeClient> shared(std::move(client));
+  acme_.emplace(directory_url, shared);
+  return shared;
+}
+
+Provider::Provider(const Clock* clock, Random* random, Logger* log, const CancelToken* cancel)
+    : clock_(clock), random_(random), log_(log), cancel_(cancel) {}
+
+void Provider::LoadSchemas() {
+  std::call_once(schemas_once_, [this] {
+    auto provider = LoadEmbeddedSchema("provider.json");
+    if (provider.ok()) {
+      schema_ = std::move(provider).value();
+    } else {
+      log_->Error("cannot load the provider schema", {{"error", provider.status().message()}});
+    }
+    auto cp = LoadEmbeddedSchema("resources/ionos_certificate_provider.json");
+    if (cp.ok()) {
+      resources_.emplace("ionos_certificate_provider", NewCertificateProviderResource(this, std::move(cp).value()));
+    } else {
+      log_->Error("cannot load a resource schema", {{"error", cp.status().message()}});
+    }
+  });
+}
+
+const Schema& Provider::schema() {
+  LoadSchemas();
+  return schema_;
+}
+
+void Provider::ValidateConfig(const Value& config, Diagnostics& diags) {
+  ParseProviderConfig(schema(), config, /*allow_unknown=*/true, diags);
+}
+
+void Provider::Configure(const Value& config, Diagnostics& diags) {
+  auto parsed = ParseProviderConfig(schema(), config, /*allow_unknown=*/false, diags);
+  if (!parsed) return;
+  StoreOptions store_opts;
+  store_opts.encryption_key = parsed->encryption_key;
+  store_opts.clock = clock_;
+  store_opts.random = random_;
+  auto store = OpenStore(parsed->store_url, store_opts);
+  if (!store.ok()) {
+    diags.AddAttributeError(AttributePath("store"), "Cannot open the certificate store", store.status().message());
+    return;
+  }
+  HttpClientOptions http_opts;
+  http_opts.extra_ca_pem = parsed->ca_certificates_pem;
+  http_opts.user_agent = std::string("terraform-provider-ionos/") + IONOS_PROVIDER_VERSION;
+  auto http = NewHttpClient(http_opts);
+  if (!http.ok()) {
+    diags.AddAttributeError(AttributePath("ca_certificates_pem"), "Cannot set up TLS", http.status().message());
+    return;
+  }
+  log_->Debug("provider configured", {{"store", (*store)->Describe()}});
+  std::lock_guard<std::mutex> lock(mu_);
+  context_ = std::make_unique<ProviderContext>(std::move(*parsed), std::move(store).value(), std::move(http).value(),
+                                               clock_, random_, log_, cancel_);
+}
+
+ProviderContext* Provider::context() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return context_.get();
+}
+
+Resource* Provider::resource(const std::string& type_name) {
+  LoadSchemas();
+  auto it = resources_.find(type_name);
+  return it == resources_.end() ? nullptr : it->second.get();
+}
+
+DataSource* Provider::data_source(const std::string& type_name) {
+  LoadSchemas();
+  auto it = data_sources_.find(type_name);
+  return it == data_sources_.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> Provider::resource_types() {
+  LoadSchemas();
+  std::vector<std::string> out;
+  for (const auto& [name, r] : resources_) out.push_back(name);
+  return out;
+}
+
+std::vector<std::string> Provider::data_source_types() {
+  LoadSchemas();
+  std::vector<std::string> out;
+  for (const auto& [name, d] : data_sources_) out.push_back(name);
+  return out;
+}
+
+}  // namespace ionos::tf

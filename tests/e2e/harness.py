@@ -1,0 +1,255 @@
+"""End-to-end harness: a real Pebble on loopback and the real terraform CLI
+driving the built plugin through a dev_overrides CLI configuration.
+
+Everything binds to 127.0.0.1 on free ports and is stopped by the test.
+"""
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import ssl
+import subprocess
+import tempfile
+import textwrap
+import time
+import urllib.request
+
+SOURCE_DIR = os.environ.get("IONOS_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+PROVIDER_BINARY = os.environ.get("IONOS_PROVIDER_BINARY", os.path.join(SOURCE_DIR, "build", "terraform-provider-ionos"))
+
+# Keys Pebble's EAB mode accepts in these tests (base64url HMAC keys).
+EAB_KEYS = {
+    "kid-1": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W",
+}
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_tls_cert(directory, name="localhost"):
+    """A self-signed certificate for 127.0.0.1/localhost, made with the openssl CLI."""
+    key = os.path.join(directory, name + ".key")
+    cert = os.path.join(directory, name + ".pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", key, "-out", cert, "-days", "30", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return key, cert
+
+
+class Pebble:
+    """Pebble, Let's Encrypt's ACME test CA, started on loopback for one test class."""
+
+    def __init__(self, eab_required=False, validity_seconds=None, nonce_reject=0, dns_server=None):
+        self.eab_required = eab_required
+        self.validity_seconds = validity_seconds
+        self.nonce_reject = nonce_reject
+        self.dns_server = dns_server
+        self.dir = tempfile.mkdtemp(prefix="pebble-")
+        self.proc = None
+
+    def start(self):
+        key, cert = make_tls_cert(self.dir)
+        self.port = free_port()
+        self.mgmt_port = free_port()
+        config = {
+            "pebble": {
+                "listenAddress": "127.0.0.1:%d" % self.port,
+                "managementListenAddress": "127.0.0.1:%d" % self.mgmt_port,
+                "certificate": cert,
+                "privateKey": key,
+                "httpPort": free_port(),
+                "tlsPort": free_port(),
+                "ocspResponderURL": "",
+                "externalAccountBindingRequired": self.eab_required,
+            }
+        }
+        if self.eab_required:
+            config["pebble"]["externalAccountMACKeys"] = EAB_KEYS
+        if self.validity_seconds:
+            config["pebble"]["certificateValidityPeriod"] = self.validity_seconds
+        path = os.path.join(self.dir, "pebble.json")
+        with open(path, "w") as f:
+            json.dump(config, f)
+        env = dict(os.environ)
+        env["PEBBLE_VA_NOSLEEP"] = "1"
+        env["PEBBLE_WFE_NONCEREJECT"] = str(self.nonce_reject)
+        args = ["pebble", "-config", path]
+        args += ["-dnsserver", self.dns_server or "127.0.0.1:%d" % free_port()]
+        self.log_path = os.path.join(self.dir, "pebble.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(args, env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+        with open(cert) as f:
+            self.tls_cert_pem = f.read()
+        self._wait_ready()
+        return self
+
+    @property
+    def directory_url(self):
+        return "https://127.0.0.1:%d/dir" % self.port
+
+    def _context(self):
+        ctx = ssl.create_default_context(cadata=self.tls_cert_pem)
+        return ctx
+
+    def _wait_ready(self):
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("pebble exited: " + open(self.log_path).read())
+            try:
+                with urllib.request.urlopen(self.directory_url, context=self._context(), timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except Exception:
+                time.sleep(0.05)
+        raise RuntimeError("pebble did not come up: " + open(self.log_path).read())
+
+    def root_pem(self):
+        ctx = ssl.create_default_context(cadata=self.tls_cert_pem)
+        url = "https://127.0.0.1:%d/roots/0" % self.mgmt_port
+        with urllib.request.urlopen(url, context=ctx, timeout=5) as r:
+            return r.read().decode()
+
+    def request_count(self, needle=""):
+        with open(self.log_path) as f:
+            return sum(1 for line in f if needle in line)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "log", None):
+            self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Workdir:
+    """A Terraform working directory using the built plugin through dev_overrides."""
+
+    def __init__(self, store_path=None, extra_env=None, tls=True):
+        self.dir = tempfile.mkdtemp(prefix="tf-e2e-")
+        self.plugin_dir = os.path.join(self.dir, ".plugin")
+        os.makedirs(self.plugin_dir)
+        os.symlink(PROVIDER_BINARY, os.path.join(self.plugin_dir, "terraform-provider-ionos"))
+        self.cli_config = os.path.join(self.dir, ".terraformrc")
+        with open(self.cli_config, "w") as f:
+            f.write(textwrap.dedent("""\
+                provider_installation {
+                  dev_overrides {
+                    "local/ionos" = "%s"
+                  }
+                }
+                """ % self.plugin_dir))
+        self.store_path = store_path or os.path.join(self.dir, "store", "certificates.db")
+        self.env = dict(os.environ)
+        for k in list(self.env):
+            if k.startswith("TF_") or k.startswith("IONOS_"):
+                del self.env[k]
+        self.env.update({
+            "TF_CLI_CONFIG_FILE": self.cli_config,
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+            "HOME": self.dir,
+            "TF_PLUGIN_CACHE_DIR": "",
+        })
+        del self.env["TF_PLUGIN_CACHE_DIR"]
+        if not tls:
+            self.env["TF_DISABLE_PLUGIN_TLS"] = "1"
+        if extra_env:
+            self.env.update(extra_env)
+
+    def write(self, main_tf, name="main.tf"):
+        with open(os.path.join(self.dir, name), "w") as f:
+            f.write(textwrap.dedent(main_tf))
+
+    def tf(self, *args, check=True, env=None, timeout=300):
+        full_env = dict(self.env)
+        if env:
+            full_env.update(env)
+        proc = subprocess.run(["terraform"] + list(args), cwd=self.dir, env=full_env, capture_output=True,
+                              text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError("terraform %s failed (%d):\nSTDOUT:\n%s\nSTDERR:\n%s" %
+                                 (" ".join(args), proc.returncode, proc.stdout, proc.stderr))
+        return proc
+
+    def apply(self, *extra, **kw):
+        return self.tf("apply", "-auto-approve", "-no-color", *extra, **kw)
+
+    def plan_exitcode(self, *extra, env=None):
+        proc = self.tf("plan", "-detailed-exitcode", "-no-color", *extra, check=False, env=env)
+        return proc.returncode, proc
+
+    def state(self):
+        path = os.path.join(self.dir, "terraform.tfstate")
+        if not os.path.exists(path):
+            return {"resources": []}
+        with open(path) as f:
+            return json.load(f)
+
+    def resources(self, type_name=None):
+        out = []
+        for r in self.state().get("resources", []):
+            if r.get("mode") != "managed":
+                continue
+            if type_name and r["type"] != type_name:
+                continue
+            for inst in r["instances"]:
+                out.append(inst["attributes"])
+        return out
+
+    def store_rows(self, table):
+        if not os.path.exists(self.store_path):
+            return []
+        con = sqlite3.connect(self.store_path)
+        try:
+            return con.execute("SELECT * FROM %s" % table).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        finally:
+            con.close()
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def provider_block(pebble=None, store_path=None, extra=""):
+    lines = ['provider "ionos" {']
+    if store_path:
+        lines.append('  store = "sqlite:%s"' % store_path)
+    if pebble:
+        lines.append("  ca_certificates_pem = <<-EOT\n%s  EOT" % pebble.tls_cert_pem)
+    if extra:
+        lines.append(extra)
+    lines.append("}")
+    return textwrap.dedent("""\
+        terraform {
+          required_providers {
+            ionos = {
+              source = "local/ionos"
+            }
+          }
+        }
+        """) + "\n".join(lines) + "\n"
+
+
+@contextlib.contextmanager
+def pebble(**kw):
+    p = Pebble(**kw).start()
+    try:
+        yield p
+    finally:
+        p.stop()

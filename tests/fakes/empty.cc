@@ -1,0 +1,1 @@
+// Keeps ionos_test_fakes non-empty.

@@ -1,0 +1,93 @@
+#include "core/validation.h"
+
+#include "core/clock.h"
+
+#include <gtest/gtest.h>
+
+namespace ionos {
+namespace {
+
+struct Case {
+  const char* name;
+  const char* input;
+  bool ok;
+};
+
+TEST(ValidateEmail, Table) {
+  const Case cases[] = {
+      {"plain", "admin@example.com", true},
+      {"plus and subdomain", "ops+certs@mail.example.co.uk", true},
+      {"empty", "", false},
+      {"no at", "admin.example.com", false},
+      {"two ats", "a@b@example.com", false},
+      {"no domain dot", "admin@localhost", false},
+      {"space", "admin @example.com", false},
+      {"mailto prefix", "mailto:admin@example.com", false},
+      {"leading dot domain", "admin@.example.com", false},
+      {"double dot domain", "admin@example..com", false},
+      {"comma", "a,b@example.com", false},
+      {"nothing before at", "@example.com", false},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(ValidateEmail(c.input).ok(), c.ok) << c.name << ": " << c.input;
+  }
+}
+
+TEST(ValidateUrl, HttpsOnlyAndHttpAllowed) {
+  const Case https_only[] = {
+      {"https with port and path", "https://127.0.0.1:14000/dir", true},
+      {"https host only", "https://acme-v02.api.letsencrypt.org/directory", true},
+      {"ipv6", "https://[::1]:8443/dir", true},
+      {"http refused", "http://127.0.0.1:14000/dir", false},
+      {"no scheme", "acme.example.com/dir", false},
+      {"words", "acme directory", false},
+      {"empty host", "https:///dir", false},
+      {"bad port", "https://example.com:99999/dir", false},
+      {"credentials", "https://user:pw@example.com/dir", false},
+      {"ftp", "ftp://example.com", false},
+  };
+  for (const auto& c : https_only) {
+    EXPECT_EQ(ValidateUrl(c.input, false).ok(), c.ok) << c.name << ": " << c.input;
+  }
+  EXPECT_TRUE(ValidateUrl("http://127.0.0.1:8080", true).ok());
+  EXPECT_FALSE(ValidateUrl("ftp://dns.example", true).ok());
+}
+
+TEST(ValidateHostPort, Table) {
+  const Case cases[] = {
+      {"ipv4", "127.0.0.1:53", true},
+      {"name", "ns1.example.com:5353", true},
+      {"ipv6", "[::1]:53", true},
+      {"no port", "127.0.0.1", false},
+      {"port zero", "127.0.0.1:0", false},
+      {"port text", "127.0.0.1:dns", false},
+      {"bare ipv6", "::1:53", false},
+      {"empty host", ":53", false},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(ValidateHostPort(c.input).ok(), c.ok) << c.name << ": " << c.input;
+  }
+}
+
+TEST(ValidateEmail, MessageQuotesTheInput) {
+  Status s = ValidateEmail("not-an-email");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("\"not-an-email\""), std::string::npos) << s.message();
+}
+
+TEST(Rfc3339, RoundTripAndOffsets) {
+  auto t = ParseRfc3339("2026-11-23T01:17:15Z");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(FormatRfc3339(*t), "2026-11-23T01:17:15Z");
+  EXPECT_EQ(FormatCompactUtc(*t), "20261123T011715Z");
+  auto with_offset = ParseRfc3339("2026-11-23T03:17:15.123+02:00");
+  ASSERT_TRUE(with_offset.ok());
+  EXPECT_EQ(FormatRfc3339(*with_offset), "2026-11-23T01:17:15Z");
+  EXPECT_FALSE(ParseRfc3339("2026-11-23 01:17").ok());
+  EXPECT_FALSE(ParseRfc3339("2026-11-23T01:17:15").ok());
+  EXPECT_FALSE(ParseRfc3339("2026-13-23T01:17:15Z").ok());
+}
+
+}  // namespace
+}  // namespace ionos

@@ -1,0 +1,256 @@
+// The generic plan rules, schema loading and protocol conversions.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "plugin/framework.h"
+#include "plugin/provider.h"
+#include "plugin/provider_service.h"
+#include "plugin/schema.h"
+#include "plugin/value/msgpack.h"
+
+namespace ionos::tf {
+namespace {
+
+Schema AccountSchema() {
+  auto s = LoadEmbeddedSchema("resources/ionos_certificate_provider.json");
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return *s;
+}
+
+Value Config(const Schema& s, const std::string& name, const std::string& email) {
+  Value v = EmptyObject(s.block);
+  v = WithAttr(v, "name", Value::String(name));
+  v = WithAttr(v, "email", Value::String(email));
+  v = WithAttr(v, "server", Value::String("https://ca.example/dir"));
+  return v;
+}
+
+Value Applied(const Schema& s, const Value& config) {
+  Value v = config;
+  v = WithAttr(v, "id", Value::String("3f0c"));
+  v = WithAttr(v, "key_algorithm", Value::String("ecdsa256"));
+  v = WithAttr(v, "account_url", Value::String("https://ca.example/acct/1"));
+  v = WithAttr(v, "status", Value::String("valid"));
+  (void)s;
+  return v;
+}
+
+// What Terraform proposes for an update: config values, prior values for
+// computed attributes the configuration leaves null.
+Value Proposed(const Schema& s, const Value& prior, const Value& config) {
+  Value v = config;
+  for (const auto& a : s.block.attributes) {
+    if (a.computed && config.GetAttr(a.name).is_null()) v = WithAttr(v, a.name, prior.GetAttr(a.name));
+  }
+  return v;
+}
+
+TEST(Schemas, EveryEmbeddedFileParses) {
+  ASSERT_FALSE(EmbeddedSchemaFiles().empty());
+  for (const auto& [path, text] : EmbeddedSchemaFiles()) {
+    auto s = ParseSchema(text);
+    EXPECT_TRUE(s.ok()) << path << ": " << s.status().ToString();
+    if (!s.ok()) continue;
+    for (const auto& a : s->block.attributes) {
+      EXPECT_FALSE(a.description.empty()) << path << ": " << a.name << " has no description";
+    }
+  }
+}
+
+TEST(GenericPlan, CreateMarksComputedUnknownAndAppliesDefaults) {
+  Schema s = AccountSchema();
+  Value config = Config(s, "main", "a@example.com");
+  PlanResponse r = GenericPlan(s.block, {Value::Null(s.type()), config, config});
+  EXPECT_TRUE(r.requires_replace.empty());
+  EXPECT_TRUE(r.planned.GetAttr("id").is_unknown());
+  EXPECT_TRUE(r.planned.GetAttr("account_url").is_unknown());
+  EXPECT_TRUE(r.planned.GetAttr("status").is_unknown());
+  EXPECT_EQ(r.planned.GetAttr("key_algorithm"), Value::String("ecdsa256"));
+  EXPECT_EQ(r.planned.GetAttr("name"), Value::String("main"));
+}
+
+TEST(GenericPlan, NoChangeKeepsPriorExactly) {
+  Schema s = AccountSchema();
+  Value config = Config(s, "main", "a@example.com");
+  Value prior = Applied(s, config);
+  PlanResponse r = GenericPlan(s.block, {prior, Proposed(s, prior, config), config});
+  EXPECT_TRUE(r.requires_replace.empty());
+  EXPECT_EQ(r.planned, prior);
+}
+
+TEST(GenericPlan, RenameKeepsStableComputedValues) {
+  Schema s = AccountSchema();
+  Value prior = Applied(s, Config(s, "main", "a@example.com"));
+  Value config = Config(s, "renamed", "a@example.com");
+  PlanResponse r = GenericPlan(s.block, {prior, Proposed(s, prior, config), config});
+  EXPECT_TRUE(r.requires_replace.empty());
+  EXPECT_EQ(r.planned.GetAttr("name"), Value::String("renamed"));
+  EXPECT_EQ(r.planned.GetAttr("id"), prior.GetAttr("id"));
+  EXPECT_EQ(r.planned.GetAttr("account_url"), prior.GetAttr("account_url"));
+}
+
+TEST(GenericPlan, EmailChangeRequiresReplacement) {
+  Schema s = AccountSchema();
+  Value prior = Applied(s, Config(s, "main", "a@example.com"));
+  Value config = Config(s, "main", "b@example.com");
+  PlanResponse r = GenericPlan(s.block, {prior, Proposed(s, prior, config), config});
+  ASSERT_EQ(r.requires_replace.size(), 1u);
+  EXPECT_EQ(r.requires_replace[0].ToString(), "email");
+  EXPECT_TRUE(r.planned.GetAttr("id").is_unknown());
+  EXPECT_TRUE(r.planned.GetAttr("account_url").is_unknown());
+}
+
+TEST(GenericPlan, ExplicitKeyAlgorithmChangeRequiresReplacement) {
+  Schema s = AccountSchema();
+  Value prior = Applied(s, Config(s, "main", "a@example.com"));
+  Value config = WithAttr(Config(s, "main", "a@example.com"), "key_algorithm", Value::String("rsa2048"));
+  PlanResponse r = GenericPlan(s.block, {prior, Proposed(s, prior, config), config});
+  ASSERT_EQ(r.requires_replace.size(), 1u);
+  EXPECT_EQ(r.requires_replace[0].ToString(), "key_algorithm");
+}
+
+TEST(GenericPlan, DestroyPlansNull) {
+  Schema s = AccountSchema();
+  Value prior = Applied(s, Config(s, "main", "a@example.com"));
+  PlanResponse r = GenericPlan(s.block, {prior, Value::Null(s.type()), Value::Null(s.type())});
+  EXPECT_TRUE(r.planned.is_null());
+}
+
+TEST(CheckAppliedState, FlagsUnknownAndInconsistentValues) {
+  Schema s = AccountSchema();
+  Value config = Config(s, "main", "a@example.com");
+  Value planned = GenericPlan(s.block, {Value::Null(s.type()), config, config}).planned;
+  Diagnostics ok;
+  CheckAppliedState(planned, Applied(s, config), ok);
+  EXPECT_FALSE(ok.HasError());
+
+  Diagnostics unknown;
+  CheckAppliedState(planned, planned, unknown);
+  EXPECT_TRUE(unknown.HasError());
+
+  Diagnostics changed;
+  CheckAppliedState(planned, WithAttr(Applied(s, config), "name", Value::String("other")), changed);
+  ASSERT_TRUE(changed.HasError());
+  EXPECT_EQ(changed.items()[0].path->ToString(), "name");
+}
+
+TEST(ProtoConversion, SchemaCarriesFlagsAndDescriptions) {
+  Schema s = AccountSchema();
+  tfplugin6::Schema proto;
+  SchemaToProto(s, &proto);
+  bool saw_email = false;
+  for (const auto& a : proto.block().attributes()) {
+    EXPECT_FALSE(a.description().empty()) << a.name();
+    if (a.name() == "email") {
+      saw_email = true;
+      EXPECT_TRUE(a.required());
+      EXPECT_EQ(a.type(), "\"string\"");
+    }
+  }
+  EXPECT_TRUE(saw_email);
+  ASSERT_EQ(proto.block().block_types_size(), 1);
+  const auto& eab = proto.block().block_types(0);
+  EXPECT_EQ(eab.type_name(), "external_account_binding");
+  EXPECT_EQ(eab.nesting(), tfplugin6::Schema::NestedBlock::LIST);
+  EXPECT_EQ(eab.max_items(), 1);
+  for (const auto& a : eab.block().attributes()) {
+    if (a.name() == "key_secret") {
+      EXPECT_TRUE(a.sensitive());
+    }
+  }
+}
+
+TEST(ProtoConversion, DiagnosticPathSteps) {
+  Diagnostics d;
+  d.AddAttributeError(AttributePath("external_account_binding").Index(0).Attr("key_id"), "s", "d");
+  google::protobuf::RepeatedPtrField<tfplugin6::Diagnostic> out;
+  DiagnosticsToProto(d, &out);
+  ASSERT_EQ(out.size(), 1);
+  ASSERT_EQ(out[0].attribute().steps_size(), 3);
+  EXPECT_EQ(out[0].attribute().steps(0).attribute_name(), "external_account_binding");
+  EXPECT_EQ(out[0].attribute().steps(1).element_key_int(), 0);
+  EXPECT_EQ(out[0].attribute().steps(2).attribute_name(), "key_id");
+  EXPECT_EQ(out[0].severity(), tfplugin6::Diagnostic::ERROR);
+}
+
+TEST(ProtoConversion, DynamicValueRoundTripAndEmptyIsNull) {
+  Schema s = AccountSchema();
+  Value v = Applied(s, Config(s, "main", "a@example.com"));
+  tfplugin6::DynamicValue dv;
+  EncodeDynamicValue(v, s.type(), &dv);
+  auto back = DecodeDynamicValue(dv, s.type());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, v);
+  auto empty = DecodeDynamicValue(tfplugin6::DynamicValue(), s.type());
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->is_null());
+}
+
+class ProviderConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* v : {"IONOS_CERT_STORE", "IONOS_CERT_STORE_KEY", "IONOS_TOKEN", "IONOS_API_URL_DNS"}) unsetenv(v);
+    auto s = LoadEmbeddedSchema("provider.json");
+    ASSERT_TRUE(s.ok());
+    schema_ = *s;
+  }
+  Schema schema_;
+};
+
+TEST_F(ProviderConfigTest, DefaultsAndEnvironmentFallbacks) {
+  setenv("IONOS_TOKEN", "tok", 1);
+  setenv("IONOS_CERT_STORE", "sqlite:/tmp/x.db", 1);
+  Diagnostics d;
+  auto cfg = ParseProviderConfig(schema_, EmptyObject(schema_.block), false, d);
+  ASSERT_TRUE(cfg.has_value());
+  EXPECT_EQ(cfg->token, "tok");
+  EXPECT_EQ(cfg->store_url, "sqlite:/tmp/x.db");
+  EXPECT_EQ(cfg->dns_api_url, "https://dns.de-fra.ionos.com");
+  unsetenv("IONOS_TOKEN");
+  unsetenv("IONOS_CERT_STORE");
+}
+
+TEST_F(ProviderConfigTest, ConfigurationBeatsEnvironment) {
+  setenv("IONOS_API_URL_DNS", "https://env.example", 1);
+  Diagnostics d;
+  Value v = WithAttr(EmptyObject(schema_.block), "dns_api_url", Value::String("http://127.0.0.1:9/"));
+  auto cfg = ParseProviderConfig(schema_, v, false, d);
+  ASSERT_TRUE(cfg.has_value());
+  EXPECT_EQ(cfg->dns_api_url, "http://127.0.0.1:9");
+  unsetenv("IONOS_API_URL_DNS");
+}
+
+TEST_F(ProviderConfigTest, EachBadSettingNamesItsAttribute) {
+  struct Case {
+    const char* name;
+    const char* attribute;
+    Value value;
+  };
+  const Case cases[] = {
+      {"store scheme", "store", Value::String("mysql://x")},
+      {"short key", "store_encryption_key", Value::String("c2hvcnQ=")},
+      {"dns url", "dns_api_url", Value::String("ftp://x")},
+      {"ca pem", "ca_certificates_pem", Value::String("not a certificate")},
+      {"resolver", "dns_resolvers", Value::List(Type::String(), {Value::String("127.0.0.1")})},
+  };
+  for (const auto& c : cases) {
+    Diagnostics d;
+    auto cfg = ParseProviderConfig(schema_, WithAttr(EmptyObject(schema_.block), c.attribute, c.value), false, d);
+    EXPECT_FALSE(cfg.has_value()) << c.name;
+    ASSERT_TRUE(d.HasError()) << c.name;
+    ASSERT_TRUE(d.items()[0].path.has_value()) << c.name;
+    EXPECT_EQ(d.items()[0].path->steps[0].name, c.attribute) << c.name;
+  }
+}
+
+TEST_F(ProviderConfigTest, UnknownValuesAreSkippedAtValidation) {
+  Diagnostics d;
+  Value v = WithAttr(EmptyObject(schema_.block), "store", Value::Unknown(Type::String()));
+  auto cfg = ParseProviderConfig(schema_, v, true, d);
+  EXPECT_TRUE(cfg.has_value());
+  EXPECT_FALSE(d.HasError());
+}
+
+}  // namespace
+}  // namespace ionos::tf
