@@ -97,6 +97,25 @@ CREATE TABLE pending_dns_records (
   created_at TEXT NOT NULL
 );
 )sql"},
+    // 2: remember deleted ids, so a refresh can tell "deleted outside Terraform"
+    // (drop it from state) from "this store never knew it" (an error naming the store).
+    {2, R"sql(
+CREATE TABLE deleted_records (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  deleted_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  PRIMARY KEY (kind, id)
+);
+CREATE TRIGGER accounts_tombstone AFTER DELETE ON accounts BEGIN
+  INSERT OR REPLACE INTO deleted_records (kind, id) VALUES ('account', OLD.id);
+END;
+CREATE TRIGGER auto_certificates_tombstone AFTER DELETE ON auto_certificates BEGIN
+  INSERT OR REPLACE INTO deleted_records (kind, id) VALUES ('auto_certificate', OLD.id);
+END;
+CREATE TRIGGER certificates_tombstone AFTER DELETE ON certificates BEGIN
+  INSERT OR REPLACE INTO deleted_records (kind, id) VALUES ('certificate', OLD.id);
+END;
+)sql"},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSqliteStoreSchemaVersion,
@@ -284,6 +303,7 @@ class SqliteStore final : public Store {
   Result<std::vector<CertificateRecord>> ListCertificatesForAutoCertificate(
       const std::string& auto_certificate_id) override;
   Status DeleteCertificate(const std::string& id) override;
+  Result<bool> WasDeleted(const std::string& kind, const std::string& id) override;
   Result<std::vector<CertificateRecord>> ListAllCertificates() override;
 
   Result<PendingDnsRecord> NotePendingDnsRecord(const PendingDnsRecord& record) override;
@@ -724,6 +744,15 @@ Status SqliteStore::DeleteById(const char* sql, const char* kind, const std::str
     }
     return Status::Ok();
   });
+}
+
+Result<bool> SqliteStore::WasDeleted(const std::string& kind, const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string what = "looking up deleted " + kind + " " + Quoted(id);
+  IONOS_ASSIGN_OR_RETURN(Stmt sel, Prepare("SELECT 1 FROM deleted_records WHERE kind = ?1 AND id = ?2", what));
+  sel.Text(1, kind);
+  sel.Text(2, id);
+  return Step(sel, what);
 }
 
 // ------------------------------------------------------------------ accounts

@@ -175,6 +175,11 @@ class Store {
   // ---------------------------------------------------------------- identity
   // The store's URL without secrets (no passwords), e.g. "sqlite:/home/u/.../certificates.db".
   // Used in error messages and diagnostics.
+  // True when a record of `kind` ("account", "auto_certificate", "certificate") with this id
+  // existed in this store and was deleted. Distinguishes drift (deleted elsewhere) from an id
+  // this store never knew (another or a lost store).
+  virtual Result<bool> WasDeleted(const std::string& kind, const std::string& id) = 0;
+
   virtual std::string Describe() const = 0;
 };
 

@@ -1,5 +1,7 @@
 // terraform-provider-ionos: the executable Terraform starts once per phase.
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -21,7 +23,20 @@ int main(int argc, char** argv) {
   }
 
   ionos::HclogLogger log(stderr, ionos::HclogLogger::LevelFromEnvironment(), "provider.ionos");
-  ionos::SystemClock clock;
+  // IONOS_CERT_NOW (RFC 3339) moves the provider's clock: a testing aid for the
+  // renewal lifecycle. The CA still stamps certificates with the real time.
+  std::chrono::seconds offset{0};
+  if (const char* fake_now = std::getenv("IONOS_CERT_NOW"); fake_now != nullptr && *fake_now != '\0') {
+    auto t = ionos::ParseRfc3339(fake_now);
+    if (!t.ok()) {
+      log.Error("IONOS_CERT_NOW is not an RFC 3339 timestamp; ignoring it", {{"value", fake_now}});
+    } else {
+      offset = std::chrono::duration_cast<std::chrono::seconds>(*t - std::chrono::system_clock::now());
+      log.Warn("IONOS_CERT_NOW is set: the provider's clock is moved (testing aid only)",
+               {{"now", ionos::FormatRfc3339(*t)}});
+    }
+  }
+  ionos::SystemClock clock(offset);
   ionos::SystemRandom random;
   ionos::CancelToken cancel;
   ionos::tf::Provider provider(&clock, &random, &log, &cancel);

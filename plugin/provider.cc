@@ -117,6 +117,39 @@ Result<std::shared_ptr<AcmeClient>> ProviderContext::Acme(const std::string& dir
   return shared;
 }
 
+Result<DnsProvider*> ProviderContext::Dns() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (dns_) return dns_.get();
+  if (config_.token.empty()) {
+    return FailedPreconditionError(
+        "no IONOS Cloud API token: set `token` in the provider block or the IONOS_TOKEN environment variable; "
+        "the token is needed to write the DNS-01 challenge records into your Cloud DNS zones");
+  }
+  IonosCloudDnsOptions opts;
+  opts.base_url = config_.dns_api_url;
+  opts.token = config_.token;
+  opts.http = http_.get();
+  opts.clock = clock_;
+  opts.logger = log_;
+  opts.cancel = cancel_;
+  IONOS_ASSIGN_OR_RETURN(auto client, IonosCloudDnsClient::Create(opts));
+  dns_ = std::move(client);
+  return dns_.get();
+}
+
+Result<CertificateIssuer*> ProviderContext::Issuer() {
+  IONOS_ASSIGN_OR_RETURN(DnsProvider * dns, Dns());
+  std::lock_guard<std::mutex> lock(mu_);
+  if (issuer_) return issuer_.get();
+  resolver_ = std::make_unique<LdnsResolver>();
+  propagation_ = std::make_unique<PropagationChecker>(resolver_.get(), clock_, log_, cancel_);
+  IssuerOptions opts;
+  opts.propagation.resolvers = config_.dns_resolvers;
+  issuer_ = std::make_unique<CertificateIssuer>(dns, propagation_.get(), store_.get(), clock_, random_, log_, cancel_,
+                                                opts);
+  return issuer_.get();
+}
+
 Provider::Provider(const Clock* clock, Random* random, Logger* log, const CancelToken* cancel)
     : clock_(clock), random_(random), log_(log), cancel_(cancel) {}
 
@@ -133,6 +166,18 @@ void Provider::LoadSchemas() {
       resources_.emplace("ionos_certificate_provider", NewCertificateProviderResource(this, std::move(cp).value()));
     } else {
       log_->Error("cannot load a resource schema", {{"error", cp.status().message()}});
+    }
+    auto ac = LoadEmbeddedSchema("resources/ionos_auto_certificate.json");
+    if (ac.ok()) {
+      resources_.emplace("ionos_auto_certificate", NewAutoCertificateResource(this, std::move(ac).value()));
+    } else {
+      log_->Error("cannot load a resource schema", {{"error", ac.status().message()}});
+    }
+    auto ds = LoadEmbeddedSchema("data-sources/ionos_certificate.json");
+    if (ds.ok()) {
+      data_sources_.emplace("ionos_certificate", NewCertificateDataSource(this, std::move(ds).value()));
+    } else {
+      log_->Error("cannot load a data source schema", {{"error", ds.status().message()}});
     }
   });
 }

@@ -11,6 +11,9 @@
 #include <vector>
 
 #include "core/acme_client.h"
+#include "core/certificate_issuer.h"
+#include "core/dns_propagation.h"
+#include "core/ionos_dns.h"
 #include "core/clock.h"
 #include "core/http.h"
 #include "core/log.h"
@@ -50,6 +53,10 @@ class ProviderContext {
 
   // The shared ACME client for a directory URL (created on first use).
   Result<std::shared_ptr<AcmeClient>> Acme(const std::string& directory_url);
+  // The IONOS Cloud DNS client and the issuer built on it (created on first
+  // use; they need the API token, accounts alone do not).
+  Result<DnsProvider*> Dns();
+  Result<CertificateIssuer*> Issuer();
 
  private:
   ProviderConfig config_;
@@ -61,6 +68,10 @@ class ProviderContext {
   const CancelToken* cancel_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<AcmeClient>> acme_;
+  std::unique_ptr<DnsProvider> dns_;
+  std::unique_ptr<DnsResolver> resolver_;
+  std::unique_ptr<PropagationChecker> propagation_;
+  std::unique_ptr<CertificateIssuer> issuer_;
 };
 
 class Provider {
@@ -98,5 +109,7 @@ class Provider {
 
 // Resource factories (one file each).
 std::unique_ptr<Resource> NewCertificateProviderResource(Provider* provider, Schema schema);
+std::unique_ptr<Resource> NewAutoCertificateResource(Provider* provider, Schema schema);
+std::unique_ptr<DataSource> NewCertificateDataSource(Provider* provider, Schema schema);
 
 }  // namespace ionos::tf

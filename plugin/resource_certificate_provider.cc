@@ -153,7 +153,19 @@ class CertificateProviderResource final : public Resource {
     const std::string id = GetString(state, "id").value_or("");
     auto record = ctx->store().GetAccount(id);
     if (!record.ok()) {
-      diags.AddStatus("Certificate provider not in the store", record.status(), AttributePath("id"));
+      if (record.status().code() == StatusCode::kNotFound) {
+        auto deleted = ctx->store().WasDeleted("account", id);
+        if (deleted.ok() && *deleted) {
+          ctx->log().Warn("certificate provider was deleted from the store outside Terraform", {{"id", id}});
+          return Value::Null(schema_.type());
+        }
+        diags.AddStatus("Certificate provider not in the store",
+                        record.status().WithContext("the store has never known this id; is `store` pointing at "
+                                                    "the right place, or was the store file lost?"),
+                        AttributePath("id"));
+        return state;
+      }
+      diags.AddStatus("Cannot read the certificate provider from the store", record.status());
       return state;
     }
     if (record->status == "deactivated") return Value::Null(schema_.type());

@@ -253,3 +253,170 @@ def pebble(**kw):
         yield p
     finally:
         p.stop()
+
+
+EMULATOR_BINARY = os.environ.get("IONOS_DNS_EMULATOR") or os.path.join(
+    os.path.dirname(PROVIDER_BINARY), "tests", "ionos-dns-emulator")
+DNS_TOKEN = "e2e-dns-token"
+
+
+class ChallTestSrv:
+    """pebble-challtestsrv: the DNS server Pebble validates DNS-01 against."""
+
+    def start(self):
+        self.dns_port = free_port()
+        self.mgmt_port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="challtestsrv-")
+        self.log = open(os.path.join(self.dir, "challtestsrv.log"), "w")
+        self.proc = subprocess.Popen(
+            ["pebble-challtestsrv", "-dns01", "127.0.0.1:%d" % self.dns_port,
+             "-management", "127.0.0.1:%d" % self.mgmt_port, "-http01", "", "-https01", "", "-tlsalpn01", "",
+             "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.mgmt_port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("pebble-challtestsrv did not come up")
+
+    @property
+    def dns_address(self):
+        return "127.0.0.1:%d" % self.dns_port
+
+    @property
+    def management_url(self):
+        return "http://127.0.0.1:%d" % self.mgmt_port
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class DnsEmulator:
+    """The IONOS Cloud DNS API emulator (tests/dns_emulator) publishing into challtestsrv."""
+
+    def __init__(self, zones, challtestsrv=None, token=DNS_TOKEN):
+        self.zones = zones
+        self.challtestsrv = challtestsrv
+        self.token = token
+
+    def start(self):
+        args = [EMULATOR_BINARY, "--listen", "127.0.0.1:0", "--token", self.token]
+        for z in self.zones:
+            args += ["--zone", z]
+        if self.challtestsrv:
+            args += ["--challtestsrv", self.challtestsrv.management_url]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            raise RuntimeError("emulator did not start: %r" % line)
+        self.url = line[len("listening on "):]
+        return self
+
+    def _call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            text = r.read().decode()
+            return json.loads(text) if text else None
+
+    def set_faults(self, **faults):
+        return self._call("POST", "/_emulator/faults", faults)
+
+    def reset_faults(self):
+        return self._call("POST", "/_emulator/faults", {
+            "unauthorized": False, "rate_limit_next": 0, "server_error": "off",
+            "provisioning_delay_ms": 0, "fail_provisioning_next": 0})
+
+    def records(self):
+        out = self._call("GET", "/_emulator/records")
+        return out.get("records", out) if isinstance(out, dict) else out
+
+    def txt_records(self):
+        return [r for r in self.records() if "TXT" in json.dumps(r)]
+
+    def requests(self):
+        return self._call("GET", "/_emulator/requests")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class IssuanceEnv:
+    """challtestsrv + Pebble validating against it + the DNS API emulator publishing into it."""
+
+    def __init__(self, zones, validity_seconds=None, eab_required=False):
+        self.zones = zones
+        self.validity_seconds = validity_seconds
+        self.eab_required = eab_required
+
+    def start(self):
+        self.chall = ChallTestSrv().start()
+        self.pebble = Pebble(dns_server=self.chall.dns_address, validity_seconds=self.validity_seconds,
+                             eab_required=self.eab_required).start()
+        self.dns = DnsEmulator(self.zones, self.chall).start()
+        return self
+
+    def provider_block(self, ws, token=DNS_TOKEN, extra=""):
+        settings = ['  token = "%s"' % token, '  dns_api_url = "%s"' % self.dns.url,
+                    '  dns_resolvers = ["%s"]' % self.chall.dns_address]
+        if extra:
+            settings.append(extra)
+        return provider_block(self.pebble, ws.store_path, "\n".join(settings))
+
+    def stop(self):
+        for part in ("dns", "pebble", "chall"):
+            p = getattr(self, part, None)
+            if p:
+                p.stop()
+
+
+def openssl(*args, input=None):
+    proc = subprocess.run(["openssl"] + list(args), input=input, capture_output=True, text=True)
+    return proc
+
+
+def cert_text(pem):
+    return openssl("x509", "-noout", "-text", input=pem).stdout
+
+
+def cert_dns_names(pem):
+    text = cert_text(pem)
+    names = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("DNS:"):
+            names += [n.strip()[4:] for n in line.split(",")]
+    return sorted(names)
+
+
+def public_key_of_cert(pem):
+    return openssl("x509", "-noout", "-pubkey", input=pem).stdout
+
+
+def public_key_of_key(pem):
+    return openssl("pkey", "-pubout", input=pem).stdout
+
+
+def verify_chain(leaf_pem, chain_pem, root_pem, workdir):
+    paths = {}
+    for name, content in (("leaf", leaf_pem), ("chain", chain_pem), ("root", root_pem)):
+        paths[name] = os.path.join(workdir, name + ".pem")
+        with open(paths[name], "w") as f:
+            f.write(content)
+    args = ["verify", "-CAfile", paths["root"]]
+    if chain_pem.strip():
+        args += ["-untrusted", paths["chain"]]
+    return openssl(*(args + [paths["leaf"]]))

@@ -329,13 +329,33 @@ TEST_F(StoreTest, UsesWalJournalAndRecordsSchemaVersion) {
     ASSERT_NE(store, nullptr);
     RawDb raw(path_);
     EXPECT_EQ(raw.Query("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(raw.Query("SELECT group_concat(version) FROM schema_version"), "1");
+    EXPECT_EQ(raw.Query("SELECT group_concat(version) FROM schema_version"), "1,2");
   }
   // Re-opening an up-to-date store applies nothing twice.
   auto again = MustOpen();
   ASSERT_NE(again, nullptr);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT count(*) FROM schema_version"), "1");
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM schema_version"), std::to_string(kSqliteStoreSchemaVersion));
+}
+
+TEST_F(StoreTest, DeletedIdsAreRememberedNeverKnownOnesAreNot) {
+  auto store = MustOpen();
+  ASSERT_NE(store, nullptr);
+  auto account = store->CreateAccount(SampleAccount("gone"));
+  ASSERT_TRUE(account.ok());
+  auto before = store->WasDeleted("account", account->id);
+  ASSERT_TRUE(before.ok());
+  EXPECT_FALSE(*before);
+  ASSERT_TRUE(store->DeleteAccount(account->id).ok());
+  auto after = store->WasDeleted("account", account->id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(*after) << "a deleted account leaves a tombstone";
+  auto never = store->WasDeleted("account", "00000000-0000-4000-8000-000000000000");
+  ASSERT_TRUE(never.ok());
+  EXPECT_FALSE(*never) << "an id this store never knew is not reported as deleted";
+  auto other_kind = store->WasDeleted("certificate", account->id);
+  ASSERT_TRUE(other_kind.ok());
+  EXPECT_FALSE(*other_kind);
 }
 
 TEST_F(StoreTest, MigratesAnEmptyExistingFile) {

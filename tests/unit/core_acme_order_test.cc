@@ -1,0 +1,467 @@
+// Tests for core/acme_order: object parsing, the DNS-01 digest, the requests against a scripted
+// CA (tests/fakes/fake_acme_ca.h), and the polling loop on a FakeClock.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/acme_client.h"
+#include "core/acme_order.h"
+#include "core/crypto.h"
+#include "core/encoding.h"
+#include "core/x509.h"
+#include "tests/fakes/fake_acme_ca.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/fake_http.h"
+
+namespace ionos {
+namespace {
+
+using fakes::FakeAcmeCa;
+using fakes::FakeClock;
+using fakes::FakeHttpClient;
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// ---------------------------------------------------------------- parsing
+
+TEST(AcmeOrderParseTest, Order) {
+  const json j = json::parse(R"({
+    "status": "valid",
+    "expires": "2026-01-08T00:00:00.123Z",
+    "identifiers": [{"type": "dns", "value": "*.example.com"}, {"type": "dns", "value": "example.com"}],
+    "authorizations": ["https://ca/authz/1", "https://ca/authz/2"],
+    "finalize": "https://ca/finalize/1",
+    "certificate": "https://ca/cert/1",
+    "notBefore": "ignored", "unknown": {"x": 1}
+  })");
+  Result<AcmeOrder> order = ParseAcmeOrder(j, "https://ca/order/1");
+  ASSERT_TRUE(order.ok()) << order.status().ToString();
+  EXPECT_EQ(order->url, "https://ca/order/1");
+  EXPECT_EQ(order->status, "valid");
+  ASSERT_TRUE(order->expires.has_value());
+  EXPECT_EQ(FormatRfc3339(*order->expires), "2026-01-08T00:00:00Z");
+  EXPECT_THAT(order->identifiers,
+              ElementsAre(AcmeIdentifier{"dns", "*.example.com"}, AcmeIdentifier{"dns", "example.com"}));
+  EXPECT_THAT(order->authorizations, ElementsAre("https://ca/authz/1", "https://ca/authz/2"));
+  EXPECT_EQ(order->finalize, "https://ca/finalize/1");
+  EXPECT_EQ(order->certificate, "https://ca/cert/1");
+  EXPECT_FALSE(order->error.has_value());
+}
+
+TEST(AcmeOrderParseTest, Cases) {
+  struct Case {
+    std::string name;
+    std::string body;
+    StatusCode want;
+    std::string check;  // what to look at when OK
+  };
+  const std::vector<Case> cases = {
+      {"invalid_with_error",
+       R"({"status":"invalid","error":{"type":"urn:ietf:params:acme:error:caa","detail":"CAA forbids"}})",
+       StatusCode::kOk, "error"},
+      {"odd_expires_is_ignored", R"({"status":"pending","expires":"tomorrow"})", StatusCode::kOk, "no_expires"},
+      {"no_status", R"({"identifiers":[]})", StatusCode::kUnavailable, ""},
+      {"not_an_object", R"(["pending"])", StatusCode::kUnavailable, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Result<AcmeOrder> order = ParseAcmeOrder(json::parse(c.body), "https://ca/order/9");
+    EXPECT_EQ(order.status().code(), c.want) << order.status().ToString();
+    if (c.check == "error") {
+      ASSERT_TRUE(order->error.has_value());
+      EXPECT_EQ(order->error->ShortType(), "caa");
+      EXPECT_EQ(order->error->detail, "CAA forbids");
+    } else if (c.check == "no_expires") {
+      EXPECT_FALSE(order->expires.has_value());
+    }
+  }
+}
+
+TEST(AcmeOrderParseTest, AuthorizationAndChallenges) {
+  struct Case {
+    std::string name;
+    std::string body;
+    std::string want_value;
+    bool want_wildcard;
+    std::string want_ordered_name;
+  };
+  const std::vector<Case> cases = {
+      {"plain", R"({"status":"pending","identifier":{"type":"dns","value":"example.com"},"challenges":[]})",
+       "example.com", false, "example.com"},
+      {"wildcard_flag",
+       R"({"status":"pending","identifier":{"type":"dns","value":"example.com"},"wildcard":true,"challenges":[]})",
+       "example.com", true, "*.example.com"},
+      {"prefix_in_value_tolerated",
+       R"({"status":"pending","identifier":{"type":"dns","value":"*.example.com"},"challenges":[]})", "example.com",
+       true, "*.example.com"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Result<AcmeAuthorization> a = ParseAcmeAuthorization(json::parse(c.body), "https://ca/authz/1");
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    EXPECT_EQ(a->identifier.value, c.want_value);
+    EXPECT_EQ(a->wildcard, c.want_wildcard);
+    EXPECT_EQ(a->OrderedName(), c.want_ordered_name);
+  }
+
+  const json j = json::parse(R"({
+    "status": "invalid",
+    "identifier": {"type": "dns", "value": "www.example.com"},
+    "expires": "2026-01-08T00:00:00Z",
+    "challenges": [
+      {"type": "http-01", "url": "https://ca/chall/1", "token": "t1", "status": "pending"},
+      {"type": "dns-01", "url": "https://ca/chall/2", "token": "t2", "status": "invalid",
+       "error": {"type": "urn:ietf:params:acme:error:unauthorized", "detail": "Incorrect TXT record \"x\"",
+                 "status": 403}},
+      {"url": "no type and no status"}
+    ]
+  })");
+  Result<AcmeAuthorization> a = ParseAcmeAuthorization(j, "https://ca/authz/2");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_EQ(a->challenges.size(), 2u);  // the broken one is skipped
+  const AcmeChallenge* dns = a->FindChallenge("dns-01");
+  ASSERT_NE(dns, nullptr);
+  EXPECT_EQ(dns->url, "https://ca/chall/2");
+  EXPECT_EQ(dns->token, "t2");
+  EXPECT_EQ(dns->status, "invalid");
+  ASSERT_TRUE(dns->error.has_value());
+  EXPECT_EQ(dns->error->detail, "Incorrect TXT record \"x\"");
+  EXPECT_EQ(a->FindChallenge("tls-alpn-01"), nullptr);
+
+  const Status failure = AuthorizationFailure(*a);
+  EXPECT_EQ(failure.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(failure.message(),
+            "authorization for www.example.com is invalid: dns-01 challenge failed: "
+            "urn:ietf:params:acme:error:unauthorized: Incorrect TXT record \"x\"");
+}
+
+// ---------------------------------------------------------------- DNS-01
+
+TEST(AcmeOrderDns01Test, TxtValue) {
+  // Token and thumbprint from RFC 8555 §8.1; the digest computed independently (SHA-256, base64url).
+  EXPECT_EQ(Dns01TxtValue("evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA", "nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ"),
+            "NGwKoXBgCT8JhEa0bK7AwfSqHyu_ZWeugV07fLGIVq0");
+  EXPECT_EQ(Dns01TxtValue("a", "b").size(), 43u);  // 32 bytes, base64url without padding
+}
+
+TEST(AcmeOrderDns01Test, RecordFqdn) {
+  struct Case {
+    std::string in;
+    std::string want;
+  };
+  for (const Case& c : {Case{"example.com", "_acme-challenge.example.com"},
+                        Case{"www.example.com", "_acme-challenge.www.example.com"},
+                        Case{"*.example.com", "_acme-challenge.example.com"},
+                        Case{"WWW.Example.COM.", "_acme-challenge.www.example.com"}}) {
+    EXPECT_EQ(Dns01RecordFqdn(c.in), c.want) << c.in;
+  }
+}
+
+// ---------------------------------------------------------------- requests against the fake CA
+
+class AcmeOrderRequestsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ca_ = std::make_unique<FakeAcmeCa>(key_.JwkThumbprint().value());
+    ca_->Install(&http_);
+    AcmeClientOptions options;
+    options.directory_url = ca_->directory_url();
+    options.http = &http_;
+    options.clock = &clock_;
+    options.cancel = &cancel_;
+    client_ = AcmeClient::Create(options).value();
+    account_ = AcmeAccountRef{client_.get(), &key_, FakeAcmeCa::kAccountUrl};
+  }
+
+  // The JWS payload of the n-th request (decoded).
+  std::string Payload(size_t n) {
+    const json jws = json::parse(http_.requests().at(n).body);
+    return Base64UrlDecode(jws["payload"].get<std::string>()).value();
+  }
+
+  FakeClock clock_;
+  CancelToken cancel_;
+  FakeHttpClient http_;
+  PrivateKey key_ = PrivateKey::Generate(KeyAlgorithm::kEcdsa256).value();
+  std::unique_ptr<FakeAcmeCa> ca_;
+  std::unique_ptr<AcmeClient> client_;
+  AcmeAccountRef account_;
+};
+
+TEST_F(AcmeOrderRequestsTest, WholeFlowStepByStep) {
+  Result<AcmeOrder> order = NewOrder(account_, {{"dns", "*.example.com"}, {"dns", "example.com"}});
+  ASSERT_TRUE(order.ok()) << order.status().ToString();
+  EXPECT_EQ(order->url, "https://ca.test/order/1");
+  EXPECT_EQ(order->status, "pending");
+  ASSERT_EQ(order->authorizations.size(), 2u);
+  // GET dir, HEAD nonce, POST newOrder.
+  ASSERT_EQ(http_.request_count(), 3u);
+  EXPECT_EQ(json::parse(Payload(2)),
+            json::parse(R"({"identifiers":[{"type":"dns","value":"*.example.com"},{"type":"dns","value":"example.com"}]})"));
+
+  Result<AcmeAuthorization> wildcard = GetAuthorization(account_, order->authorizations[0]);
+  ASSERT_TRUE(wildcard.ok()) << wildcard.status().ToString();
+  EXPECT_EQ(Payload(3), "");  // POST-as-GET
+  EXPECT_EQ(wildcard->identifier.value, "example.com");
+  EXPECT_TRUE(wildcard->wildcard);
+  EXPECT_EQ(wildcard->status, "pending");
+  const AcmeChallenge* challenge = wildcard->FindChallenge("dns-01");
+  ASSERT_NE(challenge, nullptr);
+
+  Result<AcmeChallenge> answered = RespondToChallenge(account_, challenge->url);
+  ASSERT_TRUE(answered.ok()) << answered.status().ToString();
+  EXPECT_EQ(Payload(4), "{}");
+  EXPECT_EQ(answered->status, "processing");
+
+  Result<AcmeAuthorization> apex = GetAuthorization(account_, order->authorizations[1]);
+  ASSERT_TRUE(apex.ok());
+  ASSERT_TRUE(RespondToChallenge(account_, apex->FindChallenge("dns-01")->url).ok());
+
+  Result<AcmeOrder> ready = GetOrder(account_, order->url);
+  ASSERT_TRUE(ready.ok()) << ready.status().ToString();
+  EXPECT_EQ(ready->status, "ready");
+
+  PrivateKey cert_key = PrivateKey::Generate(KeyAlgorithm::kEcdsa256).value();
+  const std::string csr = CreateCsrDer(cert_key, "*.example.com", {"example.com"}).value();
+  Result<AcmeOrder> finalized = Finalize(account_, *ready, csr);
+  ASSERT_TRUE(finalized.ok()) << finalized.status().ToString();
+  EXPECT_EQ(finalized->url, order->url);
+  EXPECT_EQ(finalized->status, "valid");
+  EXPECT_EQ(Base64UrlDecode(json::parse(Payload(http_.request_count() - 1))["csr"].get<std::string>()).value(), csr);
+
+  Result<std::string> chain = DownloadCertificate(account_, finalized->certificate);
+  ASSERT_TRUE(chain.ok()) << chain.status().ToString();
+  EXPECT_NE(chain->find("-----BEGIN CERTIFICATE-----"), std::string::npos);
+  EXPECT_EQ(http_.CountRequests("HEAD"), 1);  // one nonce fetch; the rest came with the answers
+}
+
+TEST_F(AcmeOrderRequestsTest, ErrorsCarryContextAndProblem) {
+  Result<AcmeOrder> missing = GetOrder(account_, "https://ca.test/order/77");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("fetching order https://ca.test/order/77: urn:ietf:params:acme:error:malformed: no such order"));
+
+  Result<AcmeOrder> empty = NewOrder(account_, {});
+  EXPECT_EQ(empty.status().code(), StatusCode::kInvalidArgument);
+
+  Result<AcmeOrder> no_account = NewOrder(AcmeAccountRef{}, {{"dns", "example.com"}});
+  EXPECT_EQ(no_account.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(http_.request_count(), 3u);  // directory, nonce, the failed GetOrder
+}
+
+// ---------------------------------------------------------------- PollUntil on a FakeClock
+
+struct PollCase {
+  std::string name;
+  std::vector<std::string> retry_after_seconds;  // per poll answer ("" = none); the last repeats
+  int polls_until_done;                          // -1: never
+  Duration timeout;
+  std::vector<Duration> want_sleeps;
+  StatusCode want;
+};
+
+void PrintTo(const PollCase& c, std::ostream* os) { *os << c.name; }
+
+class AcmeOrderPollTest : public ::testing::TestWithParam<PollCase> {};
+
+TEST_P(AcmeOrderPollTest, Waits) {
+  const PollCase& c = GetParam();
+  FakeClock clock;
+  PollOptions options;
+  options.timeout = c.timeout;
+  int polls = 0;
+  const Status st = PollUntil(clock, nullptr, options, "order https://ca/order/1 to become ready", "pending",
+                              std::nullopt, [&]() -> Result<PollProgress> {
+                                ++polls;
+                                PollProgress p;
+                                p.done = c.polls_until_done >= 0 && polls >= c.polls_until_done;
+                                p.state = "pending";
+                                if (!c.retry_after_seconds.empty()) {
+                                  const std::string& ra = c.retry_after_seconds[std::min(
+                                      c.retry_after_seconds.size() - 1, static_cast<size_t>(polls - 1))];
+                                  if (!ra.empty()) {
+                                    p.retry_after = clock.Now() + seconds(std::stoi(ra));
+                                  }
+                                }
+                                return p;
+                              });
+  EXPECT_EQ(st.code(), c.want) << st.ToString();
+  EXPECT_EQ(clock.sleeps(), c.want_sleeps);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, AcmeOrderPollTest,
+    ::testing::Values(
+        PollCase{"done_at_first_poll", {}, 1, std::chrono::minutes(5), {milliseconds(50)}, StatusCode::kOk},
+        PollCase{"short_start_doubling_to_one_second",
+                 {},
+                 8,
+                 std::chrono::minutes(5),
+                 {milliseconds(50), milliseconds(100), milliseconds(200), milliseconds(400), milliseconds(800),
+                  milliseconds(1000), milliseconds(1000), milliseconds(1000)},
+                 StatusCode::kOk},
+        PollCase{"retry_after_honoured", {"3"}, 3, std::chrono::minutes(5),
+                 {milliseconds(50), seconds(3), seconds(3)}, StatusCode::kOk},
+        PollCase{"retry_after_capped_at_ten_seconds", {"120"}, 3, std::chrono::minutes(5),
+                 {milliseconds(50), seconds(10), seconds(10)}, StatusCode::kOk},
+        PollCase{"retry_after_zero_falls_back_to_the_short_interval", {"0"}, 3, std::chrono::minutes(5),
+                 {milliseconds(50), milliseconds(50), milliseconds(50)}, StatusCode::kOk},
+        PollCase{"retry_after_only_sometimes", {"2", "", "1"}, 4, std::chrono::minutes(5),
+                 {milliseconds(50), seconds(2), milliseconds(200), seconds(1)}, StatusCode::kOk},
+        PollCase{"timeout_with_final_poll_at_the_deadline", {"2"}, -1, seconds(5),
+                 {milliseconds(50), seconds(2), seconds(2), milliseconds(950)}, StatusCode::kDeadlineExceeded}),
+    [](const ::testing::TestParamInfo<PollCase>& info) { return info.param.name; });
+
+TEST(AcmeOrderPollErrorsTest, TimeoutNamesWhatWasPending) {
+  FakeClock clock;
+  PollOptions options;  // default: 5 minutes
+  const Status st = PollUntil(clock, nullptr, options, "order https://ca/order/1 to become valid", "pending",
+                              std::nullopt, [] { return Result<PollProgress>(PollProgress{false, "processing", {}}); });
+  EXPECT_EQ(st.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(st.message(),
+            "timed out after 5m0s waiting for order https://ca/order/1 to become valid (last status \"processing\")");
+  EXPECT_EQ(clock.total_slept(), std::chrono::minutes(5));
+  for (Duration d : clock.sleeps()) {
+    EXPECT_LE(d, seconds(1));  // never a multi-second sleep without Retry-After
+  }
+}
+
+TEST(AcmeOrderPollErrorsTest, CancellationStopsTheWait) {
+  FakeClock clock;
+  CancelToken cancel;
+  int polls = 0;
+  const Status st = PollUntil(clock, &cancel, PollOptions{}, "order x", "pending", std::nullopt, [&] {
+    if (++polls == 3) {
+      cancel.Cancel();
+    }
+    return Result<PollProgress>(PollProgress{false, "pending", {}});
+  });
+  EXPECT_EQ(st.code(), StatusCode::kCancelled) << st.ToString();
+  EXPECT_THAT(st.message(), HasSubstr("waiting for order x"));
+  EXPECT_EQ(polls, 3);
+}
+
+TEST(AcmeOrderPollErrorsTest, PollErrorEndsTheWaitUnchanged) {
+  FakeClock clock;
+  const Status st = PollUntil(clock, nullptr, PollOptions{}, "x", "pending", clock.Now() + seconds(4), [] {
+    return Result<PollProgress>(UnavailableError("boom"));
+  });
+  EXPECT_EQ(st, UnavailableError("boom"));
+  EXPECT_EQ(clock.sleeps(), std::vector<Duration>{seconds(4)});  // the first Retry-After was honoured
+}
+
+TEST(AcmeOrderPollErrorsTest, FormatDuration) {
+  EXPECT_EQ(FormatPollDuration(milliseconds(40)), "40ms");
+  EXPECT_EQ(FormatPollDuration(milliseconds(1500)), "1.5s");
+  EXPECT_EQ(FormatPollDuration(seconds(10)), "10s");
+  EXPECT_EQ(FormatPollDuration(std::chrono::minutes(5)), "5m0s");
+  EXPECT_EQ(FormatPollDuration(seconds(125)), "2m5s");
+}
+
+// ---------------------------------------------------------------- Wait helpers against the fake CA
+
+class AcmeOrderWaitTest : public AcmeOrderRequestsTest {
+ protected:
+  // A new order for `names` with every challenge answered.
+  AcmeOrder PlaceAndAnswer(const std::vector<std::string>& names) {
+    std::vector<AcmeIdentifier> ids;
+    for (const std::string& n : names) {
+      ids.push_back({"dns", n});
+    }
+    AcmeOrder order = NewOrder(account_, ids).value();
+    for (const std::string& url : order.authorizations) {
+      AcmeAuthorization a = GetAuthorization(account_, url).value();
+      if (a.status == "pending") {
+        EXPECT_TRUE(RespondToChallenge(account_, a.FindChallenge("dns-01")->url).ok());
+      }
+    }
+    return order;
+  }
+};
+
+TEST_F(AcmeOrderWaitTest, ProcessingWithRetryAfter) {
+  ca_->script.validation_polls = 2;
+  ca_->script.processing_polls = 2;
+  ca_->script.retry_after = "2";
+  AcmeOrder order = PlaceAndAnswer({"www.example.com"});
+  clock_.ClearSleeps();
+  PollOptions options;
+  Result<AcmeOrder> ready = WaitForOrder(account_, clock_, &cancel_, order, {"ready", "valid"}, options);
+  ASSERT_TRUE(ready.ok()) << ready.status().ToString();
+  EXPECT_EQ(ready->status, "ready");
+  // A short first wait, then one poll answered "pending" with Retry-After: 2.
+  EXPECT_EQ(clock_.sleeps(), (std::vector<Duration>{milliseconds(50), seconds(2)}));
+
+  PrivateKey cert_key = PrivateKey::Generate(KeyAlgorithm::kEcdsa256).value();
+  Result<AcmeOrder> finalized = Finalize(account_, *ready, CreateCsrDer(cert_key, "www.example.com", {}).value());
+  ASSERT_TRUE(finalized.ok()) << finalized.status().ToString();
+  EXPECT_EQ(finalized->status, "processing");
+  clock_.ClearSleeps();
+  Result<AcmeOrder> valid = WaitForOrder(account_, clock_, &cancel_, *finalized, {"valid"}, options);
+  ASSERT_TRUE(valid.ok()) << valid.status().ToString();
+  EXPECT_EQ(valid->status, "valid");
+  EXPECT_FALSE(valid->certificate.empty());
+  EXPECT_EQ(clock_.sleeps(), (std::vector<Duration>{seconds(2), seconds(2), seconds(2)}));
+  EXPECT_EQ(ca_->count("order"), 2 + 3);
+}
+
+TEST_F(AcmeOrderWaitTest, AlreadyAtTargetMakesNoRequest) {
+  AcmeOrder order;
+  order.url = "https://ca.test/order/1";
+  order.status = "ready";
+  Result<AcmeOrder> same = WaitForOrder(account_, clock_, &cancel_, order, {"ready", "valid"}, PollOptions{});
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(http_.request_count(), 0u);
+  EXPECT_TRUE(clock_.sleeps().empty());
+}
+
+TEST_F(AcmeOrderWaitTest, RejectedChallengeCarriesTheDetail) {
+  ca_->script.rejected_challenges = {{"www.example.com", "Incorrect TXT record \"abc\" found at _acme-challenge.www"}};
+  AcmeOrder order = PlaceAndAnswer({"example.com", "www.example.com"});
+  Result<AcmeOrder> ready = WaitForOrder(account_, clock_, &cancel_, order, {"ready", "valid"}, PollOptions{});
+  ASSERT_FALSE(ready.ok());
+  EXPECT_EQ(ready.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ready.status().message(),
+            "order https://ca.test/order/1 is invalid: authorization for www.example.com is invalid: dns-01 "
+            "challenge failed: urn:ietf:params:acme:error:unauthorized: Incorrect TXT record \"abc\" found at "
+            "_acme-challenge.www");
+
+  AcmeAuthorization authz = GetAuthorization(account_, order.authorizations[1]).value();
+  Result<AcmeAuthorization> waited = WaitForAuthorization(account_, clock_, &cancel_, authz, PollOptions{});
+  ASSERT_FALSE(waited.ok());
+  EXPECT_THAT(waited.status().message(), HasSubstr("authorization for www.example.com is invalid"));
+  EXPECT_THAT(waited.status().message(), HasSubstr("Incorrect TXT record"));
+}
+
+TEST_F(AcmeOrderWaitTest, InvalidOrderCarriesItsError) {
+  ca_->script.order_error_type = "caa";
+  ca_->script.order_error_detail = "CAA record for example.com prevents issuance";
+  AcmeOrder order = PlaceAndAnswer({"example.com"});
+  Result<AcmeOrder> ready = WaitForOrder(account_, clock_, &cancel_, order, {"ready", "valid"}, PollOptions{});
+  ASSERT_FALSE(ready.ok());
+  EXPECT_EQ(ready.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ready.status().message(), "order https://ca.test/order/1 is invalid: "
+                                      "urn:ietf:params:acme:error:caa: CAA record for example.com prevents issuance");
+}
+
+TEST_F(AcmeOrderWaitTest, AuthorizationBecomesValidAfterPolls) {
+  ca_->script.validation_polls = 3;
+  AcmeOrder order = PlaceAndAnswer({"example.com"});
+  AcmeAuthorization authz = GetAuthorization(account_, order.authorizations[0]).value();  // poll 1
+  clock_.ClearSleeps();
+  Result<AcmeAuthorization> valid = WaitForAuthorization(account_, clock_, &cancel_, authz, PollOptions{});
+  ASSERT_TRUE(valid.ok()) << valid.status().ToString();
+  EXPECT_EQ(valid->status, "valid");
+  EXPECT_EQ(clock_.sleeps(), (std::vector<Duration>{milliseconds(50), milliseconds(100)}));
+}
+
+}  // namespace
+}  // namespace ionos
