@@ -83,7 +83,8 @@ bool StartedByTerraform() {
 std::string NotAPluginMessage(const std::string& program) {
   return "This binary is a plugin for Terraform (the ionos provider). It is not meant to be run directly.\n"
          "Use it from a Terraform configuration; see the README. Other commands:\n"
-         "  " + program + " --version\n";
+         "  " + program + " --version\n"
+         "  " + program + " certificates [--store URL] [--json]   list the certificates in a store\n";
 }
 
 int ServeGoPlugin(grpc::Service* provider_service, ShutdownListener* listener) {
