@@ -83,10 +83,11 @@ struct IssuerOptions {
   // TTL of the challenge TXT records, seconds (IONOS: 60..86400).
   int record_ttl = 60;
   // CleanUpLeftovers() only touches notes at least this old, so that it never removes the records
-  // of an issuance that is still running in another process sharing the store (an issuance keeps
-  // its records for at most about propagation.timeout + 2 × order_timeout). Records of this
-  // issuer's own running Issue() calls are always skipped.
-  Duration leftover_min_age{std::chrono::hours(1)};
+  // of an issuance still running in another process that shares the store. An issuance keeps its
+  // records for at most about 2 × propagation.timeout + order_timeout (15 minutes with the
+  // defaults) before it deletes them. Records of this issuer's own running Issue() calls are
+  // always skipped, whatever their age.
+  Duration leftover_min_age{std::chrono::minutes(30)};
 };
 
 class CertificateIssuer {

@@ -407,7 +407,8 @@ std::string IonosCloudDnsClient::Scrub(std::string text) const {
 }
 
 Result<HttpResponse> IonosCloudDnsClient::Call(const std::string& method, const std::string& path,
-                                               const std::string& body) {
+                                               const std::string& body, bool cancellable) {
+  const CancelToken* cancel = cancellable ? options_.cancel : nullptr;
   HttpRequest request;
   request.method = method;
   request.url = options_.base_url + path;
@@ -425,7 +426,7 @@ Result<HttpResponse> IonosCloudDnsClient::Call(const std::string& method, const 
     const bool may_retry = attempt < options_.max_retries;
     const Duration backoff = std::min<Duration>(options_.initial_backoff * (1LL << std::min(attempt, 20)),
                                                 options_.max_retry_wait);
-    Result<HttpResponse> result = options_.http->Do(request, options_.cancel);
+    Result<HttpResponse> result = options_.http->Do(request, cancel);
     std::optional<Duration> wait;
     Status failure;
     if (!result.ok()) {
@@ -470,7 +471,7 @@ Result<HttpResponse> IonosCloudDnsClient::Call(const std::string& method, const 
     log.Warn("retrying IONOS Cloud DNS API request",
              {{"method", method}, {"url", shown_url}, {"reason", failure.message()},
               {"wait", FormatDuration(*wait)}, {"attempt", std::to_string(attempt + 1)}});
-    Status slept = options_.clock->SleepFor(*wait, options_.cancel);
+    Status slept = options_.clock->SleepFor(*wait, cancel);
     if (!slept.ok()) {
       return slept.WithContext(what + " (waiting to retry after: " + failure.message() + ")");
     }
@@ -608,7 +609,8 @@ Status IonosCloudDnsClient::WaitRecordAvailable(const std::string& zone_id, cons
 
 Status IonosCloudDnsClient::DeleteRecord(const std::string& zone_id, const std::string& record_id) {
   const std::string context = "deleting DNS record " + record_id + " in zone " + zone_id;
-  Result<HttpResponse> response = Call("DELETE", RecordPath(zone_id, record_id), "");
+  // Cleanup always runs: not cancelled by StopProvider.
+  Result<HttpResponse> response = Call("DELETE", RecordPath(zone_id, record_id), "", /*cancellable=*/false);
   if (!response.ok()) {
     if (response.status().code() == StatusCode::kNotFound) {
       options_.logger->Debug("DNS record already gone", {{"record_id", record_id}});

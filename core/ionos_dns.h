@@ -154,7 +154,10 @@ class IonosCloudDnsClient final : public DnsProvider {
 
   // One API call with retries; returns any response below 400 (others become errors).
   // `path` starts with "/" and may carry a query. `body` is sent as JSON when not empty.
-  Result<HttpResponse> Call(const std::string& method, const std::string& path, const std::string& body);
+  // `cancellable` false: the call ignores the CancelToken (record cleanup must
+  // always run, also after StopProvider).
+  Result<HttpResponse> Call(const std::string& method, const std::string& path, const std::string& body,
+                            bool cancellable = true);
   Result<std::vector<DnsZone>> FetchAllZones();
   std::string Scrub(std::string text) const;
 

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/crypto.h"
+#include "core/dns_name.h"
 #include "core/renewal_policy.h"
 #include "plugin/provider.h"
 
@@ -47,26 +48,6 @@ std::set<std::string> NameSet(const std::vector<std::string>& names) {
   return out;
 }
 
-// A structural check of one DNS name; the full rules (punycode, lengths) come with validation hardening.
-Status CheckDnsName(const std::string& name) {
-  if (name.empty()) return InvalidArgumentError("the name is empty");
-  std::string rest = name;
-  if (rest.rfind("*.", 0) == 0) rest = rest.substr(2);
-  if (rest.find('*') != std::string::npos) {
-    return InvalidArgumentError("\"" + name + "\": a wildcard is only allowed as the whole leftmost label (*.example.com)");
-  }
-  if (rest.find('.') == std::string::npos) {
-    return InvalidArgumentError("\"" + name + "\" is not a fully qualified domain name");
-  }
-  for (char c : rest) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') {
-      return InvalidArgumentError("\"" + name + "\" contains '" + std::string(1, c) +
-                                  "'; names use letters, digits, hyphens and dots");
-    }
-  }
-  return Status::Ok();
-}
-
 class AutoCertificateResource final : public Resource {
  public:
   AutoCertificateResource(Provider* provider, Schema schema) : provider_(provider), schema_(std::move(schema)) {
@@ -80,15 +61,26 @@ class AutoCertificateResource final : public Resource {
     if (auto name = GetString(config, "name"); name && name->empty()) {
       diags.AddAttributeError(AttributePath("name"), "Empty name", "The auto certificate needs a display name.");
     }
-    if (auto cn = GetString(config, "common_name")) {
-      Status s = CheckDnsName(*cn);
+    auto cn = GetString(config, "common_name");
+    if (cn) {
+      Status s = ValidateDnsName(*cn);
       if (!s.ok()) diags.AddAttributeError(AttributePath("common_name"), "Invalid common name", s.message());
     }
-    if (auto sans = GetStringList(config, "subject_alternative_names")) {
+    auto sans = GetStringList(config, "subject_alternative_names");
+    if (sans) {
+      bool each_ok = true;
       for (const auto& n : *sans) {
-        Status s = CheckDnsName(n);
+        Status s = ValidateDnsName(n);
         if (!s.ok()) {
+          each_ok = false;
           diags.AddAttributeError(AttributePath("subject_alternative_names"), "Invalid subject alternative name",
+                                  s.message());
+        }
+      }
+      if (each_ok && cn && ValidateDnsName(*cn).ok()) {
+        Status s = ValidateCertificateNames(*cn, *sans);
+        if (!s.ok()) {
+          diags.AddAttributeError(AttributePath("subject_alternative_names"), "Invalid subject alternative names",
                                   s.message());
         }
       }
@@ -318,6 +310,10 @@ class AutoCertificateResource final : public Resource {
     if (!issuer.ok()) {
       diags.AddStatus("Cannot issue certificates", issuer.status());
       return std::nullopt;
+    }
+    // TXT records left by an interrupted earlier run (noted in the store) go first.
+    if (Status s = (*issuer)->CleanUpLeftovers(); !s.ok()) {
+      ctx.log().Warn("could not clean up leftover DNS records", {{"error", s.message()}});
     }
     auto alg = ParseKeyAlgorithm(record.key_algorithm);
     if (!alg.ok()) {

@@ -352,6 +352,7 @@ class DnsEmulator:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        self.proc.stdout.close()
 
 
 class IssuanceEnv:
@@ -369,12 +370,16 @@ class IssuanceEnv:
         self.dns = DnsEmulator(self.zones, self.chall).start()
         return self
 
-    def provider_block(self, ws, token=DNS_TOKEN, extra=""):
-        settings = ['  token = "%s"' % token, '  dns_api_url = "%s"' % self.dns.url,
-                    '  dns_resolvers = ["%s"]' % self.chall.dns_address]
+    def provider_block(self, ws, token=DNS_TOKEN, extra="", store=True):
+        settings = ['  token = "%s"' % token]
+        if "dns_api_url" not in extra:
+            settings.append('  dns_api_url = "%s"' % self.dns.url)
+        if "dns_resolvers" not in extra:
+            settings.append('  dns_resolvers = ["%s"]' % self.chall.dns_address)
         if extra:
             settings.append(extra)
-        return provider_block(self.pebble, ws.store_path, "\n".join(settings))
+        pebble = None if "ca_certificates_pem" in extra else self.pebble
+        return provider_block(pebble, ws.store_path if store else None, "\n".join(settings))
 
     def stop(self):
         for part in ("dns", "pebble", "chall"):
