@@ -122,7 +122,9 @@ struct AcmeClientOptions {
   Logger* logger = nullptr;              // default: discard
   const CancelToken* cancel = nullptr;   // optional: aborts waits and requests
   // badNonce answers re-signed with a fresh nonce before giving up (RFC 8555 §6.5).
-  int max_bad_nonce_retries = 5;
+  // Each retry costs one request and no wait; a CA rejecting half of all nonces
+  // (Pebble's PEBBLE_WFE_NONCEREJECT=50) then fails a request with odds 2^-16.
+  int max_bad_nonce_retries = 15;
   // 503 answers retried after their Retry-After, when that is at most max_retry_wait away.
   int max_unavailable_retries = 2;
   Duration max_retry_wait{std::chrono::seconds(10)};

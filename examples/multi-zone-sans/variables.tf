@@ -1,0 +1,54 @@
+variable "common_name" {
+  description = "The certificate's common name."
+  type        = string
+  default     = "shop.example.com"
+}
+
+variable "subject_alternative_names" {
+  description = "Further names; they may lie in different zones, as long as every zone is in your IONOS Cloud DNS account."
+  type        = set(string)
+  default     = ["shop.example.org", "shop.example.net", "example.net"]
+}
+
+variable "email" {
+  description = "Contact address registered with the ACME account."
+  type        = string
+  default     = "admin@example.com"
+}
+
+variable "acme_server" {
+  description = "ACME directory URL. Let's Encrypt's staging CA by default; switch to https://acme-v02.api.letsencrypt.org/directory once it works."
+  type        = string
+  default     = "https://acme-staging-v02.api.letsencrypt.org/directory"
+}
+
+variable "ionos_token" {
+  description = "IONOS Cloud API token; leave unset to use IONOS_TOKEN."
+  type        = string
+  sensitive   = true
+  default     = null
+}
+
+variable "dns_api_url" {
+  description = "Cloud DNS API base URL; leave unset for the default (or IONOS_API_URL_DNS)."
+  type        = string
+  default     = null
+}
+
+variable "dns_resolvers" {
+  description = "host:port name servers for the propagation check; leave unset to ask the zone's authoritative servers."
+  type        = list(string)
+  default     = null
+}
+
+variable "ca_certificates_pem" {
+  description = "Extra trusted roots (PEM) for a private or test CA; leave unset for the system roots."
+  type        = string
+  default     = null
+}
+
+variable "store" {
+  description = "Certificate store URL (sqlite:PATH); leave unset for the default (or IONOS_CERT_STORE)."
+  type        = string
+  default     = null
+}
