@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "core/process_identity.h"
 #include "core/encoding.h"
 
 namespace ionos {
@@ -126,6 +127,7 @@ class CertificateIssuer::ChallengeRecords {
     note.fqdn = record.fqdn;
     note.value = record.value;
     note.record_id = record.record_id;
+    note.owner = ProcessIdentity();
     IONOS_ASSIGN_OR_RETURN_CTX(PendingDnsRecord noted, issuer_->store_->NotePendingDnsRecord(note),
                                "noting TXT record " + record.fqdn + " in the store " + issuer_->store_->Describe());
     record.note_id = noted.id;
@@ -506,8 +508,13 @@ Status CertificateIssuer::CleanUpLeftovers() {
   Status first_error;
   size_t removed = 0;
   for (const PendingDnsRecord& note : notes) {
-    if (IsTracked(note.id) || now - note.created_at < options_.leftover_min_age) {
-      continue;  // an issuance in progress (here or in another process) still needs it
+    if (IsTracked(note.id)) {
+      continue;  // an issuance in progress in this process still needs it
+    }
+    // Old notes are leftovers; so are younger ones whose process is gone
+    // (killed on this host). Otherwise another process may still need it.
+    if (now - note.created_at < options_.leftover_min_age && !ProcessIsGone(note.owner)) {
+      continue;
     }
     const std::string what = "removing leftover TXT record " + note.fqdn + " (zone " + note.zone_name + ")";
     if (note.record_id && !note.record_id->empty()) {

@@ -116,6 +116,11 @@ CREATE TRIGGER certificates_tombstone AFTER DELETE ON certificates BEGIN
   INSERT OR REPLACE INTO deleted_records (kind, id) VALUES ('certificate', OLD.id);
 END;
 )sql"},
+    // 3: which process noted a pending DNS record, so a later run can tell the
+    // leftovers of a killed process from the records of a running one.
+    {3, R"sql(
+ALTER TABLE pending_dns_records ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSqliteStoreSchemaVersion,
@@ -129,7 +134,7 @@ static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSqliteStoreSchema
 #define IONOS_CERTIFICATE_COLUMNS                                                                       \
   "id, auto_certificate_id, name, serial_number, not_before, not_after, status, certificate_pem, "    \
   "chain_pem, private_key, fingerprint_sha256, issued_at, superseded_at"
-#define IONOS_PENDING_DNS_COLUMNS "id, zone_id, zone_name, record_name, fqdn, value, record_id, created_at"
+#define IONOS_PENDING_DNS_COLUMNS "id, zone_id, zone_name, record_name, fqdn, value, record_id, created_at, owner"
 
 // ------------------------------------------------------------------ RAII
 
@@ -730,6 +735,7 @@ Result<PendingDnsRecord> SqliteStore::ReadPendingDnsRecord(const Stmt& s) const 
     r.record_id = s.ColText(6);
   }
   IONOS_ASSIGN_OR_RETURN(r.created_at, ColTime(s, 7, "pending_dns_records.created_at"));
+  r.owner = s.ColText(8);
   return r;
 }
 
@@ -1054,7 +1060,7 @@ Result<PendingDnsRecord> SqliteStore::NotePendingDnsRecord(const PendingDnsRecor
   const std::string what = "noting pending DNS record " + Quoted(r.fqdn);
   IONOS_RETURN_IF_ERROR(WriteTxn(what, [&]() -> Status {
     IONOS_ASSIGN_OR_RETURN(Stmt ins, Prepare("INSERT INTO pending_dns_records (" IONOS_PENDING_DNS_COLUMNS
-                                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                                              what));
     ins.Text(1, r.id);
     ins.Text(2, r.zone_id);
@@ -1064,6 +1070,7 @@ Result<PendingDnsRecord> SqliteStore::NotePendingDnsRecord(const PendingDnsRecor
     ins.Text(6, r.value);
     ins.OptText(7, r.record_id);
     ins.Text(8, FormatTime(r.created_at));
+    ins.Text(9, r.owner);
     return Run(ins, what);
   }));
   return r;

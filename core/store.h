@@ -102,6 +102,7 @@ struct PendingDnsRecord {
   std::string value;        // TXT content (the challenge digest; not a secret)
   std::optional<std::string> record_id;  // the DNS API's record id, once created
   TimePoint created_at{};  // set by the store
+  std::string owner;       // the noting process (ProcessIdentity()), to recognise leftovers of dead ones
 };
 
 // How to open a store. Pointers are borrowed and must outlive the Store; null means the system

@@ -101,6 +101,38 @@ class Interrupted(unittest.TestCase):
         code, p = ws.plan_exitcode()
         self.assertEqual(code, 0, p.stdout + p.stderr)
 
+    def test_plugin_killed_during_apply_then_next_apply_cleans_up_and_completes(self):
+        env = harness.IssuanceEnv(["example.com"]).start()
+        self.addCleanup(env.stop)
+        ws = harness.Workdir()
+        self.addCleanup(ws.cleanup)
+        certs = "".join(auto_cert("k%d" % i, "k%d" % i, "kill%d.example.com" % i, key_algorithm="ecdsa256")
+                        for i in range(3))
+        ws.write(env.provider_block(ws) + account() % env.pebble.directory_url + certs)
+        ws.apply("-target=ionos_certificate_provider.acme")
+        env.dns.set_faults(provisioning_delay_ms=4000)
+        proc = subprocess.Popen(["terraform", "apply", "-auto-approve", "-no-color"], cwd=ws.dir, env=dict(ws.env),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 20
+        while time.time() < deadline and len(env.dns.records()) < 3:
+            time.sleep(0.05)
+        self.assertEqual(len(env.dns.txt_records()), 3, "the apply wrote its records")
+        # SIGKILL the plugin: no cleanup can run in it.
+        subprocess.run(["pkill", "-KILL", "-f", ws.plugin_dir], check=False)
+        out, err = proc.communicate(timeout=60)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertEqual(len(env.dns.txt_records()), 3, "the killed plugin left its records")
+        self.assertEqual(len(ws.store_rows("pending_dns_records")), 3, "noted in the store before creation")
+        self.assertEqual(ws.store_rows("auto_certificates"), [], "the store is never half-written")
+        env.dns.reset_faults()
+        # The next apply removes the leftovers of the dead process and completes.
+        ws.apply()
+        self.assertEqual(len(ws.resources("ionos_auto_certificate")), 3)
+        self.assertEqual(env.dns.txt_records(), [])
+        self.assertEqual(ws.store_rows("pending_dns_records"), [])
+        code, p = ws.plan_exitcode()
+        self.assertEqual(code, 0, p.stdout + p.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
