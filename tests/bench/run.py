@@ -1,0 +1,675 @@
+#!/usr/bin/env python3
+"""Benchmarks B1-B5 of terraform-provider-ionos, each against its peer, in one run.
+
+    python3 tests/bench/run.py [--provider PATH] [--emulator PATH] [--quick] [--json FILE]
+                               [--only b1,b2,b3,b5] [--plans N] [--tf-log DIR] [--keep]
+
+Starts one IssuanceEnv from tests/e2e/harness.py on 127.0.0.1: pebble-challtestsrv (the DNS server),
+Pebble (PEBBLE_VA_NOSLEEP=1) validating DNS-01 against it, and the IONOS Cloud DNS API emulator
+publishing TXT records into it. Then:
+
+  B1  issuance: wall time of one `terraform apply -auto-approve -parallelism=10` adding 10 single-name
+      ecdsa256 ionos_auto_certificate resources (the account is applied before, untimed), against 10
+      parallel `lego run` processes (Debian's lego, ec256, --dns exec writing into challtestsrv through
+      tests/bench/lego_exec_challtestsrv.py, account registered before, untimed) for 10 other names.
+  B2  refresh: median wall time of `terraform plan` over 200 auto certificates in state, against 200
+      terraform_data resources (input = a string); and the peak RSS (VmHWM) of the plugin processes
+      during those plans. Two references without a target show what bounds the ratio: the same plan
+      with -refresh=false, and 200 terraform_data resources whose state is as large as the
+      certificates' (--no-b2-reference skips them).
+  B3  start-up: exec to handshake line, median of 20 runs (tests/bench/startup.py).
+  B4  ACME requests per certificate in B1, counted in Pebble's log, provider and lego.
+  B5  scaling: the provider's B1 at 1, 10 and 50 certificates; time per certificate must fall.
+
+The two sides of B1 run one after the other (never at the same time) against the same Pebble and DNS
+server, so the request counts of B4 can be told apart in Pebble's log.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
+sys.path.insert(0, HERE)
+
+import harness  # noqa: E402
+import startup  # noqa: E402
+
+ZONES = ["bench.example", "peer.example"]  # provider names / lego names
+LEGO_EXEC = os.path.join(HERE, "lego_exec_challtestsrv.py")
+ACME_REQUEST = re.compile(r"\b(GET|HEAD|POST) (/\S*) -> calling handler\(\)")
+
+TARGETS = {"b1_ratio": 0.2, "b2_ratio": 1.3, "b3_ms": 10.0, "rss_mb": 25.0, "b4_requests": 8.0}
+
+
+def log(msg):
+    print("  .. %s" % msg, file=sys.stderr, flush=True)
+
+
+def machine():
+    model, mhz = "unknown", None
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name") and model == "unknown":
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("cpu MHz") and mhz is None:
+                mhz = float(line.split(":", 1)[1])
+    if mhz:
+        model += " @ %.0f MHz" % mhz
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return {"nproc": os.cpu_count(), "cpu": model, "memory_gib": round(mem_kb / 1024 / 1024, 1),
+            "kernel": platform.release(), "loadavg": os.getloadavg()}
+
+
+def tool_version(args):
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=30)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except Exception as e:  # noqa: BLE001
+        return "unknown (%s)" % e
+
+
+# --------------------------------------------------------------------------------------------------
+# Pebble's log: one "<METHOD> <path> -> calling handler()" line per ACME HTTP request.
+
+class PebbleLog:
+    def __init__(self, path):
+        self.path = path
+
+    def mark(self):
+        return os.path.getsize(self.path)
+
+    def requests_since(self, offset, until=None):
+        with open(self.path, "rb") as f:
+            f.seek(offset)
+            data = f.read() if until is None else f.read(until - offset)
+        counts = {}
+        for m in ACME_REQUEST.finditer(data.decode(errors="replace")):
+            path = m.group(2)
+            # /authZ/<id>, /my-order/<id>, ... -> /authZ/
+            key = "%s %s" % (m.group(1), "/" + path.strip("/").split("/")[0] + ("/" if path.count("/") > 1 else ""))
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+
+# --------------------------------------------------------------------------------------------------
+# Peak RSS of the plugin processes: every 2 ms, the children of the running terraform process
+# (from /proc/<pid>/task/*/children) whose executable is the provider; their VmHWM (the kernel's
+# own high-water mark of resident memory) is read and the largest value kept. Because VmHWM is a
+# high-water mark, a peak between two samples is not lost; only growth in the last ~2 ms before a
+# process exits could be.
+
+class RssSampler:
+    def __init__(self, parent_pid, binary, interval=0.002):
+        self.parent_pid = parent_pid
+        self.binary = os.path.realpath(binary)
+        self.interval = interval
+        self.peak_kb = 0
+        self.pids = set()
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _children(self):
+        out = []
+        try:
+            for tid in os.listdir("/proc/%d/task" % self.parent_pid):
+                with open("/proc/%d/task/%s/children" % (self.parent_pid, tid)) as f:
+                    out += [int(p) for p in f.read().split()]
+        except OSError:
+            pass
+        return out
+
+    def _run(self):
+        exe_of = {}
+        while not self._stop.is_set():
+            for pid in self._children():
+                if pid not in exe_of:
+                    # Not cached until it matches: between fork and exec the child is still terraform.
+                    try:
+                        if os.path.realpath("/proc/%d/exe" % pid) != self.binary:
+                            continue
+                    except OSError:
+                        continue
+                    exe_of[pid] = self.binary
+                try:
+                    with open("/proc/%d/status" % pid) as f:
+                        for line in f:
+                            if line.startswith("VmHWM:"):
+                                kb = int(line.split()[1])
+                                self.pids.add(pid)
+                                self.samples += 1
+                                self.peak_kb = max(self.peak_kb, kb)
+                                break
+                except OSError:
+                    pass
+            time.sleep(self.interval)
+
+
+# --------------------------------------------------------------------------------------------------
+# Terraform working directories.
+
+def account_tf(env):
+    return '''
+resource "ionos_certificate_provider" "acme" {
+  name   = "bench"
+  email  = "bench@example.com"
+  server = "%s"
+}
+''' % env.pebble.directory_url
+
+
+def certs_tf(names):
+    out = []
+    for i, name in enumerate(names):
+        out.append('''
+resource "ionos_auto_certificate" "c%d" {
+  provider_id   = ionos_certificate_provider.acme.id
+  name          = "%s"
+  common_name   = "%s"
+  key_algorithm = "ecdsa256"
+}
+''' % (i, name, name))
+    return "".join(out)
+
+
+class ProviderWorkdir:
+    """A Workdir with the account applied (untimed)."""
+
+    def __init__(self, env, tf_log_path=None):
+        extra = {}
+        if tf_log_path:
+            extra = {"TF_LOG_PROVIDER": "DEBUG", "TF_LOG_PATH": tf_log_path}
+        self.ws = harness.Workdir(extra_env=extra)
+        self.env = env
+        self.head = env.provider_block(self.ws) + account_tf(env)
+        self.ws.write(self.head)
+        try:
+            self.ws.apply()
+        except BaseException:
+            self.ws.cleanup()
+            raise
+
+    def set_certs(self, names):
+        self.ws.write(self.head + certs_tf(names))
+
+    def run(self, *args, sampler_binary=None):
+        """terraform <args>; returns (seconds, proc, sampler)."""
+        full = ["terraform"] + list(args)
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(full, cwd=self.ws.dir, env=self.ws.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        sampler = None
+        if sampler_binary:
+            sampler = RssSampler(proc.pid, sampler_binary)
+            with sampler:
+                out, err = proc.communicate(timeout=1800)
+        else:
+            out, err = proc.communicate(timeout=1800)
+        elapsed = time.perf_counter() - t0
+        proc.stdout_text, proc.stderr_text = out, err
+        return elapsed, proc, sampler
+
+    def cleanup(self):
+        self.ws.cleanup()
+
+
+def check(proc, what, ok_codes=(0,)):
+    if proc.returncode not in ok_codes:
+        raise RuntimeError("%s failed (%d):\n%s\n%s" % (what, proc.returncode, proc.stdout_text[-3000:],
+                                                        proc.stderr_text[-3000:]))
+
+
+def provider_batch(env, plog, names, tf_log_path=None, keep=False):
+    """Issue `names` in one timed apply in a fresh workdir (account applied untimed)."""
+    wd = ProviderWorkdir(env, tf_log_path)
+    try:
+        wd.set_certs(names)
+        mark = plog.mark()
+        secs, proc, _ = wd.run("apply", "-auto-approve", "-no-color", "-parallelism=10")
+        counts = plog.requests_since(mark)
+        check(proc, "terraform apply of %d certificates" % len(names))
+        issued = [a for a in wd.ws.resources("ionos_auto_certificate") if a.get("certificate_pem")]
+        if len(issued) != len(names):
+            raise RuntimeError("expected %d certificates in state, found %d" % (len(names), len(issued)))
+        return secs, counts
+    finally:
+        if keep:
+            log("kept workdir %s" % wd.ws.dir)
+        else:
+            wd.cleanup()
+
+
+# --------------------------------------------------------------------------------------------------
+# lego side of B1.
+
+def lego_env(env):
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("EXEC_", "LEGO_"))}
+    e.update({"EXEC_PATH": LEGO_EXEC, "CHALLTESTSRV_URL": env.chall.management_url,
+              "LEGO_CA_CERTIFICATES": os.path.join(env.pebble.dir, "localhost.pem")})
+    return e
+
+
+def lego_args(env, path, name):
+    # --dns.disable-cp: pebble-challtestsrv answers no SOA/NS queries (NOTIMP), so lego's default
+    # "complete propagation" check (find the zone's SOA, then ask its NS) can never succeed there; with
+    # it lego asks only --dns.resolvers for the TXT record, which is what the provider does with
+    # dns_resolvers. Everything else (EXEC_PROPAGATION_TIMEOUT, EXEC_POLLING_INTERVAL, the authorization
+    # polling) is lego's default.
+    return ["lego", "--path", path, "--accept-tos", "--email", "bench@example.com",
+            "--server", env.pebble.directory_url, "--key-type", "ec256", "--dns", "exec", "--dns.disable-cp",
+            "--dns.resolvers", env.chall.dns_address, "-d", name, "run"]
+
+
+def lego_batch(env, plog, names, workdir):
+    e = lego_env(env)
+    # Register the account once (untimed, with a certificate for a warm-up name), then give every
+    # process a copy of it, so the timed runs only order certificates, as the provider's apply does.
+    base = os.path.join(workdir, "lego-account")
+    proc = subprocess.run(lego_args(env, base, "warm-up." + ZONES[1]), env=e, capture_output=True, text=True,
+                          timeout=300)
+    if proc.returncode != 0:
+        raise RuntimeError("lego registration run failed:\n" + proc.stdout + proc.stderr)
+    paths = []
+    for i, _ in enumerate(names):
+        p = os.path.join(workdir, "lego-%d" % i)
+        shutil.copytree(os.path.join(base, "accounts"), os.path.join(p, "accounts"))
+        paths.append(p)
+    mark = plog.mark()
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(lego_args(env, p, n), env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True) for p, n in zip(paths, names)]
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    secs = time.perf_counter() - t0
+    counts = plog.requests_since(mark)
+    for p, n, out in zip(procs, names, outs):
+        if p.returncode != 0 or not os.path.exists(os.path.join(paths[names.index(n)], "certificates", n + ".crt")):
+            raise RuntimeError("lego for %s failed (%d):\n%s" % (n, p.returncode, out[-3000:]))
+        if "Registering account" in out:
+            raise RuntimeError("lego registered an account in the timed run:\n" + out[-2000:])
+    return secs, counts
+
+
+# --------------------------------------------------------------------------------------------------
+# B2.
+
+def terraform_data_workdir(count, input_of=None):
+    """`count` terraform_data resources, applied. input_of(i) gives the HCL of each input (default a string)."""
+    ws = harness.Workdir()
+    input_of = input_of or (lambda i: '"value-%d"' % i)
+    body = "".join('resource "terraform_data" "d%d" {\n  input = %s\n}\n' % (i, input_of(i)) for i in range(count))
+    ws.write(body)
+    ws.tf("init", "-no-color", "-input=false")
+    ws.apply("-parallelism=10")
+    return ws
+
+
+def timed_plans(cwd, env, runs, sampler_binary=None, extra=()):
+    times, peaks, pids, samples = [], [], 0, 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(["terraform", "plan", "-no-color", "-detailed-exitcode"] + list(extra), cwd=cwd, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if sampler_binary:
+            with RssSampler(proc.pid, sampler_binary) as s:
+                out, err = proc.communicate(timeout=600)
+            peaks.append(s.peak_kb)
+            pids += len(s.pids)
+            samples += s.samples
+        else:
+            out, err = proc.communicate(timeout=600)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            raise RuntimeError("terraform plan did not report 'no changes' (exit %d):\n%s\n%s" %
+                               (proc.returncode, out[-3000:], err[-3000:]))
+    return times, peaks, pids, samples
+
+
+WAIT4_WRAPPER = r'''#!/usr/bin/env python3
+# Cross-check of the RSS sampler: runs the real plugin as a child and records its ru_maxrss (wait4).
+import os, signal, sys
+real, out = %r, %r
+pid = os.fork()
+if pid == 0:
+    os.execv(real, [real] + sys.argv[1:])
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(s, lambda n, f: os.kill(pid, n))
+os.close(0); os.close(1)
+while True:
+    try:
+        _, status, ru = os.wait4(pid, 0)
+        break
+    except InterruptedError:
+        continue
+with open(out, "a") as f:
+    f.write("%%d\n" %% ru.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else 0)
+'''
+
+
+def wait4_cross_check(wd, binary):
+    """One extra (untimed) plan with the plugin behind a fork/wait4 wrapper: ru_maxrss per process."""
+    d = tempfile.mkdtemp(prefix="bench-wrap-")
+    out = os.path.join(d, "maxrss")
+    wrapper = os.path.join(d, "terraform-provider-ionos")
+    with open(wrapper, "w") as f:
+        f.write(WAIT4_WRAPPER % (os.path.realpath(binary), out))
+    os.chmod(wrapper, 0o755)
+    link = os.path.join(wd.ws.plugin_dir, "terraform-provider-ionos")
+    os.unlink(link)
+    os.symlink(wrapper, link)
+    try:
+        proc = subprocess.run(["terraform", "plan", "-no-color"], cwd=wd.ws.dir, env=wd.ws.env,
+                              capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            raise RuntimeError("wrapped plan failed:\n" + proc.stderr[-2000:])
+        time.sleep(0.5)
+        with open(out) as f:
+            values = [int(x) for x in f.read().split()]
+        return values
+    finally:
+        os.unlink(link)
+        os.symlink(harness.PROVIDER_BINARY, link)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# B3.
+
+def startup_times(binary, runs):
+    base = dict(os.environ, TF_PLUGIN_MAGIC_COOKIE=startup.COOKIE, PLUGIN_PROTOCOL_VERSIONS="6,5")
+    modes = {"automtls": dict(base, PLUGIN_CLIENT_CERT=startup.client_cert_pem()), "plaintext": base}
+    startup.one_run(binary, base)  # warm the page cache
+    out = {}
+    for name, env in modes.items():
+        times = sorted(startup.one_run(binary, env) for _ in range(runs))
+        out[name] = {"median_ms": statistics.median(times), "min_ms": times[0], "max_ms": times[-1], "runs": runs}
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+
+SESSION = ("GET /dir", "HEAD /nonce-plz", "POST /my-account/", "POST /sign-me-up")
+
+
+def split_counts(counts, certs):
+    session = sum(v for k, v in counts.items() if k in SESSION)
+    total = sum(counts.values())
+    return {"per_cert": total / certs, "order_flow_per_cert": (total - session) / certs,
+            "session_per_cert": session / certs, "requests": counts}
+
+
+def fmt_counts(counts):
+    return ", ".join("%s %d" % (k, v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--provider", default=harness.PROVIDER_BINARY,
+                    help="the plugin (default: $IONOS_PROVIDER_BINARY, else build/terraform-provider-ionos)")
+    ap.add_argument("--emulator", default=None, help="ionos-dns-emulator (default: <provider dir>/tests/...)")
+    ap.add_argument("--quick", action="store_true", help="B2 with 50 resources and 3 plans, B5 at 1/10/20")
+    ap.add_argument("--plans", type=int, default=None, help="plans per side in B2 (default 5, quick 3)")
+    ap.add_argument("--only", default="b1,b2,b3,b5", help="comma-separated subset of b1,b2,b3,b5 (B4 comes with B1)")
+    ap.add_argument("--no-b2-reference", action="store_true",
+                    help="skip B2's reference plans (-refresh=false; terraform_data of the same state size)")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
+    ap.add_argument("--tf-log", metavar="DIR", help="TF_LOG_PROVIDER=DEBUG logs of the B1 apply into DIR "
+                    "(slows the provider; for investigation, not for figures)")
+    ap.add_argument("--keep", action="store_true", help="keep the B1 workdir")
+    args = ap.parse_args()
+    only = set(x.strip().lower() for x in args.only.split(",") if x.strip())
+
+    binary = os.path.abspath(args.provider)
+    harness.PROVIDER_BINARY = binary
+    harness.EMULATOR_BINARY = os.path.abspath(args.emulator) if args.emulator else os.path.join(
+        os.path.dirname(binary), "tests", "ionos-dns-emulator")
+    for path in (binary, harness.EMULATOR_BINARY):
+        if not os.access(path, os.X_OK):
+            sys.exit("missing %s (cmake --build build --target terraform-provider-ionos ionos-dns-emulator)" % path)
+    b2_count = 50 if args.quick else 200
+    plans = args.plans or (3 if args.quick else 5)
+    b5_sizes = [1, 10, 20] if args.quick else [1, 10, 50]
+
+    started = time.time()
+    info = {"machine": machine(), "terraform": tool_version(["terraform", "version"]),
+            "lego": tool_version(["dpkg-query", "-W", "-f", "${Version}", "lego"]),
+            "pebble": tool_version(["dpkg-query", "-W", "-f", "${Version}", "pebble"]),
+            "provider": binary, "quick": args.quick, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    results = {"info": info}
+    scratch = tempfile.mkdtemp(prefix="bench-")
+    env = None
+    cleanups = []
+    try:
+        if only & {"b1", "b2", "b5"}:
+            env = harness.IssuanceEnv(ZONES).start()
+            plog = PebbleLog(env.pebble.log_path)
+        if "b1" in only or "b5" in only:
+            # B1 + B4 ---------------------------------------------------------------------------
+            log("B1 provider: 10 certificates, one apply -parallelism=10")
+            tf_log = None
+            if args.tf_log:
+                os.makedirs(args.tf_log, exist_ok=True)
+                tf_log = os.path.join(os.path.abspath(args.tf_log), "b1-apply.log")
+            p_names = ["b1-%d.%s" % (i, ZONES[0]) for i in range(10)]
+            p_secs, p_counts = provider_batch(env, plog, p_names, tf_log, keep=args.keep)
+            log("B1 provider: %.2f s" % p_secs)
+            results["b1"] = {"provider_s": p_secs, "certificates": 10}
+            results["b4"] = {"provider": split_counts(p_counts, 10)}
+        if "b1" in only:
+            log("B1 lego: 10 parallel `lego run` (account registered first, untimed)")
+            l_names = ["b1-%d.%s" % (i, ZONES[1]) for i in range(10)]
+            l_secs, l_counts = lego_batch(env, plog, l_names, scratch)
+            log("B1 lego: %.2f s" % l_secs)
+            results["b1"].update({"lego_s": l_secs, "ratio": p_secs / l_secs, "lego_settings": LEGO_SETTINGS})
+            results["b4"]["lego"] = split_counts(l_counts, 10)
+
+        if "b5" in only:
+            # B5 --------------------------------------------------------------------------------
+            b5 = {10: p_secs}
+            for n in b5_sizes:
+                if n in b5:
+                    continue
+                log("B5 provider: %d certificates" % n)
+                b5[n], _ = provider_batch(env, plog, ["b5-%d-%d.%s" % (n, i, ZONES[0]) for i in range(n)])
+                log("B5 provider: %d certificates %.2f s" % (n, b5[n]))
+            per = [b5[n] / n for n in b5_sizes]
+            results["b5"] = {"sizes": b5_sizes, "wall_s": [b5[n] for n in b5_sizes], "per_cert_s": per,
+                             "falls": all(b < a for a, b in zip(per, per[1:]))}
+
+        if "b2" in only:
+            # B2 (+ RSS) ------------------------------------------------------------------------
+            log("B2: applying %d auto certificates (untimed)" % b2_count)
+            wd = ProviderWorkdir(env)
+            cleanups.append(wd.cleanup)
+            wd.set_certs(["b2-%d.%s" % (i, ZONES[0]) for i in range(b2_count)])
+            t_apply, proc, apply_sampler = wd.run("apply", "-auto-approve", "-no-color", "-parallelism=10",
+                                                  sampler_binary=binary)
+            check(proc, "B2 apply")
+            log("B2: applied in %.1f s; timing %d plans each side" % (t_apply, plans))
+            data_ws = terraform_data_workdir(b2_count)
+            cleanups.append(data_ws.cleanup)
+            # One untimed plan each to warm the page cache, then alternate the sides so that a change
+            # of machine load hits both alike.
+            timed_plans(wd.ws.dir, wd.ws.env, 1)
+            timed_plans(data_ws.dir, data_ws.env, 1)
+            p_times, d_times, peaks, pids, samples = [], [], [], 0, 0
+            for _ in range(plans):
+                t, pk, n, smp = timed_plans(wd.ws.dir, wd.ws.env, 1, sampler_binary=binary)
+                p_times += t
+                peaks += pk
+                pids += n
+                samples += smp
+                t, _, _, _ = timed_plans(data_ws.dir, data_ws.env, 1)
+                d_times += t
+            wrapped = wait4_cross_check(wd, binary)
+            # References that show what bounds the ratio (no target): the same plan without refresh (no
+            # ReadResource), and terraform_data whose state carries as many bytes per resource as an
+            # auto certificate's (its input, a certificate and chain from the state above, is stored
+            # twice: input and output).
+            ref = {}
+            if not args.no_b2_reference:
+                log("B2 references: -refresh=false, and terraform_data of the same state size")
+                sample = wd.ws.resources("ionos_auto_certificate")[0]
+                pem_input = "{\n    certificate_pem = %s\n    certificate_chain_pem = %s\n  }" % (
+                    json.dumps(sample["certificate_pem"]), json.dumps(sample["certificate_chain_pem"]))
+                big_ws = terraform_data_workdir(b2_count, lambda i: pem_input.replace(
+                    "-----END CERTIFICATE-----", "-----END CERTIFICATE----- %d" % i, 1))
+                cleanups.append(big_ws.cleanup)
+                timed_plans(big_ws.dir, big_ws.env, 1)
+                nr_times, big_times = [], []
+                for _ in range(plans):
+                    nr_times += timed_plans(wd.ws.dir, wd.ws.env, 1, extra=["-refresh=false"])[0]
+                    big_times += timed_plans(big_ws.dir, big_ws.env, 1)[0]
+                ref = {"provider_no_refresh_s": statistics.median(nr_times), "provider_no_refresh_all_s": nr_times,
+                       "terraform_data_same_size_s": statistics.median(big_times),
+                       "terraform_data_same_size_all_s": big_times,
+                       "terraform_data_same_size_state_bytes": os.path.getsize(
+                           os.path.join(big_ws.dir, "terraform.tfstate"))}
+            state_sizes = [os.path.getsize(os.path.join(d, "terraform.tfstate")) for d in (wd.ws.dir, data_ws.dir)]
+            results["b2"] = {"resources": b2_count, "plans": plans, "provider_s": statistics.median(p_times),
+                             "terraform_data_s": statistics.median(d_times),
+                             "ratio": statistics.median(p_times) / statistics.median(d_times),
+                             "provider_all_s": p_times, "terraform_data_all_s": d_times,
+                             "untimed_apply_s": t_apply, "state_bytes": {"provider": state_sizes[0],
+                                                                          "terraform_data": state_sizes[1]},
+                             "reference": ref}
+            results["rss"] = {"peak_mb": max(peaks) / 1024.0, "per_plan_peak_mb": [p / 1024.0 for p in peaks],
+                              "plugin_processes_seen": pids, "samples": samples, "method": RSS_METHOD,
+                              "wait4_cross_check_mb": [v / 1024.0 for v in wrapped],
+                              "b2_apply_peak_mb": apply_sampler.peak_kb / 1024.0}
+    finally:
+        for c in cleanups:
+            c()
+        if env:
+            env.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    if "b3" in only:
+        log("B3: start-up, 20 runs per mode")
+        results["b3"] = startup_times(binary, 20)
+    info["loadavg_end"] = os.getloadavg()
+    info["total_s"] = time.time() - started
+    report(results)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2, sort_keys=True)
+        log("figures written to %s" % args.json)
+
+
+LEGO_SETTINGS = ("lego's defaults: EXEC_PROPAGATION_TIMEOUT (60 s), EXEC_POLLING_INTERVAL (2 s) and "
+                 "EXEC_SEQUENCE_INTERVAL not set; --dns.resolvers <challtestsrv>; --dns.disable-cp, because "
+                 "challtestsrv answers SOA/NS queries with NOTIMP")
+RSS_METHOD = ("VmHWM (kernel high-water mark) of every terraform-provider-ionos child of terraform, read from "
+              "/proc every 2 ms")
+
+
+def report(r):
+    info = r["info"]
+    m = info["machine"]
+    rows = []
+
+    def row(metric, provider, peer, ratio, target, ok):
+        rows.append((metric, provider, peer, ratio, target, "PASS" if ok else "FAIL"))
+
+    b1, b2, b3, b4, b5, rss = (r.get(k) for k in ("b1", "b2", "b3", "b4", "b5", "rss"))
+    if b1 and "lego_s" in b1:
+        row("B1 issuance, 10 certs (wall)", "%.2f s" % b1["provider_s"], "lego %.2f s" % b1["lego_s"],
+            "%.3f" % b1["ratio"], "<= %.1f" % TARGETS["b1_ratio"], b1["ratio"] <= TARGETS["b1_ratio"])
+    if b2:
+        row("B2 plan, %d certs (median of %d)" % (b2["resources"], b2["plans"]), "%.2f s" % b2["provider_s"],
+            "terraform_data %.2f s" % b2["terraform_data_s"], "%.2f" % b2["ratio"],
+            "<= %.1f" % TARGETS["b2_ratio"], b2["ratio"] <= TARGETS["b2_ratio"])
+    if b3:
+        for mode in ("automtls", "plaintext"):
+            v = b3[mode]["median_ms"]
+            row("B3 start-up, %s (median of 20)" % mode, "%.2f ms" % v, "-", "-", "<= 10 ms",
+                v <= TARGETS["b3_ms"])
+    if rss:
+        row("B3 peak RSS of the plugin in B2", "%.1f MB" % rss["peak_mb"], "-", "-", "<= 25 MB",
+            rss["peak_mb"] <= TARGETS["rss_mb"])
+    if b4:
+        p = b4["provider"]
+        lg = b4.get("lego")
+        row("B4 ACME requests per cert", "%.1f" % p["per_cert"], "lego %.1f" % lg["per_cert"] if lg else "-",
+            "%.2f" % (p["per_cert"] / lg["per_cert"]) if lg else "-", "<= 8 (floor 7)",
+            p["per_cert"] <= TARGETS["b4_requests"])
+    if b5:
+        row("B5 time per cert at %s" % "/".join(str(n) for n in b5["sizes"]),
+            " / ".join("%.3f" % v for v in b5["per_cert_s"]) + " s", "-", "-", "falls", b5["falls"])
+
+    print()
+    print("terraform-provider-ionos benchmarks%s, %s" % (" (--quick)" if info["quick"] else "", info["date"]))
+    print("machine: %d x %s, %.1f GiB RAM, Linux %s; load average at start %.2f %.2f %.2f, at end %.2f %.2f %.2f" %
+          ((m["nproc"], m["cpu"], m["memory_gib"], m["kernel"]) + tuple(m["loadavg"]) + tuple(info["loadavg_end"])))
+    print("%s; lego %s (Debian); pebble %s (Debian), PEBBLE_VA_NOSLEEP=1" % (info["terraform"], info["lego"],
+                                                                            info["pebble"]))
+    header = ("metric", "provider", "peer", "ratio", "target", "")
+    widths = [max(len(str(x[i])) for x in rows + [header]) for i in range(6)]
+    for line in [header] + rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(line, widths)).rstrip())
+    print()
+    if b1 and "lego_s" in b1:
+        print("B1  lego settings: %s" % b1["lego_settings"])
+    if b2:
+        print("B2  provider plans: %s s; terraform_data plans: %s s; state files %d / %d bytes; untimed apply of %d "
+              "certs %.1f s" % (" ".join("%.2f" % t for t in b2["provider_all_s"]),
+                                " ".join("%.2f" % t for t in b2["terraform_data_all_s"]),
+                                b2["state_bytes"]["provider"], b2["state_bytes"]["terraform_data"], b2["resources"],
+                                b2["untimed_apply_s"]))
+    if b2 and b2.get("reference"):
+        ref = b2["reference"]
+        print("    references (no target): provider plan -refresh=false %.2f s (ratio %.2f); terraform_data with the "
+              "same state size (%d bytes) %.2f s; provider / that = %.2f" %
+              (ref["provider_no_refresh_s"], ref["provider_no_refresh_s"] / b2["terraform_data_s"],
+               ref["terraform_data_same_size_state_bytes"], ref["terraform_data_same_size_s"],
+               b2["provider_s"] / ref["terraform_data_same_size_s"]))
+    if b3:
+        print("B3  start-up min/max: AutoMTLS %.2f/%.2f ms, plaintext %.2f/%.2f ms" %
+              (b3["automtls"]["min_ms"], b3["automtls"]["max_ms"], b3["plaintext"]["min_ms"],
+               b3["plaintext"]["max_ms"]))
+    if rss:
+        print("    peak RSS: %s; %d plugin processes seen over the plans; per plan %s MB;" %
+              (rss["method"], rss["plugin_processes_seen"], " ".join("%.1f" % v for v in rss["per_plan_peak_mb"])))
+        print("    cross-check, ru_maxrss from wait4 (plugin behind a fork/wait4 wrapper, one extra plan): %s MB; "
+              "peak during the B2 apply %.1f MB" % (" ".join("%.1f" % v for v in rss["wait4_cross_check_mb"]),
+                                                     rss["b2_apply_peak_mb"]))
+    if b4:
+        for side in ("provider", "lego"):
+            if side not in b4:
+                continue
+            v = b4[side]
+            print("B4  %-8s %.1f per cert = %.1f order flow + %.1f session (dir, nonce, account); %s" %
+                  (side, v["per_cert"], v["order_flow_per_cert"], v["session_per_cert"], fmt_counts(v["requests"])))
+        print("    provider: one apply, all requests /10, including terraform's refresh of the account in the apply's")
+        print("    plan phase; lego: 10 processes, each paying GET /dir + HEAD /nonce-plz, /10.")
+    if b5:
+        print("B5  wall: %s (-parallelism=10)" % ", ".join("%d certs %.2f s" % (n, t)
+                                                            for n, t in zip(b5["sizes"], b5["wall_s"])))
+    print("total run time %.0f s" % info["total_s"])
+
+
+if __name__ == "__main__":
+    main()
