@@ -214,7 +214,7 @@ std::optional<TimePoint> ParseRetryAfter(std::string_view value, TimePoint now) 
   if (end == nullptr || *end != '\0') {
     return std::nullopt;
   }
-  const TimePoint t = std::chrono::system_clock::from_time_t(timegm(&tm));
+  const TimePoint t = TimePointFromTimeT(timegm(&tm));
   return t < now ? now : t;
 }
 
@@ -493,7 +493,11 @@ Result<AcmeResponse> AcmeClient::PostImpl(const PrivateKey& key, std::string_vie
                                                           {"attempt", std::to_string(bad_nonces)}});
       continue;
     }
-    if (response.status == 503 && unavailable < options_.max_unavailable_retries) {
+    // 503, and rateLimited/serverInternal answers that say when to come back,
+    // are retried a bounded number of times when the wait is short.
+    const bool retryable = response.status == 503 ||
+                           ((short_type == "rateLimited" || short_type == "serverInternal") && retry_after);
+    if (retryable && unavailable < options_.max_unavailable_retries) {
       Duration wait = kDefaultUnavailableWait;
       if (retry_after) {
         wait = std::chrono::duration_cast<Duration>(*retry_after - options_.clock->Now());

@@ -125,7 +125,9 @@ struct AcmeClientOptions {
   // Each retry costs one request and no wait; a CA rejecting half of all nonces
   // (Pebble's PEBBLE_WFE_NONCEREJECT=50) then fails a request with odds 2^-16.
   int max_bad_nonce_retries = 15;
-  // 503 answers retried after their Retry-After, when that is at most max_retry_wait away.
+  // 503 answers, and rateLimited/serverInternal problems carrying Retry-After, are retried
+  // after their Retry-After when that is at most max_retry_wait away; then the CA's detail is
+  // returned.
   int max_unavailable_retries = 2;
   Duration max_retry_wait{std::chrono::seconds(10)};
 };

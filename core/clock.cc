@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <thread>
@@ -42,6 +43,10 @@ Status SystemRandom::Fill(uint8_t* out, size_t n) {
   if (n == 0) return Status::Ok();
   if (RAND_bytes(out, static_cast<int>(n)) != 1) return InternalError("RAND_bytes failed");
   return Status::Ok();
+}
+
+TimePoint TimePointFromTimeT(std::time_t t) {
+  return std::chrono::system_clock::from_time_t(std::clamp(t, kEarliestTime, kLatestTime));
 }
 
 std::string FormatRfc3339(TimePoint t) {
@@ -100,7 +105,7 @@ Result<TimePoint> ParseRfc3339(const std::string& s) {
   tm.tm_min = mi;
   tm.tm_sec = sec;
   std::time_t tt = timegm(&tm);
-  return std::chrono::system_clock::from_time_t(tt - offset_seconds);
+  return TimePointFromTimeT(tt - offset_seconds);
 }
 
 }  // namespace ionos

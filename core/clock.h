@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -67,6 +68,15 @@ class SystemRandom : public Random {
  public:
   Status Fill(uint8_t* out, size_t n) override;
 };
+
+// TimePoint counts nanoseconds in 64 bits, so it only spans the years 1677 to 2262. Times read
+// from outside (certificates, RFC 3339 text, HTTP dates) go through TimePointFromTimeT(), which
+// clamps them to [kEarliestTime, kLatestTime]: a certificate valid "until 9999-12-31" (RFC 5280
+// §4.1.2.5: no well-defined expiration date) becomes valid until 2200-01-01 instead of
+// overflowing, and adding decades to a clamped time stays in range.
+inline constexpr std::time_t kEarliestTime = -8520336000;  // 1700-01-01T00:00:00Z
+inline constexpr std::time_t kLatestTime = 7258118400;     // 2200-01-01T00:00:00Z
+TimePoint TimePointFromTimeT(std::time_t t);
 
 // RFC 3339 helpers (UTC, seconds precision, "Z").
 std::string FormatRfc3339(TimePoint t);

@@ -168,7 +168,7 @@ std::optional<Duration> RetryAfterDelay(const std::string& value, TimePoint now)
   if (end == nullptr || *end != '\0') {
     return std::nullopt;
   }
-  const TimePoint at = std::chrono::system_clock::from_time_t(timegm(&tm));
+  const TimePoint at = TimePointFromTimeT(timegm(&tm));
   if (at <= now) {
     return Duration(0);
   }

@@ -103,7 +103,7 @@ Result<TimePoint> AsnTime(const ASN1_TIME* t, const char* what) {
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
     return InvalidArgumentError(std::string("the certificate's ") + what + " is not a valid time");
   }
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  return TimePointFromTimeT(timegm(&tm));
 }
 
 // "rsa2048", "ecdsa256", "ed25519", ... for a public key.

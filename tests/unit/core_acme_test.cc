@@ -463,6 +463,8 @@ TEST(AcmeRetryAfterTest, ParsesSecondsAndHttpDates) {
       {"garbage", "soon", std::nullopt},
       {"huge", "99999999999999", std::nullopt},
       {"rfc850 date", "Wednesday, 21-Oct-15 07:28:00 GMT", std::nullopt},
+      // Beyond TimePoint's range: clamped (this overflowed before, undefined behaviour).
+      {"year 9999", "Fri, 31 Dec 9999 23:59:59 GMT", TimePointFromTimeT(kLatestTime)},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -506,6 +508,34 @@ TEST_F(AcmeClientTest, RateLimitIsNotRetriedAndCarriesRetryAfter) {
             "newAccount: urn:ietf:params:acme:error:rateLimited: too many registrations for this IP (retry after "
             "2030-01-01T03:00:00Z)");
   EXPECT_TRUE(clock_.sleeps().empty());
+}
+
+TEST_F(AcmeClientTest, ShortRateLimitIsRetriedAfterRetryAfter) {
+  ExpectDirectory();
+  http_.Expect("HEAD", kNonceUrl, NonceResponse("n1"));
+  http_.Expect("POST", kAccountUrl,
+               MakeProblemResponse(429, "rateLimited", "slow down", {{"Retry-After", "2"}, {"Replay-Nonce", "n2"}}));
+  http_.Expect("POST", kAccountUrl,
+               MakeProblemResponse(429, "rateLimited", "slow down", {{"Retry-After", "2"}, {"Replay-Nonce", "n3"}}));
+  http_.Expect("POST", kAccountUrl, AccountResponse(200, "n4"));
+  auto account = NewClient()->GetAccount(*key_, kAccountUrl);
+  ASSERT_TRUE(account.ok()) << account.status().ToString();
+  EXPECT_THAT(clock_.sleeps(), ElementsAre(Duration(2000), Duration(2000)));
+}
+
+TEST_F(AcmeClientTest, ServerInternalWithRetryAfterIsRetriedBoundedThenCarriesTheDetail) {
+  ExpectDirectory();
+  http_.Expect("HEAD", kNonceUrl, NonceResponse("n1"));
+  for (const char* nonce : {"n2", "n3", "n4"}) {
+    http_.Expect("POST", kAccountUrl,
+                 MakeProblemResponse(500, "serverInternal", "database on fire",
+                                     {{"Retry-After", "1"}, {"Replay-Nonce", nonce}}));
+  }
+  auto account = NewClient()->GetAccount(*key_, kAccountUrl);
+  ASSERT_FALSE(account.ok());
+  EXPECT_EQ(account.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(account.status().message(), HasSubstr("serverInternal: database on fire"));
+  EXPECT_THAT(clock_.sleeps(), ElementsAre(Duration(1000), Duration(1000)));
 }
 
 TEST_F(AcmeClientTest, SuccessfulResponseExposesRetryAfterAndLinks) {

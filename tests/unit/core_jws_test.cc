@@ -226,6 +226,23 @@ TEST(JwsTest, EmptyUrlIsRejected) {
   EXPECT_EQ(SignJws(key, kKid, kNonce, "", "{}").status().code(), StatusCode::kInvalidArgument);
 }
 
+// Found by fuzz_acme_json: a Location header that is not UTF-8 became the kid (or url) and
+// nlohmann::json threw from dump(), terminating the provider. It is an error now.
+TEST(JwsTest, HeaderTextThatIsNotUtf8IsRejected) {
+  auto key = PrivateKey::Generate(KeyAlgorithm::kEcdsa256).value();
+  for (const std::string bad : {"https://ca.test/acct/\xff", "https://ca.test/\xc0\xaf", "https://ca.test/\xed\xa0\x80",
+                                "https://ca.test/\xf4\x90\x80\x80", "https://ca.test/\xe2\x82"}) {
+    SCOPED_TRACE(bad);
+    Result<std::string> with_kid = SignJws(key, bad, kNonce, kUrl, "{}");
+    EXPECT_EQ(with_kid.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(with_kid.status().message().find("kid header is not valid UTF-8"), std::string::npos);
+    EXPECT_EQ(SignJws(key, kKid, kNonce, bad, "").status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(SignExternalAccountBinding(key, "kid-1", "c2VjcmV0", bad).status().code(), StatusCode::kInvalidArgument);
+  }
+  // Well-formed UTF-8 of every length is fine.
+  EXPECT_TRUE(SignJws(key, "https://ca.test/acct/\xc3\xa9\xe2\x9c\x93\xf0\x9f\x94\x92", kNonce, kUrl, "{}").ok());
+}
+
 TEST(JwsTest, SignJwsObjectMatchesSerializedForm) {
   auto key = PrivateKey::Generate(KeyAlgorithm::kRsa2048).value();
   auto obj = SignJwsObject(key, kKid, kNonce, kUrl, "{}");

@@ -89,5 +89,18 @@ TEST(Rfc3339, RoundTripAndOffsets) {
   EXPECT_FALSE(ParseRfc3339("2026-13-23T01:17:15Z").ok());
 }
 
+// Years beyond TimePoint's range (1677..2262) overflowed (undefined behaviour, as fuzz_pem_certificate
+// found for certificates) instead of being clamped.
+TEST(Rfc3339, YearsOutsideTheRepresentableRangeAreClamped) {
+  auto late = ParseRfc3339("9999-12-31T23:59:59Z");
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(*late, TimePointFromTimeT(kLatestTime));
+  EXPECT_EQ(FormatRfc3339(*late), "2200-01-01T00:00:00Z");
+  auto early = ParseRfc3339("0001-01-01T00:00:00Z");
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(FormatRfc3339(*early), "1700-01-01T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339(TimePointFromTimeT(0)), "1970-01-01T00:00:00Z");
+}
+
 }  // namespace
 }  // namespace ionos

@@ -212,6 +212,23 @@ TEST(X509InspectTest, ReadsEveryField) {
   EXPECT_NE(info->serial_number.substr(0, 2), "00");
 }
 
+// RFC 5280 §4.1.2.5: notAfter 99991231235959Z means "no well-defined expiration date". Found by
+// fuzz_pem_certificate: reading it overflowed TimePoint (undefined behaviour); it is clamped now.
+TEST(X509InspectTest, NotAfterInTheYear9999IsClamped) {
+  const PrivateKey key = PrivateKey::Generate(KeyAlgorithm::kEcdsa256).value();
+  X509Ptr cert(X509_new());
+  X509_set_version(cert.get(), X509_VERSION_3);
+  ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert.get()), 9999);
+  ASSERT_EQ(ASN1_TIME_set_string(X509_getm_notBefore(cert.get()), "20260101000000Z"), 1);
+  ASSERT_EQ(ASN1_TIME_set_string(X509_getm_notAfter(cert.get()), "99991231235959Z"), 1);
+  X509_set_pubkey(cert.get(), key.get());
+  ASSERT_GT(X509_sign(cert.get(), key.get(), EVP_sha256()), 0);
+  Result<CertificateInfo> info = InspectCertificate(CertificateToPem(cert.get()).value());
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(FormatRfc3339(info->not_before), "2026-01-01T00:00:00Z");
+  EXPECT_EQ(info->not_after, TimePointFromTimeT(kLatestTime));
+}
+
 TEST(X509InspectTest, SerialNumberFormat) {
   PrivateKey key = PrivateKey::Generate(KeyAlgorithm::kEcdsa256).value();
   struct Case {
