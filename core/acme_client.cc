@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <ctime>
 
 #include "core/jws.h"
@@ -309,6 +310,61 @@ Result<nlohmann::json> AcmeResponse::Json() const {
 
 AcmeClient::AcmeClient(AcmeClientOptions options) : options_(std::move(options)) {}
 
+// The transport failures of one logical request (see AcmeClientOptions::max_transport_retries).
+class AcmeClient::TransportRetry {
+ public:
+  explicit TransportRetry(const AcmeClientOptions& options) : options_(options), start_(options.clock->Now()) {}
+
+  // After a failed attempt: OK when another attempt should follow (the wait is done); otherwise
+  // the error to return, which says how often it was tried.
+  Status Next(const Status& failure, std::string_view url) {
+    if (failure.code() != StatusCode::kUnavailable) {
+      return failure;
+    }
+    ++failures_;
+    const Duration spent = std::chrono::duration_cast<Duration>(options_.clock->Now() - start_);
+    if (failures_ > options_.max_transport_retries || spent >= options_.max_transport_retry_time) {
+      if (failures_ == 1) {
+        return failure;
+      }
+      return failure.WithContext("giving up after " + std::to_string(failures_) + " attempts in " +
+                                 ShortDuration(spent));
+    }
+    const Duration wait = options_.transport_retry_wait * (1LL << std::min(failures_ - 1, 20));
+    options_.logger->Debug("ACME request failed in transport, retrying",
+                           {{"url", std::string(url)},
+                            {"attempt", std::to_string(failures_)},
+                            {"wait_ms", std::to_string(wait.count())},
+                            {"error", failure.message()}});
+    return options_.clock->SleepFor(wait, options_.cancel);
+  }
+
+ private:
+  static std::string ShortDuration(Duration d) {
+    if (d < std::chrono::seconds(1)) {
+      return std::to_string(d.count()) + "ms";
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(d.count()) / 1000.0);
+    return buf;
+  }
+
+  const AcmeClientOptions& options_;
+  const TimePoint start_;
+  int failures_ = 0;
+};
+
+Result<HttpResponse> AcmeClient::DoWithRetries(const HttpRequest& request) {
+  TransportRetry retry(options_);
+  while (true) {
+    Result<HttpResponse> response = options_.http->Do(request, options_.cancel);
+    if (response.ok()) {
+      return response;
+    }
+    IONOS_RETURN_IF_ERROR(retry.Next(response.status(), request.url));
+  }
+}
+
 Result<std::unique_ptr<AcmeClient>> AcmeClient::Create(AcmeClientOptions options) {
   if (options.http == nullptr) {
     return InvalidArgumentError("AcmeClient needs an HTTP client");
@@ -323,6 +379,7 @@ Result<std::unique_ptr<AcmeClient>> AcmeClient::Create(AcmeClientOptions options
   }
   options.max_bad_nonce_retries = std::max(0, options.max_bad_nonce_retries);
   options.max_unavailable_retries = std::max(0, options.max_unavailable_retries);
+  options.max_transport_retries = std::max(0, options.max_transport_retries);
   return std::unique_ptr<AcmeClient>(new AcmeClient(std::move(options)));
 }
 
@@ -356,7 +413,7 @@ Result<std::string> AcmeClient::TakeNonce(const std::string& new_nonce_url) {
   HttpRequest request;
   request.method = "HEAD";
   request.url = new_nonce_url;
-  IONOS_ASSIGN_OR_RETURN_CTX(HttpResponse response, options_.http->Do(request, options_.cancel), "newNonce");
+  IONOS_ASSIGN_OR_RETURN_CTX(HttpResponse response, DoWithRetries(request), "newNonce");
   if (response.status >= 400) {
     return AcmeProblemToStatus(ProblemFromResponse(response), response.status, std::nullopt)
         .WithContext("newNonce " + new_nonce_url);
@@ -390,8 +447,7 @@ Result<AcmeDirectory> AcmeClient::Directory() {
   request.method = "GET";
   request.url = url;
   request.headers = {{"Accept", "application/json"}};
-  IONOS_ASSIGN_OR_RETURN_CTX(HttpResponse response, options_.http->Do(request, options_.cancel),
-                             "ACME directory " + url);
+  IONOS_ASSIGN_OR_RETURN_CTX(HttpResponse response, DoWithRetries(request), "ACME directory " + url);
   KeepNonce(response);
   if (response.status >= 500 || response.status == 429) {
     return AcmeProblemToStatus(ProblemFromResponse(response), response.status, std::nullopt)
@@ -439,7 +495,7 @@ Result<AcmeResponse> AcmeClient::Get(std::string_view url) {
   HttpRequest request;
   request.method = "GET";
   request.url = std::string(url);
-  IONOS_ASSIGN_OR_RETURN(HttpResponse response, options_.http->Do(request, options_.cancel));
+  IONOS_ASSIGN_OR_RETURN(HttpResponse response, DoWithRetries(request));
   KeepNonce(response);
   if (response.status >= 400) {
     const auto retry_after = ParseRetryAfter(response.Header("Retry-After"), options_.clock->Now());
@@ -462,10 +518,12 @@ Result<AcmeResponse> AcmeClient::PostImpl(const PrivateKey& key, std::string_vie
   IONOS_ASSIGN_OR_RETURN(AcmeDirectory dir, Directory());
   int bad_nonces = 0;
   int unavailable = 0;
+  TransportRetry transport(options_);
   while (true) {
     if (options_.cancel != nullptr && options_.cancel->cancelled()) {
       return CancelledError("ACME request cancelled");
     }
+    // After a transport failure the POST is signed afresh: its nonce may have been spent.
     IONOS_ASSIGN_OR_RETURN(std::string nonce, TakeNonce(dir.new_nonce));
     IONOS_ASSIGN_OR_RETURN(std::string jws, SignJws(key, kid, nonce, url, payload));
     HttpRequest request;
@@ -473,7 +531,12 @@ Result<AcmeResponse> AcmeClient::PostImpl(const PrivateKey& key, std::string_vie
     request.url = std::string(url);
     request.headers = {{"Content-Type", "application/jose+json"}};
     request.body = std::move(jws);
-    IONOS_ASSIGN_OR_RETURN(HttpResponse response, options_.http->Do(request, options_.cancel));
+    Result<HttpResponse> sent = options_.http->Do(request, options_.cancel);
+    if (!sent.ok()) {
+      IONOS_RETURN_IF_ERROR(transport.Next(sent.status(), url));
+      continue;
+    }
+    HttpResponse response = std::move(sent).value();
     KeepNonce(response);
     if (response.status < 400) {
       if (options_.logger->Enabled(LogLevel::kDebug)) {

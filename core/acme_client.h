@@ -130,6 +130,16 @@ struct AcmeClientOptions {
   // returned.
   int max_unavailable_retries = 2;
   Duration max_retry_wait{std::chrono::seconds(10)};
+  // Requests that fail in transport (kUnavailable from the HttpClient: connection refused or
+  // reset, no answer) are tried again up to max_transport_retries times, after
+  // transport_retry_wait, doubling; only while the request's attempts and waits so far took less
+  // than max_transport_retry_time, so a server that times out is not waited on again and again.
+  // A CA that restarts or a load balancer that drops a connection is ridden through; one that is
+  // down gives "giving up after 4 attempts in 1.8s: connecting to ...". Every attempt of a POST
+  // is signed afresh with a new nonce. Untrusted server certificates are not retried.
+  int max_transport_retries = 3;
+  Duration transport_retry_wait{std::chrono::milliseconds(250)};
+  Duration max_transport_retry_time{std::chrono::seconds(5)};
 };
 
 class AcmeClient {
@@ -178,6 +188,9 @@ class AcmeClient {
   Result<AcmeResponse> PostImpl(const PrivateKey& key, std::string_view kid, std::string_view url,
                                 std::string_view payload, AcmeProblem* problem_out);
   Result<std::string> TakeNonce(const std::string& new_nonce_url);
+  // One HTTP request with the transport retries described at AcmeClientOptions.
+  Result<HttpResponse> DoWithRetries(const HttpRequest& request);
+  class TransportRetry;
   void KeepNonce(const HttpResponse& response);
   AcmeResponse ToAcmeResponse(HttpResponse&& response) const;
   Result<AcmeAccount> ParseAccount(const AcmeResponse& response, std::string account_url) const;

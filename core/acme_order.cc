@@ -343,6 +343,10 @@ Status PollUntil(const Clock& clock, const CancelToken* cancel, const PollOption
 }
 
 Status AuthorizationFailure(const AcmeAuthorization& authorization) {
+  if (authorization.status == "expired") {
+    return AbortedError("authorization for " + authorization.OrderedName() + " expired" +
+                        (authorization.expires ? " at " + FormatRfc3339(*authorization.expires) : std::string()));
+  }
   std::string message = "authorization for " + authorization.OrderedName() + " is " + authorization.status;
   // Prefer the challenge that carries an error; dns-01 first, as that is what we answer.
   const AcmeChallenge* failed = nullptr;
@@ -359,16 +363,30 @@ Status AuthorizationFailure(const AcmeAuthorization& authorization) {
   return FailedPreconditionError(message);
 }
 
-Status OrderFailure(const AcmeAccountRef& account, const AcmeOrder& order) {
+Status OrderFailure(const AcmeAccountRef& account, const AcmeOrder& order, std::optional<TimePoint> now) {
   std::vector<std::string> reasons;
+  bool all_expired = true;
   for (const std::string& url : order.authorizations) {
     Result<AcmeAuthorization> authorization = GetAuthorization(account, url);
     if (!authorization.ok()) {
       continue;  // best effort: the order's own error below still says something
     }
     if (authorization->status != "valid" && authorization->status != "pending") {
-      reasons.push_back(AuthorizationFailure(*authorization).message());
+      const Status failure = AuthorizationFailure(*authorization);
+      all_expired = all_expired && failure.code() == StatusCode::kAborted;
+      reasons.push_back(failure.message());
     }
+  }
+  const std::string expired = "order " + order.url + " expired before it was finalized";
+  if (!reasons.empty() && all_expired && !order.error) {
+    std::string message = expired;
+    for (size_t i = 0; i < reasons.size(); ++i) {
+      message += (i == 0 ? ": " : "; ") + reasons[i];
+    }
+    return AbortedError(message);
+  }
+  if (reasons.empty() && !order.error && order.expires && now && *order.expires <= *now) {
+    return AbortedError(expired + " (it expired at " + FormatRfc3339(*order.expires) + ")");
   }
   std::string message = "order " + order.url + " is invalid";
   if (!reasons.empty()) {
@@ -399,7 +417,7 @@ Result<AcmeOrder> WaitForOrder(const AcmeAccountRef& account, const Clock& clock
     return order;
   }
   if (order.status == "invalid") {
-    return OrderFailure(account, order);
+    return OrderFailure(account, order, clock.Now());
   }
   std::string wanted;
   for (size_t i = 0; i < targets.size(); ++i) {
@@ -410,7 +428,7 @@ Result<AcmeOrder> WaitForOrder(const AcmeAccountRef& account, const Clock& clock
                                   order.status, order.retry_after, [&]() -> Result<PollProgress> {
                                     IONOS_ASSIGN_OR_RETURN(current, GetOrder(account, order.url));
                                     if (current.status == "invalid") {
-                                      return OrderFailure(account, current);
+                                      return OrderFailure(account, current, clock.Now());
                                     }
                                     return PollProgress{Contains(targets, current.status), current.status,
                                                         current.retry_after};

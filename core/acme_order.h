@@ -21,6 +21,8 @@
 //     and its last status.
 //   - An authorization or order that turns "invalid" is kFailedPrecondition carrying the CA's
 //     reason: the failed challenge's error (type, detail, identifier) or the order's "error".
+//     One that expired (RFC 8555 §7.1.6: an authorization "expired", hence its order "invalid")
+//     is kAborted instead: nothing was wrong with it, and a new order may well succeed.
 //   - Thread-safe: the functions keep no state; concurrent orders may share one AcmeClient.
 #pragma once
 
@@ -149,13 +151,17 @@ Status PollUntil(const Clock& clock, const CancelToken* cancel, const PollOption
                  const std::function<Result<PollProgress>()>& poll);
 
 // The error for an authorization that is not (and will not become) valid: kFailedPrecondition
-// "authorization for <name> is invalid: dns-01 challenge failed: <type>: <detail>".
+// "authorization for <name> is invalid: dns-01 challenge failed: <type>: <detail>"; for an
+// "expired" one kAborted "authorization for <name> expired at <time>".
 Status AuthorizationFailure(const AcmeAuthorization& authorization);
 
 // The error for an invalid order. Fetches the order's authorizations to name the one that failed
 // and the CA's detail (extra requests on this failure path only); falls back to the order's own
-// "error" member.
-Status OrderFailure(const AcmeAccountRef& account, const AcmeOrder& order);
+// "error" member. When the order expired, kAborted "order <url> expired before it was finalized:
+// ...": because an authorization is "expired", or, when the CA gives no other reason, because the
+// order's "expires" lies before `now`.
+Status OrderFailure(const AcmeAccountRef& account, const AcmeOrder& order,
+                    std::optional<TimePoint> now = std::nullopt);
 
 // Polls the order until its status is one of `targets` (e.g. {"ready", "valid"} after the
 // challenges, {"valid"} after finalize) and returns it. Returns at once, without a request, when

@@ -72,6 +72,36 @@ void ForEachInParallel(size_t n, const F& f) {
   }
 }
 
+// Whether a failed ACME request was refused by the CA with a problem about the request or its
+// object, as opposed to transport failures, rate limits, timeouts and cancellation.
+bool IsCaAnswer(const Status& failure) {
+  switch (failure.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+    case StatusCode::kPermissionDenied:
+    case StatusCode::kFailedPrecondition:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// After a request about `order` failed with a CA error: when the order itself has turned
+// invalid meanwhile (it expired, or the CA gave up on it), that explains the failure better than
+// the request's own problem (Boulder answers 404 for an expired authorization's challenge).
+// Other failures are returned as they are.
+Status ExplainByOrder(const AcmeAccountRef& account, const std::string& order_url, const Status& failure,
+                      TimePoint now) {
+  if (!IsCaAnswer(failure)) {
+    return failure;
+  }
+  Result<AcmeOrder> current = GetOrder(account, order_url);
+  if (current.ok() && current->status == "invalid") {
+    return OrderFailure(account, *current, now);
+  }
+  return failure;
+}
+
 // The first non-OK status, in index order (deterministic errors for tests and users).
 Status FirstError(const std::vector<Status>& statuses) {
   for (const Status& s : statuses) {
@@ -284,7 +314,22 @@ Result<IssuedCertificate> CertificateIssuer::Issue(const AcmeAccountRef& account
   if (account.client == nullptr || account.key == nullptr || account.account_url.empty()) {
     return InvalidArgumentError(context + ": no ACME account (client, key and account URL are required)");
   }
-  return IssueImpl(account, request, names).WithContext(context);
+  Result<IssuedCertificate> issued = IssueImpl(account, request, names);
+  if (!issued.ok() && issued.status().code() == StatusCode::kAborted) {
+    // The order expired under us (slow DNS, a reused authorization that ran out): nothing was
+    // wrong with the request, so one fresh order is worth it. Its records are new as well; the
+    // first order's are gone already.
+    logger_->Warn("ACME order expired before it was finalized; placing a new order",
+                  {{"names", Join(names, ",")}, {"error", issued.status().message()}});
+    issued = IssueImpl(account, request, names);
+    if (!issued.ok() && issued.status().code() == StatusCode::kAborted) {
+      return issued.status().WithContext(context + ": placed a second order after the first expired");
+    }
+  }
+  if (!issued.ok()) {
+    return issued.status().WithContext(context);
+  }
+  return issued;
 }
 
 Result<IssuedCertificate> CertificateIssuer::IssueImpl(const AcmeAccountRef& account,
@@ -325,15 +370,19 @@ Result<IssuedCertificate> CertificateIssuer::IssueImpl(const AcmeAccountRef& acc
   order.retry_after.reset();  // it was about newOrder, not about the first poll
   logger_->Info("placed ACME order", {{"names", joined_names}, {"order_url", order.url}, {"status", order.status}});
   if (order.status == "invalid") {
-    return OrderFailure(account, order);
+    return OrderFailure(account, order, clock_->Now());
   }
+  auto explain = [&](const Status& failure) { return ExplainByOrder(account, order.url, failure, clock_->Now()); };
 
   // ACME requests of one order go one after the other: each answer brings the nonce for the next
   // (RFC 8555 §6.5), so no extra newNonce round trips; DNS is where the parallelism pays.
   std::vector<AcmeAuthorization> authorizations;
   for (const std::string& url : order.authorizations) {
-    IONOS_ASSIGN_OR_RETURN(AcmeAuthorization authorization, GetAuthorization(account, url));
-    authorizations.push_back(std::move(authorization));
+    Result<AcmeAuthorization> authorization = GetAuthorization(account, url);
+    if (!authorization.ok()) {
+      return explain(authorization.status());
+    }
+    authorizations.push_back(std::move(authorization).value());
   }
 
   // 3. One TXT record per pending authorization; noted in the store before it exists.
@@ -421,7 +470,11 @@ Result<IssuedCertificate> CertificateIssuer::IssueImpl(const AcmeAccountRef& acc
     IONOS_RETURN_IF_ERROR(CheckCancelled("answering the ACME challenges"));
     bool all_valid = true;
     for (const ChallengeRecords::Record& r : records.records()) {
-      IONOS_ASSIGN_OR_RETURN(AcmeChallenge answered, RespondToChallenge(account, r.challenge_url));
+      Result<AcmeChallenge> response = RespondToChallenge(account, r.challenge_url);
+      if (!response.ok()) {
+        return explain(response.status());
+      }
+      AcmeChallenge answered = std::move(response).value();
       if (answered.status == "invalid") {
         AcmeAuthorization failed;
         failed.identifier.value = BaseName(r.ordered_name);
@@ -466,7 +519,23 @@ Result<IssuedCertificate> CertificateIssuer::IssueImpl(const AcmeAccountRef& acc
                              std::string("generating the certificate key (") + KeyAlgorithmName(algorithm) + ")");
   IONOS_ASSIGN_OR_RETURN(std::string csr, CreateCsrDer(key, names.front(), names));
   IONOS_RETURN_IF_ERROR(CheckCancelled("finalizing the ACME order"));
-  IONOS_ASSIGN_OR_RETURN(AcmeOrder finalized, Finalize(account, ready, csr));
+  Result<AcmeOrder> finalize_result = Finalize(account, ready, csr);
+  if (!finalize_result.ok() && IsCaAnswer(finalize_result.status())) {
+    // When the answer to an earlier attempt of this finalize was lost on the way back (the
+    // transport retry re-sent it), the CA says orderNotReady because the order moved on with OUR
+    // CSR: carry on with it. An order that turned invalid explains itself.
+    Result<AcmeOrder> current = GetOrder(account, order.url);
+    if (current.ok() && (current->status == "processing" || current->status == "valid")) {
+      logger_->Debug("finalize was refused but the order is already " + current->status + "; continuing",
+                     {{"order_url", order.url}, {"error", finalize_result.status().message()}});
+      finalize_result = std::move(current).value();
+    } else if (current.ok() && current->status == "invalid") {
+      return OrderFailure(account, *current, clock_->Now());
+    } else {
+      return finalize_result.status();
+    }
+  }
+  AcmeOrder finalized = std::move(finalize_result).value();
   const std::vector<std::string> valid_target = {"valid"};
   IONOS_ASSIGN_OR_RETURN(AcmeOrder valid, WaitForOrder(account, *clock_, cancel_, finalized, valid_target, poll));
   IONOS_ASSIGN_OR_RETURN(std::string chain, DownloadCertificate(account, valid.certificate));

@@ -28,6 +28,14 @@
 //      the start) goes into a CSR; finalize; poll until "valid"; download the chain.
 //   7. The chain is split into leaf and intermediates, inspected, and checked: the key matches
 //      the leaf, and the leaf's DNS names equal the requested set.
+//   An order that expires on the way (RFC 8555 §7.1.6: an authorization "expired", so the order
+//   turned "invalid"; noticed when polling, or when a request about the order is refused and the
+//   order then shows it) is kAborted from the order layer; Issue() then cleans up and places ONE
+//   new order, logging a warning. When the answer to finalize is lost and the transport retry
+//   re-sends it, the CA refuses the repeat (orderNotReady) because the order went on with our
+//   CSR; the issuer sees "processing"/"valid" and carries on. A CA that stays unreachable ends
+//   the issuance with the transport error after AcmeClient's retries ("giving up after 4
+//   attempts ...").
 //   Records are always removed — on success, on every error and on cancellation: an RAII guard
 //   deletes each record (DeleteRecord; gone already is fine) and then its store note. Cleanup
 //   ignores the CancelToken. A record whose deletion fails keeps its note (logged as a warning)
@@ -35,7 +43,9 @@
 //
 // Errors carry context at each step ("issuing certificate for www.example.com: ...: <CA detail>").
 // A failed challenge is kFailedPrecondition with the CA's problem detail and the identifier;
-// timeouts are kDeadlineExceeded naming what was pending; cancellation is kCancelled.
+// timeouts are kDeadlineExceeded naming what was pending; cancellation is kCancelled; a second
+// expired order is kAborted ("...: placed a second order after the first expired: order <url>
+// expired before it was finalized: authorization for <name> expired at <time>").
 //
 // Thread-safety: Issue() may run concurrently (Terraform parallelism 10) on one issuer that
 // shares one AcmeClient, DnsProvider, PropagationChecker and Store. Keys and the private key PEM

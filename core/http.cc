@@ -314,15 +314,15 @@ Status HttplibClient::TransportError(httplib::Error error, const httplib::Client
     }
     case httplib::Error::SSLLoadingCerts:
       ERR_clear_error();
-      return UnavailableError(connecting + ": loading the trusted CA certificates failed");
+      return FailedPreconditionError(connecting + ": loading the trusted CA certificates failed");
     case httplib::Error::SSLServerVerification: {
       ERR_clear_error();
       const long v = client.get_openssl_verify_result();
       if (v != X509_V_OK) {
-        return UnavailableError(connecting + ": certificate verify failed: " + X509_verify_cert_error_string(v) +
+        return FailedPreconditionError(connecting + ": certificate verify failed: " + X509_verify_cert_error_string(v) +
                                 " (if the server uses a private CA, add its certificate to the trusted CA certificates)");
       }
-      return UnavailableError(connecting + ": certificate verify failed: the certificate does not match host \"" +
+      return FailedPreconditionError(connecting + ": certificate verify failed: the certificate does not match host \"" +
                               url.host + "\"");
     }
     case httplib::Error::Read:

@@ -47,8 +47,10 @@ class HttpClient {
  public:
   virtual ~HttpClient() = default;
   // Performs one request. A response with any HTTP status (also 4xx/5xx) is a success here;
-  // errors are transport failures: UnavailableError for connection, TLS and I/O problems
-  // ("connecting to https://host:port: certificate verify failed: ..."), CancelledError when
+  // errors are transport failures: UnavailableError for connection, TLS handshake and I/O
+  // problems, which may pass ("connecting to https://host:port: connection failed ..."),
+  // FailedPreconditionError when the server's certificate is not trusted or does not match the
+  // host, which retrying cannot fix ("...: certificate verify failed: ..."), CancelledError when
   // `cancel` fires, InvalidArgumentError for a malformed URL. Thread-safe.
   virtual Result<HttpResponse> Do(const HttpRequest& request, const CancelToken* cancel = nullptr) = 0;
 };

@@ -27,6 +27,7 @@ enum class StatusCode {
   kUnavailable,         // transient: network, 5xx; may be retried
   kDeadlineExceeded,
   kCancelled,           // StopProvider / interrupt
+  kAborted,             // the other side gave up on the operation (an expired ACME order); starting over may work
   kDataLoss,            // corrupt store, undecryptable key
   kUnimplemented,
   kInternal,
@@ -73,6 +74,7 @@ inline Status ResourceExhaustedError(std::string m) { return {StatusCode::kResou
 inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status DeadlineExceededError(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
 inline Status CancelledError(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
+inline Status AbortedError(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
 inline Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 inline Status UnimplementedError(std::string m) { return {StatusCode::kUnimplemented, std::move(m)}; }
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }

@@ -5,15 +5,19 @@ Everything binds to 127.0.0.1 on free ports and is stopped by the test.
 """
 
 import contextlib
+import http.client
+import http.server
 import json
 import os
 import shutil
 import socket
+import socketserver
 import sqlite3
 import ssl
 import subprocess
 import tempfile
 import textwrap
+import threading
 import time
 import urllib.request
 
@@ -57,6 +61,7 @@ class Pebble:
 
     def start(self):
         key, cert = make_tls_cert(self.dir)
+        self.tls_key_path, self.tls_cert_path = key, cert
         self.port = free_port()
         self.mgmt_port = free_port()
         config = {
@@ -133,6 +138,222 @@ class Pebble:
         if getattr(self, "log", None):
             self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class _TlsThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, handler, context):
+        self.context = context
+        super().__init__(address, handler)
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        # The handshake happens in the handler's thread, not in the accept loop.
+        return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
+
+    def handle_error(self, request, client_address):
+        pass  # clients that go away mid-request are part of these tests
+
+
+class AcmeProxy:
+    """A TLS-terminating proxy in front of Pebble, for the faults a real CA shows but Pebble
+    cannot be told to: going away in the middle of an order, losing connections, and orders that
+    expire (Pebble's last a day, its authorizations an hour).
+
+    Requests pass unchanged, the Host header too, so Pebble builds its URLs with the proxy's
+    address and checks each JWS "url" against it. The proxy learns the order, authorization,
+    challenge and finalize URLs from Pebble's answers; it knows none of Pebble's paths. Faults,
+    each armed by a test before the apply:
+      down_at_challenge = True   the first challenge POST gets no answer and the proxy stops
+                                 listening (connection refused, and every request on a kept-alive
+                                 connection is dropped) until up().
+      drop_challenge_posts = N   the next N challenge POSTs get no answer (connection closed).
+      expire_orders = N          the next N orders placed expire when their first challenge is
+                                 answered: that POST gets 404 malformed "Expired authorization"
+                                 (Boulder's answer); from then on the order reads "invalid" with
+                                 "expires" in the past, its authorizations "expired" (RFC 8555
+                                 §7.1.6), and its finalize gets 403 orderNotReady.
+    """
+
+    PAST = "2020-01-01T00:00:00Z"
+
+    def __init__(self, pebble):
+        self.pebble = pebble
+        self.port = free_port()
+        self.lock = threading.Lock()
+        self.down_at_challenge = False
+        self.drop_challenge_posts = 0
+        self.expire_orders = 0
+        self.dropped = 0          # requests that got no answer
+        self.new_orders = 0       # orders placed through the proxy
+        self.expired_orders = 0
+        self._down = False
+        self._orders = {}         # order URL -> {"expiring": bool, "expired": bool}
+        self._owner = {}          # authorization, challenge and finalize URL -> order URL
+        self._kind = {}           # URL -> "order" | "authz" | "challenge" | "finalize"
+        self._server = None
+        self._upstream = ssl.create_default_context(cadata=pebble.tls_cert_pem)
+
+    @property
+    def directory_url(self):
+        return "https://127.0.0.1:%d/dir" % self.port
+
+    def start(self):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.pebble.tls_cert_path, self.pebble.tls_key_path)
+        self._server = _TlsThreadingServer(("127.0.0.1", self.port), self._handler(), context)
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def up(self):
+        with self.lock:
+            self._down = False
+        return self.start()
+
+    def stop(self):
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def _go_down(self):
+        # Called from a handler thread; shutdown() waits for the accept loop, so not inline.
+        threading.Thread(target=self.stop, daemon=True).start()
+
+    # ---- decisions
+
+    def _before(self, method, url):
+        """None to forward; "drop"; or (status, problem type, detail) to answer."""
+        with self.lock:
+            if self._down:
+                self.dropped += 1
+                return "drop"
+            kind = self._kind.get(url)
+            order = self._orders.get(self._owner.get(url, url))
+            if method == "POST" and kind == "challenge":
+                if self.down_at_challenge:
+                    self.down_at_challenge = False
+                    self._down = True
+                    self.dropped += 1
+                    self._go_down()
+                    return "drop"
+                if self.drop_challenge_posts > 0:
+                    self.drop_challenge_posts -= 1
+                    self.dropped += 1
+                    return "drop"
+                if order and order["expiring"] and not order["expired"]:
+                    order["expired"] = True
+                    self.expired_orders += 1
+                if order and order["expired"]:
+                    return (404, "malformed", "Expired authorization")
+            if order and order["expired"] and kind == "finalize":
+                return (403, "orderNotReady", 'Order\'s status ("invalid") is not acceptable for finalization')
+            return None
+
+    def _after(self, method, url, status, headers, body):
+        """Learns URLs from Pebble's answers; rewrites those about expired orders."""
+        try:
+            obj = json.loads(body) if body else None
+        except ValueError:
+            obj = None
+        if not isinstance(obj, dict):
+            return body
+        with self.lock:
+            location = dict((k.lower(), v) for k, v in headers).get("location", "")
+            if status == 201 and "authorizations" in obj and "finalize" in obj and location:
+                self.new_orders += 1
+                expiring = self.expire_orders > 0
+                if expiring:
+                    self.expire_orders -= 1
+                self._orders[location] = {"expiring": expiring, "expired": False}
+                self._kind[location] = "order"
+                for authz in obj["authorizations"]:
+                    self._owner[authz] = location
+                    self._kind[authz] = "authz"
+                self._owner[obj["finalize"]] = location
+                self._kind[obj["finalize"]] = "finalize"
+            if "challenges" in obj and url in self._owner:
+                for challenge in obj["challenges"]:
+                    self._owner[challenge.get("url", "")] = self._owner[url]
+                    self._kind[challenge.get("url", "")] = "challenge"
+            kind = self._kind.get(url)
+            order = self._orders.get(self._owner.get(url, url))
+            if not (order and order["expired"]):
+                return body
+            if kind == "order":
+                obj["status"] = "invalid"
+                obj["expires"] = self.PAST
+                obj.pop("certificate", None)
+            elif kind == "authz":
+                obj["status"] = "expired"
+                obj["expires"] = self.PAST
+            return json.dumps(obj).encode()
+
+    def _handler(self):
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                self.request.do_handshake()
+                super().setup()
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                host = self.headers.get("Host", "127.0.0.1:%d" % proxy.port)
+                url = "https://%s%s" % (host, self.path)
+                decision = proxy._before(self.command, url)
+                if decision == "drop":
+                    self.close_connection = True
+                    return
+                if decision is not None:
+                    status, kind, detail = decision
+                    problem = json.dumps({"type": "urn:ietf:params:acme:error:" + kind, "detail": detail,
+                                          "status": status}).encode()
+                    self._answer(status, [("Content-Type", "application/problem+json")], problem)
+                    return
+                upstream = http.client.HTTPSConnection("127.0.0.1", proxy.pebble.port, context=proxy._upstream,
+                                                       timeout=30)
+                try:
+                    upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+                    upstream.putheader("Host", host)
+                    for k, v in self.headers.items():
+                        if k.lower() not in ("host", "connection", "keep-alive", "content-length",
+                                             "transfer-encoding"):
+                            upstream.putheader(k, v)
+                    if self.command == "POST" or body:
+                        upstream.putheader("Content-Length", str(len(body)))
+                    upstream.endheaders(body)
+                    response = upstream.getresponse()
+                    data = response.read()
+                    headers = response.getheaders()
+                    status = response.status
+                finally:
+                    upstream.close()
+                data = proxy._after(self.command, url, status, headers, data)
+                self._answer(status, headers, data)
+
+            do_HEAD = do_GET
+            do_POST = do_GET
+
+            def _answer(self, status, headers, data):
+                self.send_response_only(status)
+                for k, v in headers:
+                    if k.lower() not in ("connection", "keep-alive", "content-length", "transfer-encoding"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+        return Handler
 
 
 class Workdir:

@@ -216,6 +216,9 @@ HttpHeaders FakeAcmeCa::RetryAfterIf(bool pending) const {
 
 std::string FakeAcmeCa::AuthzStatus(int id) const {
   const Authz& a = authzs_.at(id);
+  if (a.expired) {
+    return "expired";
+  }
   if (a.reused) {
     return "valid";
   }
@@ -227,7 +230,7 @@ std::string FakeAcmeCa::AuthzStatus(int id) const {
 }
 
 std::string FakeAcmeCa::OrderStatus(const Order& order) const {
-  if (order.invalid) {
+  if (order.invalid || order.expired) {
     return "invalid";
   }
   if (order.finalized) {
@@ -268,7 +271,7 @@ json FakeAcmeCa::AuthzJson(int id) const {
   }
   json j = {{"status", AuthzStatus(id)},
             {"identifier", {{"type", "dns"}, {"value", a.base}}},
-            {"expires", "2030-01-01T00:00:00Z"},
+            {"expires", a.expired ? "2020-01-01T00:00:00Z" : "2030-01-01T00:00:00Z"},
             {"challenges", challenges}};
   if (a.wildcard) {
     j["wildcard"] = true;
@@ -288,7 +291,7 @@ json FakeAcmeCa::OrderJson(int id) const {
   }
   const std::string status = OrderStatus(o);
   json j = {{"status", status},
-            {"expires", "2030-01-01T00:00:00Z"},
+            {"expires", o.expired ? "2020-01-01T00:00:00Z" : "2030-01-01T00:00:00Z"},
             {"identifiers", identifiers},
             {"authorizations", authorizations},
             {"finalize", std::string(kBase) + "/finalize/" + std::to_string(id)}};
@@ -398,6 +401,13 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
   if (on_request) {
     on_request(endpoint);
   }
+  int fail_next = fail_next_.load();
+  while (fail_next > 0 && !fail_next_.compare_exchange_weak(fail_next, fail_next - 1)) {
+  }
+  if (unreachable_ || fail_next > 0) {
+    ++transport_failures_;
+    return UnavailableError("connecting to " + base + ":443: connection failed (refused, unreachable or name not resolvable)");
+  }
 
   std::lock_guard<std::mutex> lock(mu_);
   ++counts_[endpoint];
@@ -458,6 +468,7 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
       a.base = a.wildcard ? name.substr(2) : name;
       a.reused = script.reused_authorizations.count(name) > 0;
       a.challenge = challenge_id;
+      a.order = order_id;
       Challenge c;
       c.name = name;
       c.token = "token-" + std::to_string(challenge_id) + "-abcdefghijklmnopqrstuvwxyz";
@@ -506,6 +517,15 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
       return Problem(400, "malformed", "no such challenge (or payload is not {})");
     }
     Challenge& c = challenges_.at(id);
+    const int order_id = authzs_.at(id).order;  // authorizations and challenges share ids
+    Order& order = orders_.at(order_id);
+    if (order_id <= script.expire_orders && !order.finalized) {
+      order.expired = true;
+      for (int a : order.authzs) {
+        authzs_.at(a).expired = true;
+      }
+      return Problem(404, "malformed", "Expired authorization");
+    }
     if (!c.answered && c.status == "pending") {
       c.answered = true;
       c.status = "processing";
@@ -544,6 +564,11 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
     o.chain_pem = *chain;
     o.finalized = true;
     o.processing_left = script.processing_polls;
+    if (script.lose_finalize_answer && !finalize_answer_lost_) {
+      finalize_answer_lost_ = true;
+      ++transport_failures_;
+      return UnavailableError("POST " + url + ": reading the response failed (connection closed)");
+    }
     json body = OrderJson(id);
     if (script.finalize_answers_processing) {
       body["status"] = "processing";

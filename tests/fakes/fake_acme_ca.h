@@ -67,6 +67,14 @@ struct FakeAcmeCaScript {
   bool certificate_for_other_key = false;
   // Whether the CA's DNS lookup finds `value` at `fqdn` when validating. Null: always.
   std::function<bool(const std::string& fqdn, const std::string& value)> txt_visible;
+  // Orders 1..expire_orders expire when the first of their challenges is answered: that POST is
+  // refused (404 malformed "Expired authorization", as Boulder answers), the order is "invalid"
+  // from then on and its authorizations "expired" (RFC 8555 §7.1.6); finalize answers 403
+  // orderNotReady.
+  int expire_orders = 0;
+  // The first finalize is carried out, but its answer is lost on the way back (the request fails
+  // in transport, like a connection reset after the CA acted).
+  bool lose_finalize_answer = false;
 };
 
 class FakeAcmeCa {
@@ -88,6 +96,14 @@ class FakeAcmeCa {
   // Called (without the CA's lock) before each request with its endpoint: "directory", "nonce",
   // "newOrder", "order", "authz", "challenge", "finalize", "cert".
   std::function<void(const std::string& endpoint)> on_request;
+
+  // Transport faults; thread-safe, may be switched while requests run (from on_request, say).
+  // While unreachable, every request fails as a refused connection would, without reaching the
+  // CA; FailNextRequests(n) does that to the next n requests.
+  void SetUnreachable(bool unreachable) { unreachable_ = unreachable; }
+  void FailNextRequests(int n) { fail_next_ = n; }
+  // Requests that failed in transport so far (not counted by count() or log()).
+  int transport_failures() const { return transport_failures_; }
 
   // Requests per endpoint so far.
   int count(const std::string& endpoint) const;
@@ -116,7 +132,9 @@ class FakeAcmeCa {
     std::string base;
     bool wildcard = false;
     bool reused = false;
+    bool expired = false;
     int challenge = 0;
+    int order = 0;
   };
   struct Order {
     std::vector<std::string> names;  // as ordered
@@ -124,6 +142,7 @@ class FakeAcmeCa {
     bool finalized = false;
     int processing_left = 0;
     bool invalid = false;
+    bool expired = false;
     std::optional<nlohmann::json> error;
     std::string chain_pem;
   };
@@ -154,6 +173,11 @@ class FakeAcmeCa {
   std::map<std::string, int> counts_;
   std::vector<std::string> log_;
   std::string last_csr_der_;
+  bool finalize_answer_lost_ = false;
+
+  std::atomic<bool> unreachable_{false};
+  std::atomic<int> fail_next_{0};
+  std::atomic<int> transport_failures_{0};
 };
 
 // ---------------------------------------------------------------- DNS

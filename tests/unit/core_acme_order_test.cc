@@ -452,6 +452,56 @@ TEST_F(AcmeOrderWaitTest, InvalidOrderCarriesItsError) {
                                       "urn:ietf:params:acme:error:caa: CAA record for example.com prevents issuance");
 }
 
+TEST_F(AcmeOrderWaitTest, ExpiredOrderIsAbortedNotInvalid) {
+  ca_->script.expire_orders = 1;
+  AcmeOrder order = NewOrder(account_, {{"dns", "www.example.com"}}).value();
+  AcmeAuthorization authz = GetAuthorization(account_, order.authorizations[0]).value();
+  Result<AcmeChallenge> answered = RespondToChallenge(account_, authz.FindChallenge("dns-01")->url);
+  ASSERT_FALSE(answered.ok());  // Boulder's answer for an expired authorization: 404
+  EXPECT_THAT(answered.status().message(), HasSubstr("Expired authorization"));
+  Result<AcmeOrder> ready = WaitForOrder(account_, clock_, &cancel_, order, {"ready", "valid"}, PollOptions{});
+  ASSERT_FALSE(ready.ok());
+  EXPECT_EQ(ready.status().code(), StatusCode::kAborted);
+  EXPECT_EQ(ready.status().message(),
+            "order https://ca.test/order/1 expired before it was finalized: authorization for www.example.com "
+            "expired at 2020-01-01T00:00:00Z");
+}
+
+TEST(AcmeOrderFailureTest, OrderPastItsExpiryWithoutOtherReasonIsAborted) {
+  // No authorizations to ask and no "error": only "expires" can tell.
+  AcmeOrder order;
+  order.url = "https://ca.test/order/7";
+  order.status = "invalid";
+  order.expires = ParseRfc3339("2026-03-01T00:00:00Z").value();
+  const AcmeAccountRef no_requests;  // OrderFailure makes none for an order without authorizations
+  struct Case {
+    std::string name;
+    std::optional<TimePoint> now;
+    StatusCode code;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"after expiry", ParseRfc3339("2026-03-01T00:00:01Z").value(), StatusCode::kAborted,
+       "order https://ca.test/order/7 expired before it was finalized (it expired at 2026-03-01T00:00:00Z)"},
+      {"before expiry", ParseRfc3339("2026-02-28T23:59:59Z").value(), StatusCode::kFailedPrecondition,
+       "order https://ca.test/order/7 is invalid (the CA gave no reason)"},
+      {"no clock", std::nullopt, StatusCode::kFailedPrecondition,
+       "order https://ca.test/order/7 is invalid (the CA gave no reason)"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Status failure = OrderFailure(no_requests, order, c.now);
+    EXPECT_EQ(failure.code(), c.code);
+    EXPECT_EQ(failure.message(), c.message);
+  }
+  AcmeAuthorization expired;
+  expired.identifier.value = "example.com";
+  expired.wildcard = true;
+  expired.status = "expired";
+  expired.expires = ParseRfc3339("2026-03-01T00:00:00Z").value();
+  EXPECT_EQ(AuthorizationFailure(expired), AbortedError("authorization for *.example.com expired at 2026-03-01T00:00:00Z"));
+}
+
 TEST_F(AcmeOrderWaitTest, AuthorizationBecomesValidAfterPolls) {
   ca_->script.validation_polls = 3;
   AcmeOrder order = PlaceAndAnswer({"example.com"});

@@ -174,6 +174,7 @@ TEST_F(AcmeClientTest, NotADirectoryIsAClearError) {
     AcmeClientOptions options;
     options.directory_url = kDirUrl;
     options.http = &http;
+    options.max_transport_retries = 0;  // this table is about the errors, not the retries
     auto client = AcmeClient::Create(options).value();
     auto dir = client->Directory();
     ASSERT_FALSE(dir.ok());
@@ -190,7 +191,9 @@ TEST_F(AcmeClientTest, NotADirectoryIsAClearError) {
 TEST_F(AcmeClientTest, FailedDirectoryFetchIsNotCached) {
   http_.Expect("GET", kDirUrl, UnavailableError("connecting to https://ca.test:443: connection failed"));
   ExpectDirectory();
-  auto client = NewClient();
+  AcmeClientOptions options;
+  options.max_transport_retries = 0;
+  auto client = NewClient(options);
   EXPECT_FALSE(client->Directory().ok());
   EXPECT_TRUE(client->Directory().ok());
   EXPECT_EQ(http_.request_count(), 2u);
@@ -685,14 +688,122 @@ TEST_F(AcmeClientTest, NewNonceFailuresAreReported) {
   EXPECT_THAT(b.status().message(), HasSubstr("newNonce https://ca.test/nonce: HTTP 503"));
 }
 
-TEST_F(AcmeClientTest, TransportErrorsPassThrough) {
+// ---------------------------------------------------------------- transport failures
+
+const Status kRefused = UnavailableError("connecting to https://ca.test:443: connection failed");
+
+TEST_F(AcmeClientTest, TransportFailuresAreRetriedWithBackoffThenReported) {
   ExpectDirectory();
   http_.Expect("HEAD", kNonceUrl, NonceResponse("n1"));
-  http_.Expect("POST", kAccountUrl, UnavailableError("connecting to https://ca.test:443: connection failed"));
+  for (int i = 0; i < 4; ++i) {
+    if (i > 0) {
+      http_.Expect("HEAD", kNonceUrl, NonceResponse("n" + std::to_string(i + 1)));
+    }
+    http_.Expect("POST", kAccountUrl, kRefused);
+  }
   auto a = NewClient()->GetAccount(*key_, kAccountUrl);
   ASSERT_FALSE(a.ok());
   EXPECT_EQ(a.status().code(), StatusCode::kUnavailable);
-  EXPECT_THAT(a.status().message(), HasSubstr("connecting to https://ca.test:443: connection failed"));
+  EXPECT_THAT(a.status().message(),
+              HasSubstr("giving up after 4 attempts in 1.8s: connecting to https://ca.test:443: connection failed"));
+  EXPECT_THAT(clock_.sleeps(), ElementsAre(std::chrono::milliseconds(250), std::chrono::milliseconds(500),
+                                           std::chrono::milliseconds(1000)));
+  // Every attempt was signed afresh with its own nonce.
+  std::set<std::string> nonces;
+  for (const Jws& j : Posts(kAccountUrl)) {
+    nonces.insert(j.header["nonce"].get<std::string>());
+  }
+  EXPECT_EQ(nonces.size(), 4u);
+  EXPECT_EQ(http_.remaining(), 0u);
+}
+
+TEST_F(AcmeClientTest, ShortOutageIsRiddenThrough) {
+  struct Case {
+    std::string name;
+    std::string method;  // which request meets the outage
+    std::string url;
+  };
+  const std::vector<Case> cases = {
+      {"directory", "GET", kDirUrl},
+      {"nonce", "HEAD", kNonceUrl},
+      {"post", "POST", kAccountUrl},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    FakeHttpClient http;
+    int failures_left = 2;
+    int n = 0;
+    http.SetHandler([&](const HttpRequest& r) -> Result<HttpResponse> {
+      if (r.method == c.method && r.url == c.url && failures_left > 0) {
+        --failures_left;
+        return kRefused;
+      }
+      if (r.method == "GET") return MakeJsonResponse(200, DirectoryJson());
+      if (r.method == "HEAD") return NonceResponse("n" + std::to_string(++n));
+      return AccountResponse(200, "p" + std::to_string(++n));
+    });
+    AcmeClientOptions options;
+    options.directory_url = kDirUrl;
+    options.http = &http;
+    options.clock = &clock_;
+    auto client = AcmeClient::Create(options).value();
+    auto a = client->GetAccount(*key_, kAccountUrl);
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    EXPECT_EQ(a->status, "valid");
+    EXPECT_EQ(failures_left, 0);
+  }
+}
+
+TEST_F(AcmeClientTest, SlowTransportFailuresAreNotRepeated) {
+  // An attempt that took its whole timeout is not waited on again.
+  ExpectDirectory();
+  http_.Expect("HEAD", kNonceUrl, NonceResponse("n1"));
+  auto client = NewClient();
+  ASSERT_TRUE(client->Directory().ok());
+  int posts = 0;
+  http_.SetHandler([&](const HttpRequest& r) -> Result<HttpResponse> {
+    if (r.method == "HEAD") return NonceResponse("n" + std::to_string(posts + 2));
+    ++posts;
+    clock_.Advance(std::chrono::seconds(10));  // the connect timeout passes
+    return UnavailableError("connecting to https://ca.test:443: connection timed out after 10s");
+  });
+  auto a = client->GetAccount(*key_, kAccountUrl);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(a.status().message(), HasSubstr("connecting to https://ca.test:443: connection timed out after 10s"));
+  EXPECT_THAT(a.status().message(), ::testing::Not(HasSubstr("giving up")));
+  EXPECT_EQ(posts, 1);
+  EXPECT_TRUE(clock_.sleeps().empty());
+}
+
+TEST_F(AcmeClientTest, UntrustedCertificatesAndHttpErrorsAreNotTransportRetries) {
+  ExpectDirectory();
+  http_.Expect("HEAD", kNonceUrl, NonceResponse("n1"));
+  http_.Expect("POST", kAccountUrl,
+               FailedPreconditionError("connecting to https://ca.test:443: certificate verify failed: self-signed"));
+  auto a = NewClient()->GetAccount(*key_, kAccountUrl);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(a.status().message(), HasSubstr("certificate verify failed"));
+  EXPECT_THAT(a.status().message(), ::testing::Not(HasSubstr("giving up")));
+  EXPECT_TRUE(clock_.sleeps().empty());
+  EXPECT_EQ(http_.remaining(), 0u);
+}
+
+TEST_F(AcmeClientTest, CancellationEndsTheTransportRetryWait) {
+  ExpectDirectory();
+  auto client = NewClient();
+  ASSERT_TRUE(client->Directory().ok());
+  int posts = 0;
+  http_.SetHandler([&](const HttpRequest& r) -> Result<HttpResponse> {
+    if (r.method == "HEAD") return NonceResponse("n1");
+    ++posts;
+    cancel_.Cancel();  // StopProvider while the attempt is in flight
+    return kRefused;
+  });
+  auto a = client->GetAccount(*key_, kAccountUrl);
+  EXPECT_EQ(a.status().code(), StatusCode::kCancelled) << a.status().ToString();
+  EXPECT_EQ(posts, 1);
 }
 
 TEST_F(AcmeClientTest, CancelledClientStopsBeforeSending) {

@@ -483,6 +483,24 @@ INSTANTIATE_TEST_SUITE_P(
                     StatusCode::kFailedPrecondition,
                     {"it names [evil.example.net, example.com, www.example.com] but [example.com, www.example.com] "
                      "were requested"}},
+        FailureCase{"ca_unreachable_mid_order",
+                    [](IssuerTest& t) {
+                      auto& ca = static_cast<IssuerFailureTest&>(t).ca();
+                      ca.on_request = [&ca](const std::string& endpoint) {
+                        if (endpoint == "challenge") {
+                          ca.SetUnreachable(true);  // the records exist; the CA goes away
+                        }
+                      };
+                    },
+                    StatusCode::kUnavailable,
+                    {"responding to challenge https://ca.test/chall/", "giving up after 4 attempts",
+                     "connecting to https://ca.test:443: connection failed"}},
+        FailureCase{"orders_keep_expiring",
+                    [](IssuerTest& t) { static_cast<IssuerFailureTest&>(t).ca().script.expire_orders = 2; },
+                    StatusCode::kAborted,
+                    {"placed a second order after the first expired: order https://ca.test/order/2 expired "
+                     "before it was finalized: authorization for www.example.com expired at 2020-01-01T00:00:00Z; "
+                     "authorization for example.com expired at 2020-01-01T00:00:00Z"}},
         FailureCase{"certificate_for_another_key",
                     [](IssuerTest& t) {
                       static_cast<IssuerFailureTest&>(t).ca().script.certificate_for_other_key = true;
@@ -491,6 +509,47 @@ INSTANTIATE_TEST_SUITE_P(
                     {"checking the issued certificate: the certificate's public key (ecdsa256) does not belong to "
                      "the private key (ecdsa256)"}}),
     [](const ::testing::TestParamInfo<FailureCase>& info) { return info.param.name; });
+
+TEST_F(IssuerTest, ExpiredOrderIsReplacedByOneNewOrder) {
+  ca_->script.expire_orders = 1;  // the first order expires when its challenge is answered
+  Result<IssuedCertificate> issued = Issue("www.example.com", {"*.example.com"});
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  EXPECT_EQ(ca_->count("newOrder"), 2);
+  EXPECT_EQ(dns_.created().size(), 4u);  // two records per order
+  EXPECT_EQ(dns_.deleted_ids().size(), 4u);
+  EXPECT_THAT(logger_.All(), HasSubstr("ACME order expired before it was finalized; placing a new order"));
+  EXPECT_THAT(logger_.All(), HasSubstr("order https://ca.test/order/1 expired before it was finalized"));
+  ExpectNothingLeft();
+}
+
+TEST_F(IssuerTest, ShortCaOutageMidOrderIsRiddenThrough) {
+  int challenges = 0;
+  ca_->on_request = [&](const std::string& endpoint) {
+    if (endpoint == "challenge" && ++challenges == 1) {
+      ca_->FailNextRequests(2);  // this answer and the next attempt are lost
+    }
+  };
+  Result<IssuedCertificate> issued = Issue("www.example.com");
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  EXPECT_EQ(ca_->transport_failures(), 2);
+  EXPECT_EQ(ca_->count("newOrder"), 1);
+  ExpectNothingLeft();
+}
+
+TEST_F(IssuerTest, LostFinalizeAnswerStillIssuesForOurKey) {
+  ca_->script.lose_finalize_answer = true;
+  ca_->script.finalize_answers_processing = true;
+  Result<IssuedCertificate> issued = Issue("www.example.com");
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  // The transport retry re-sent finalize; the CA refused the repeat (orderNotReady) and the
+  // issuer carried on with the order that had moved on.
+  EXPECT_EQ(ca_->count("finalize"), 2);
+  EXPECT_EQ(ca_->count("newOrder"), 1);
+  auto key = PrivateKey::FromPem(issued->private_key_pem);
+  ASSERT_TRUE(key.ok());
+  EXPECT_TRUE(VerifyKeyMatchesCertificate(*key, issued->certificate_pem).ok());
+  ExpectNothingLeft();
+}
 
 TEST_F(IssuerTest, NameOutsideEveryZoneFailsBeforeAnyAcmeRequest) {
   Result<IssuedCertificate> issued = Issue("www.example.com", {"*.shop.example.net", "example.org"});
