@@ -516,6 +516,12 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, const 
     return InvalidArgumentError("store encryption key must be 32 bytes, got " +
                                 std::to_string(options.encryption_key.size()));
   }
+  if (options.must_exist) {
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::path(path), ec)) {
+      return NotFoundError("there is no store at " + url + " (the file does not exist)");
+    }
+  }
   IONOS_RETURN_IF_ERROR(CreateParentDirectories(std::filesystem::path(path), url));
   IONOS_RETURN_IF_ERROR(CreateDatabaseFile(path, url));
 

@@ -114,6 +114,9 @@ struct StoreOptions {
   Random* random = nullptr;
   // How long a write waits for another process or thread holding the database lock.
   std::chrono::milliseconds busy_timeout{10000};
+  // Open an existing store only (readers such as the listing command): a store that does not
+  // exist yet is kNotFound naming it, and nothing is created.
+  bool must_exist = false;
 };
 
 class Store {

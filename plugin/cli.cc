@@ -111,6 +111,7 @@ int CertificatesCommand(const std::vector<std::string>& args, const Clock& clock
   }
   StoreOptions opts;
   opts.clock = &clock;
+  opts.must_exist = true;  // listing reads; a mistyped path must not leave an empty store behind
   if (const char* key = std::getenv("IONOS_CERT_STORE_KEY"); key != nullptr && *key != '\0') {
     auto parsed = ParseStoreEncryptionKey(key);
     if (!parsed.ok()) {

@@ -1,7 +1,9 @@
 """Bad input reaches the user as a diagnostic that points at the attribute;
 the plugin never crashes and nothing is written to state or store."""
 
+import os
 import re
+import subprocess
 import unittest
 
 import harness
@@ -103,8 +105,23 @@ class BadInput(unittest.TestCase):
             proc = ws.apply(check=False)
             self.assertNotEqual(proc.returncode, 0)
             self.assertRegex(proc.stderr, re.compile("certificate", re.I))
+            # Reported at once: an untrusted certificate is not a transient failure to retry.
+            self.assertNotIn("giving up after", proc.stderr)
             self.assertEqual(ws.resources(), [])
             self.assertEqual(ws.store_rows("accounts"), [])
+        finally:
+            ws.cleanup()
+
+    def test_listing_a_store_that_does_not_exist_creates_nothing(self):
+        ws = harness.Workdir()
+        try:
+            missing = os.path.join(ws.dir, "typo", "certificates.db")
+            proc = subprocess.run([harness.PROVIDER_BINARY, "certificates", "--store", "sqlite:" + missing],
+                                  capture_output=True, text=True, timeout=30, env=ws.env)
+            self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
+            self.assertEqual(proc.stderr.strip(),
+                             "error: there is no store at sqlite:%s (the file does not exist)" % missing)
+            self.assertFalse(os.path.exists(os.path.dirname(missing)))
         finally:
             ws.cleanup()
 

@@ -323,6 +323,22 @@ TEST_F(StoreTest, CreatesDirectories0700AndFile0600) {
   EXPECT_EQ(store->Describe(), "sqlite:" + path_);
 }
 
+TEST_F(StoreTest, MustExistOpensOnlyAnExistingStoreAndCreatesNothing) {
+  StoreOptions options = Options();
+  options.must_exist = true;
+  Result<std::unique_ptr<Store>> missing = OpenStore("sqlite:" + path_, options);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(), "there is no store at sqlite:" + path_ + " (the file does not exist)");
+  EXPECT_FALSE(fs::exists(path_));
+  EXPECT_FALSE(fs::exists(fs::path(path_).parent_path()));
+
+  ASSERT_NE(MustOpen(), nullptr);  // now it exists
+  Result<std::unique_ptr<Store>> existing = OpenStore("sqlite:" + path_, options);
+  ASSERT_TRUE(existing.ok()) << existing.status().ToString();
+  EXPECT_TRUE((*existing)->ListAutoCertificates().ok());
+}
+
 TEST_F(StoreTest, UsesWalJournalAndRecordsSchemaVersion) {
   {
     auto store = MustOpen();
