@@ -315,6 +315,13 @@ class AcmeClient::TransportRetry {
  public:
   explicit TransportRetry(const AcmeClientOptions& options) : options_(options), start_(options.clock->Now()) {}
 
+  // The server answered (any HTTP status): a later transport failure starts a new budget, so
+  // waits the server asked for (503, badNonce) do not use it up.
+  void Reset() {
+    failures_ = 0;
+    start_ = options_.clock->Now();
+  }
+
   // After a failed attempt: OK when another attempt should follow (the wait is done); otherwise
   // the error to return, which says how often it was tried.
   Status Next(const Status& failure, std::string_view url) {
@@ -350,7 +357,7 @@ class AcmeClient::TransportRetry {
   }
 
   const AcmeClientOptions& options_;
-  const TimePoint start_;
+  TimePoint start_;
   int failures_ = 0;
 };
 
@@ -400,7 +407,7 @@ void AcmeClient::KeepNonce(const HttpResponse& response) {
   nonces_.push_back(std::move(nonce));
 }
 
-Result<std::string> AcmeClient::TakeNonce(const std::string& new_nonce_url) {
+Result<std::string> AcmeClient::TakeNonce(const std::string& new_nonce_url, TransportRetry& retry) {
   {
     std::lock_guard<std::mutex> lock(nonce_mu_);
     if (!nonces_.empty()) {
@@ -413,7 +420,12 @@ Result<std::string> AcmeClient::TakeNonce(const std::string& new_nonce_url) {
   HttpRequest request;
   request.method = "HEAD";
   request.url = new_nonce_url;
-  IONOS_ASSIGN_OR_RETURN_CTX(HttpResponse response, DoWithRetries(request), "newNonce");
+  Result<HttpResponse> answered = options_.http->Do(request, options_.cancel);
+  while (!answered.ok()) {
+    IONOS_RETURN_IF_ERROR_CTX(retry.Next(answered.status(), new_nonce_url), "newNonce");
+    answered = options_.http->Do(request, options_.cancel);
+  }
+  HttpResponse response = std::move(answered).value();
   if (response.status >= 400) {
     return AcmeProblemToStatus(ProblemFromResponse(response), response.status, std::nullopt)
         .WithContext("newNonce " + new_nonce_url);
@@ -442,12 +454,26 @@ Result<AcmeDirectory> AcmeClient::Directory() {
   if (directory_) {
     return *directory_;
   }
+  if (!directory_failure_.ok() &&
+      options_.clock->Now() - directory_failed_at_ < options_.max_transport_retry_time) {
+    return directory_failure_;  // the fetch just failed after its retries; do not queue up to repeat them
+  }
   const std::string& url = options_.directory_url;
   HttpRequest request;
   request.method = "GET";
   request.url = url;
   request.headers = {{"Accept", "application/json"}};
-  IONOS_ASSIGN_OR_RETURN_CTX(HttpResponse response, DoWithRetries(request), "ACME directory " + url);
+  Result<HttpResponse> fetched = DoWithRetries(request);
+  if (!fetched.ok()) {
+    Status failure = fetched.status().WithContext("ACME directory " + url);
+    if (failure.code() == StatusCode::kUnavailable) {
+      directory_failure_ = failure;
+      directory_failed_at_ = options_.clock->Now();
+    }
+    return failure;
+  }
+  directory_failure_ = Status::Ok();
+  HttpResponse response = std::move(fetched).value();
   KeepNonce(response);
   if (response.status >= 500 || response.status == 429) {
     return AcmeProblemToStatus(ProblemFromResponse(response), response.status, std::nullopt)
@@ -505,8 +531,8 @@ Result<AcmeResponse> AcmeClient::Get(std::string_view url) {
 }
 
 Result<AcmeResponse> AcmeClient::Post(const PrivateKey& key, std::string_view kid, std::string_view url,
-                                      std::string_view payload) {
-  return PostImpl(key, kid, url, payload, nullptr);
+                                      std::string_view payload, bool* resent) {
+  return PostImpl(key, kid, url, payload, nullptr, resent);
 }
 
 Result<AcmeResponse> AcmeClient::PostAsGet(const PrivateKey& key, std::string_view kid, std::string_view url) {
@@ -514,7 +540,7 @@ Result<AcmeResponse> AcmeClient::PostAsGet(const PrivateKey& key, std::string_vi
 }
 
 Result<AcmeResponse> AcmeClient::PostImpl(const PrivateKey& key, std::string_view kid, std::string_view url,
-                                          std::string_view payload, AcmeProblem* problem_out) {
+                                          std::string_view payload, AcmeProblem* problem_out, bool* resent) {
   IONOS_ASSIGN_OR_RETURN(AcmeDirectory dir, Directory());
   int bad_nonces = 0;
   int unavailable = 0;
@@ -524,7 +550,7 @@ Result<AcmeResponse> AcmeClient::PostImpl(const PrivateKey& key, std::string_vie
       return CancelledError("ACME request cancelled");
     }
     // After a transport failure the POST is signed afresh: its nonce may have been spent.
-    IONOS_ASSIGN_OR_RETURN(std::string nonce, TakeNonce(dir.new_nonce));
+    IONOS_ASSIGN_OR_RETURN(std::string nonce, TakeNonce(dir.new_nonce, transport));
     IONOS_ASSIGN_OR_RETURN(std::string jws, SignJws(key, kid, nonce, url, payload));
     HttpRequest request;
     request.method = "POST";
@@ -533,9 +559,13 @@ Result<AcmeResponse> AcmeClient::PostImpl(const PrivateKey& key, std::string_vie
     request.body = std::move(jws);
     Result<HttpResponse> sent = options_.http->Do(request, options_.cancel);
     if (!sent.ok()) {
+      if (resent != nullptr) {
+        *resent = true;  // whatever follows: this attempt may have reached the CA
+      }
       IONOS_RETURN_IF_ERROR(transport.Next(sent.status(), url));
       continue;
     }
+    transport.Reset();
     HttpResponse response = std::move(sent).value();
     KeepNonce(response);
     if (response.status < 400) {

@@ -153,14 +153,19 @@ class AcmeClient {
 
   // The directory, fetched on first use and cached for the client's lifetime. A URL that answers
   // but is not an ACME directory is kInvalidArgument ("... is not an ACME directory (missing
-  // newNonce/newAccount/newOrder)"); unreachable servers are kUnavailable.
+  // newNonce/newAccount/newOrder)"); unreachable servers are kUnavailable. Concurrent first
+  // callers share one fetch; a fetch that failed in transport (after its retries) is the answer
+  // for callers within max_transport_retry_time after it, so they do not queue up to repeat the
+  // retries one after another; later callers fetch again.
   Result<AcmeDirectory> Directory();
 
   // A signed POST (RFC 8555 §6.2) of `payload` (serialized JSON) to `url`. `kid` is the account
   // URL; empty embeds the key's JWK (only for newAccount). Answers with status >= 400 become
-  // errors from their problem document; badNonce is retried transparently.
+  // errors from their problem document; badNonce is retried transparently. `resent`, when given,
+  // is set when an attempt failed in transport: the CA may have acted on it although its answer
+  // was lost, so the answer returned may be to a repeat.
   Result<AcmeResponse> Post(const PrivateKey& key, std::string_view kid, std::string_view url,
-                            std::string_view payload);
+                            std::string_view payload, bool* resent = nullptr);
   // POST-as-GET (RFC 8555 §6.3): the payload is the empty string.
   Result<AcmeResponse> PostAsGet(const PrivateKey& key, std::string_view kid, std::string_view url);
   // An unauthenticated GET (directory, renewalInfo). Status >= 400 becomes an error.
@@ -185,12 +190,14 @@ class AcmeClient {
   explicit AcmeClient(AcmeClientOptions options);
 
   // Post() that also hands back the problem document of a failed answer, if there was one.
+  class TransportRetry;
   Result<AcmeResponse> PostImpl(const PrivateKey& key, std::string_view kid, std::string_view url,
-                                std::string_view payload, AcmeProblem* problem_out);
-  Result<std::string> TakeNonce(const std::string& new_nonce_url);
+                                std::string_view payload, AcmeProblem* problem_out, bool* resent = nullptr);
+  // A pooled nonce, or a fresh one from HEAD newNonce; that request's transport failures count
+  // against `retry`, the budget of the POST that needs the nonce.
+  Result<std::string> TakeNonce(const std::string& new_nonce_url, TransportRetry& retry);
   // One HTTP request with the transport retries described at AcmeClientOptions.
   Result<HttpResponse> DoWithRetries(const HttpRequest& request);
-  class TransportRetry;
   void KeepNonce(const HttpResponse& response);
   AcmeResponse ToAcmeResponse(HttpResponse&& response) const;
   Result<AcmeAccount> ParseAccount(const AcmeResponse& response, std::string account_url) const;
@@ -199,6 +206,8 @@ class AcmeClient {
 
   std::mutex directory_mu_;  // held while fetching, so concurrent first callers share one GET
   std::optional<AcmeDirectory> directory_;
+  Status directory_failure_;  // the last transport failure of the fetch, and when it ended
+  TimePoint directory_failed_at_{};
 
   mutable std::mutex nonce_mu_;
   std::vector<std::string> nonces_;  // newest last

@@ -252,7 +252,8 @@ Result<AcmeChallenge> RespondToChallenge(const AcmeAccountRef& account, const st
   return challenge;
 }
 
-Result<AcmeOrder> Finalize(const AcmeAccountRef& account, const AcmeOrder& order, std::string_view csr_der) {
+Result<AcmeOrder> Finalize(const AcmeAccountRef& account, const AcmeOrder& order, std::string_view csr_der,
+                           bool* resent) {
   const std::string context = "finalizing order " + order.url;
   IONOS_RETURN_IF_ERROR_CTX(CheckAccount(account), context);
   if (order.finalize.empty()) {
@@ -261,7 +262,7 @@ Result<AcmeOrder> Finalize(const AcmeAccountRef& account, const AcmeOrder& order
   const json payload = {{"csr", Base64UrlEncode(csr_der)}};
   IONOS_ASSIGN_OR_RETURN_CTX(
       AcmeResponse response,
-      account.client->Post(*account.key, account.account_url, order.finalize, payload.dump()), context);
+      account.client->Post(*account.key, account.account_url, order.finalize, payload.dump(), resent), context);
   IONOS_ASSIGN_OR_RETURN_CTX(json j, ResponseObject(response), context);
   IONOS_ASSIGN_OR_RETURN_CTX(AcmeOrder finalized, ParseAcmeOrder(j, order.url), context);
   finalized.retry_after = response.retry_after;

@@ -119,8 +119,9 @@ Result<AcmeAuthorization> GetAuthorization(const AcmeAccountRef& account, const 
 // POST {} to the challenge URL (§7.5.1): "I am ready, validate now". Returns the challenge.
 Result<AcmeChallenge> RespondToChallenge(const AcmeAccountRef& account, const std::string& challenge_url);
 // POST {"csr": base64url(DER)} to the order's finalize URL (§7.4). Returns the order (usually
-// "processing" or "valid"); its url is kept from `order`.
-Result<AcmeOrder> Finalize(const AcmeAccountRef& account, const AcmeOrder& order, std::string_view csr_der);
+// "processing" or "valid"); its url is kept from `order`. `resent`: see AcmeClient::Post.
+Result<AcmeOrder> Finalize(const AcmeAccountRef& account, const AcmeOrder& order, std::string_view csr_der,
+                           bool* resent = nullptr);
 // POST-as-GET the certificate URL (§7.4.2): the PEM chain, leaf first
 // (application/pem-certificate-chain, the default format of §9.1).
 Result<std::string> DownloadCertificate(const AcmeAccountRef& account, const std::string& certificate_url);

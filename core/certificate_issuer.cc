@@ -99,7 +99,18 @@ Status ExplainByOrder(const AcmeAccountRef& account, const std::string& order_ur
   if (current.ok() && current->status == "invalid") {
     return OrderFailure(account, *current, now);
   }
+  if (!current.ok() && current.status().code() == StatusCode::kCancelled) {
+    return current.status();  // interrupted meanwhile: that is what the user needs to hear
+  }
   return failure;
+}
+
+// An order that moved past "ready" without our finalize: Boulder reuses ready orders for identical
+// requests of one account, so another client finalized it; it holds no certificate for our key.
+Status FinalizedElsewhere(const std::string& order_url, const std::string& status) {
+  return FailedPreconditionError("order " + order_url + " is already " + status +
+                                 ": another client of this ACME account finalized it (an identical certificate "
+                                 "requested at the same time?); try again");
 }
 
 // The first non-OK status, in index order (deterministic errors for tests and users).
@@ -321,6 +332,9 @@ Result<IssuedCertificate> CertificateIssuer::Issue(const AcmeAccountRef& account
     // first order's are gone already.
     logger_->Warn("ACME order expired before it was finalized; placing a new order",
                   {{"names", Join(names, ",")}, {"error", issued.status().message()}});
+    if (Status cancelled = CheckCancelled("placing a second ACME order"); !cancelled.ok()) {
+      return cancelled.WithContext(context);
+    }
     issued = IssueImpl(account, request, names);
     if (!issued.ok() && issued.status().code() == StatusCode::kAborted) {
       return issued.status().WithContext(context + ": placed a second order after the first expired");
@@ -505,9 +519,7 @@ Result<IssuedCertificate> CertificateIssuer::IssueImpl(const AcmeAccountRef& acc
     const std::vector<std::string> targets = {"ready", "processing", "valid"};
     IONOS_ASSIGN_OR_RETURN(ready, WaitForOrder(account, *clock_, cancel_, order, targets, poll));
     if (ready.status != "ready") {
-      return FailedPreconditionError("order " + order.url + " is already " + ready.status +
-                                     ": another client of this ACME account finalized it (an identical "
-                                     "certificate requested at the same time?); try again");
+      return FinalizedElsewhere(order.url, ready.status);
     }
   }
   logger_->Info("ACME order is ready", {{"order_url", order.url},
@@ -519,14 +531,20 @@ Result<IssuedCertificate> CertificateIssuer::IssueImpl(const AcmeAccountRef& acc
                              std::string("generating the certificate key (") + KeyAlgorithmName(algorithm) + ")");
   IONOS_ASSIGN_OR_RETURN(std::string csr, CreateCsrDer(key, names.front(), names));
   IONOS_RETURN_IF_ERROR(CheckCancelled("finalizing the ACME order"));
-  Result<AcmeOrder> finalize_result = Finalize(account, ready, csr);
+  bool resent = false;
+  Result<AcmeOrder> finalize_result = Finalize(account, ready, csr, &resent);
   if (!finalize_result.ok() && IsCaAnswer(finalize_result.status())) {
     // When the answer to an earlier attempt of this finalize was lost on the way back (the
-    // transport retry re-sent it), the CA says orderNotReady because the order moved on with OUR
-    // CSR: carry on with it. An order that turned invalid explains itself.
+    // transport retry re-sent it), the CA refuses the repeat (orderNotReady) because the order
+    // moved on with OUR CSR: carry on with it. Without a lost attempt, an order that moved on was
+    // finalized by someone else. An order that turned invalid explains itself.
     Result<AcmeOrder> current = GetOrder(account, order.url);
     if (current.ok() && (current->status == "processing" || current->status == "valid")) {
-      logger_->Debug("finalize was refused but the order is already " + current->status + "; continuing",
+      if (!resent) {
+        return FinalizedElsewhere(order.url, current->status);
+      }
+      logger_->Debug("finalize was refused but the order is already " + current->status +
+                         " after a lost answer; continuing",
                      {{"order_url", order.url}, {"error", finalize_result.status().message()}});
       finalize_result = std::move(current).value();
     } else if (current.ok() && current->status == "invalid") {

@@ -518,7 +518,11 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, const 
   }
   if (options.must_exist) {
     std::error_code ec;
-    if (!std::filesystem::exists(std::filesystem::path(path), ec)) {
+    const bool exists = std::filesystem::exists(std::filesystem::path(path), ec);
+    if (ec) {
+      return PermissionDeniedError("cannot look for the store " + url + ": " + ec.message());
+    }
+    if (!exists) {
       return NotFoundError("there is no store at " + url + " (the file does not exist)");
     }
   }

@@ -166,9 +166,11 @@ class AcmeProxy:
     address and checks each JWS "url" against it. The proxy learns the order, authorization,
     challenge and finalize URLs from Pebble's answers; it knows none of Pebble's paths. Faults,
     each armed by a test before the apply:
-      down_at_challenge = True   the first challenge POST gets no answer and the proxy stops
-                                 listening (connection refused, and every request on a kept-alive
-                                 connection is dropped) until up().
+      down_at_challenge = N      at the first challenge POST, once N orders have been placed (it
+                                 waits for them), that POST gets no answer and the proxy stops
+                                 listening until up(): connections are refused (the port stays
+                                 bound, so no other test can take it) and every request on a
+                                 kept-alive connection is dropped.
       drop_challenge_posts = N   the next N challenge POSTs get no answer (connection closed).
       expire_orders = N          the next N orders placed expire when their first challenge is
                                  answered: that POST gets 404 malformed "Expired authorization"
@@ -182,8 +184,8 @@ class AcmeProxy:
     def __init__(self, pebble):
         self.pebble = pebble
         self.port = free_port()
-        self.lock = threading.Lock()
-        self.down_at_challenge = False
+        self.lock = threading.Condition()
+        self.down_at_challenge = 0
         self.drop_challenge_posts = 0
         self.expire_orders = 0
         self.dropped = 0          # requests that got no answer
@@ -194,6 +196,7 @@ class AcmeProxy:
         self._owner = {}          # authorization, challenge and finalize URL -> order URL
         self._kind = {}           # URL -> "order" | "authz" | "challenge" | "finalize"
         self._server = None
+        self._placeholder = None  # holds the port while the proxy is down
         self._upstream = ssl.create_default_context(cadata=pebble.tls_cert_pem)
 
     @property
@@ -203,24 +206,48 @@ class AcmeProxy:
     def start(self):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.pebble.tls_cert_path, self.pebble.tls_key_path)
-        self._server = _TlsThreadingServer(("127.0.0.1", self.port), self._handler(), context)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        with self.lock:
+            if self._placeholder:
+                self._placeholder.close()
+                self._placeholder = None
+            server = _TlsThreadingServer(("127.0.0.1", self.port), self._handler(), context)
+            self._server = server
+            self._down = False
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def up(self):
-        with self.lock:
-            self._down = False
         return self.start()
 
     def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        with self.lock:
+            server, self._server = self._server, None
+            placeholder, self._placeholder = self._placeholder, None
+        if server:
+            server.shutdown()
+            server.server_close()
+        if placeholder:
+            placeholder.close()
 
     def _go_down(self):
-        # Called from a handler thread; shutdown() waits for the accept loop, so not inline.
-        threading.Thread(target=self.stop, daemon=True).start()
+        # Called with the lock held from a handler thread. shutdown() waits for the accept loop,
+        # so it runs on its own thread; then a bound socket that does not listen keeps the port
+        # (connections to it are refused) until up().
+        server, self._server = self._server, None
+
+        def take_down():
+            server.shutdown()
+            server.server_close()
+            placeholder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            placeholder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            placeholder.bind(("127.0.0.1", self.port))
+            with self.lock:
+                if self._down and self._server is None:
+                    self._placeholder = placeholder
+                    return
+            placeholder.close()
+
+        threading.Thread(target=take_down, daemon=True).start()
 
     # ---- decisions
 
@@ -234,7 +261,8 @@ class AcmeProxy:
             order = self._orders.get(self._owner.get(url, url))
             if method == "POST" and kind == "challenge":
                 if self.down_at_challenge:
-                    self.down_at_challenge = False
+                    self.lock.wait_for(lambda: self.new_orders >= self.down_at_challenge, timeout=20)
+                    self.down_at_challenge = 0
                     self._down = True
                     self.dropped += 1
                     self._go_down()
@@ -268,6 +296,7 @@ class AcmeProxy:
                 if expiring:
                     self.expire_orders -= 1
                 self._orders[location] = {"expiring": expiring, "expired": False}
+                self.lock.notify_all()
                 self._kind[location] = "order"
                 for authz in obj["authorizations"]:
                     self._owner[authz] = location

@@ -548,6 +548,9 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
       return Problem(404, "malformed", "no such order");
     }
     Order& o = orders_.at(id);
+    if (script.finalized_by_other_client && OrderStatus(o) == "ready") {
+      o.finalized = true;  // someone else's CSR; its certificate is never downloaded here
+    }
     if (OrderStatus(o) != "ready") {
       return Problem(403, "orderNotReady", "order is " + OrderStatus(o));
     }

@@ -75,6 +75,10 @@ struct FakeAcmeCaScript {
   // The first finalize is carried out, but its answer is lost on the way back (the request fails
   // in transport, like a connection reset after the CA acted).
   bool lose_finalize_answer = false;
+  // Another client of the account finalizes the order just before our finalize arrives (Boulder
+  // hands out one ready order for identical requests): ours is refused, 403 orderNotReady, and
+  // the order reads "valid" (with a certificate that is not for our key).
+  bool finalized_by_other_client = false;
 };
 
 class FakeAcmeCa {

@@ -55,6 +55,8 @@ HttpResponse AccountResponse(int status, const std::string& nonce, const std::st
 
 HttpHeaders WithNonce(const std::string& nonce) { return {{"Replay-Nonce", nonce}}; }
 
+const Status kRefused = UnavailableError("connecting to https://ca.test:443: connection failed");
+
 struct Jws {
   nlohmann::json header;
   std::string payload;
@@ -188,15 +190,61 @@ TEST_F(AcmeClientTest, NotADirectoryIsAClearError) {
   }
 }
 
-TEST_F(AcmeClientTest, FailedDirectoryFetchIsNotCached) {
+TEST_F(AcmeClientTest, FailedDirectoryFetchAnswersCallersRightAfterItThenIsTriedAgain) {
   http_.Expect("GET", kDirUrl, UnavailableError("connecting to https://ca.test:443: connection failed"));
   ExpectDirectory();
   AcmeClientOptions options;
   options.max_transport_retries = 0;
   auto client = NewClient(options);
-  EXPECT_FALSE(client->Directory().ok());
+  auto first = client->Directory();
+  EXPECT_EQ(first.status().code(), StatusCode::kUnavailable);
+  // Callers that were waiting for that fetch get its failure instead of repeating its retries.
+  auto right_after = client->Directory();
+  EXPECT_EQ(right_after.status(), first.status());
+  EXPECT_EQ(http_.request_count(), 1u);
+  clock_.Advance(options.max_transport_retry_time);
   EXPECT_TRUE(client->Directory().ok());
   EXPECT_EQ(http_.request_count(), 2u);
+}
+
+TEST_F(AcmeClientTest, NonceAndPostTransportFailuresShareOneBudget) {
+  ExpectDirectory();
+  http_.Expect("HEAD", kNonceUrl, kRefused);
+  http_.Expect("HEAD", kNonceUrl, kRefused);
+  http_.Expect("HEAD", kNonceUrl, NonceResponse("n1"));
+  http_.Expect("POST", kAccountUrl, kRefused);
+  http_.Expect("HEAD", kNonceUrl, NonceResponse("n2"));
+  http_.Expect("POST", kAccountUrl, kRefused);
+  bool resent = false;
+  auto client = NewClient();
+  auto a = client->Post(*key_, kAccountUrl, kAccountUrl, "", &resent);
+  ASSERT_FALSE(a.ok());
+  EXPECT_THAT(a.status().message(), HasSubstr("giving up after 4 attempts"));
+  EXPECT_TRUE(resent);
+  EXPECT_EQ(http_.remaining(), 0u);
+}
+
+TEST_F(AcmeClientTest, AnHttpAnswerStartsANewTransportBudget) {
+  // Refused three times, then a 503 (the CA is starting), then refused three times again: each
+  // streak is within its budget, so the POST still gets through.
+  ExpectDirectory();
+  auto client = NewClient();
+  ASSERT_TRUE(client->Directory().ok());
+  std::vector<Result<HttpResponse>> posts = {kRefused, kRefused, kRefused,
+                                             MakeProblemResponse(503, "serverInternal", "starting", WithNonce("s")),
+                                             kRefused, kRefused, kRefused,
+                                             AccountResponse(200, "p")};
+  size_t next = 0;
+  int heads = 0;
+  http_.SetHandler([&](const HttpRequest& r) -> Result<HttpResponse> {
+    if (r.method == "HEAD") return NonceResponse("h" + std::to_string(++heads));
+    return posts.at(next++);
+  });
+  bool resent = false;
+  auto a = client->Post(*key_, kAccountUrl, kAccountUrl, "", &resent);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(next, posts.size());
+  EXPECT_TRUE(resent);
 }
 
 TEST(AcmeClientCreateTest, RejectsBadOptions) {
@@ -689,8 +737,6 @@ TEST_F(AcmeClientTest, NewNonceFailuresAreReported) {
 }
 
 // ---------------------------------------------------------------- transport failures
-
-const Status kRefused = UnavailableError("connecting to https://ca.test:443: connection failed");
 
 TEST_F(AcmeClientTest, TransportFailuresAreRetriedWithBackoffThenReported) {
   ExpectDirectory();

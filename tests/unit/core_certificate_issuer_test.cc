@@ -551,6 +551,37 @@ TEST_F(IssuerTest, LostFinalizeAnswerStillIssuesForOurKey) {
   ExpectNothingLeft();
 }
 
+TEST_F(IssuerTest, OrderFinalizedByAnotherClientIsNotTakenForOurs) {
+  ca_->script.finalized_by_other_client = true;  // no lost answer: the refusal is about someone else
+  Result<IssuedCertificate> issued = Issue("www.example.com");
+  ASSERT_FALSE(issued.ok());
+  EXPECT_EQ(issued.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(issued.status().message(),
+              HasSubstr("order https://ca.test/order/1 is already valid: another client of this ACME account "
+                        "finalized it"));
+  EXPECT_EQ(ca_->count("finalize"), 1);
+  EXPECT_EQ(ca_->count("cert"), 0);
+  ExpectNothingLeft();
+}
+
+TEST_F(IssuerTest, CancelledAfterAnExpiredOrderPlacesNoSecondOne) {
+  ca_->script.expire_orders = 1;
+  ca_->on_request = [&](const std::string& endpoint) {
+    if (endpoint == "order") {
+      // StopProvider while the issuer reads the expired order (after the refused challenge): it
+      // learns that the order expired, but places no second one.
+      cancel_.Cancel();
+    }
+  };
+  Result<IssuedCertificate> issued = Issue("www.example.com");
+  ASSERT_FALSE(issued.ok());
+  EXPECT_EQ(issued.status().code(), StatusCode::kCancelled) << issued.status().ToString();
+  EXPECT_THAT(issued.status().message(), HasSubstr("placing a second ACME order"));
+  EXPECT_THAT(logger_.All(), HasSubstr("ACME order expired before it was finalized"));
+  EXPECT_EQ(ca_->count("newOrder"), 1);
+  ExpectNothingLeft();
+}
+
 TEST_F(IssuerTest, NameOutsideEveryZoneFailsBeforeAnyAcmeRequest) {
   Result<IssuedCertificate> issued = Issue("www.example.com", {"*.shop.example.net", "example.org"});
   ASSERT_FALSE(issued.ok());
