@@ -177,6 +177,8 @@ class AcmeProxy:
                                  (Boulder's answer); from then on the order reads "invalid" with
                                  "expires" in the past, its authorizations "expired" (RFC 8555
                                  §7.1.6), and its finalize gets 403 orderNotReady.
+      rate_limit_new_orders = N  the next N newOrder requests get 429 rateLimited with
+                                 Retry-After: 1, as a CA enforcing its limits answers.
     """
 
     PAST = "2020-01-01T00:00:00Z"
@@ -188,6 +190,8 @@ class AcmeProxy:
         self.down_at_challenge = 0
         self.drop_challenge_posts = 0
         self.expire_orders = 0
+        self.rate_limit_new_orders = 0
+        self.rate_limited = 0     # newOrder requests answered 429
         self.dropped = 0          # requests that got no answer
         self.new_orders = 0       # orders placed through the proxy
         self.expired_orders = 0
@@ -252,13 +256,18 @@ class AcmeProxy:
     # ---- decisions
 
     def _before(self, method, url):
-        """None to forward; "drop"; or (status, problem type, detail) to answer."""
+        """None to forward; "drop"; or (status, problem type, detail, headers) to answer."""
         with self.lock:
             if self._down:
                 self.dropped += 1
                 return "drop"
             kind = self._kind.get(url)
             order = self._orders.get(self._owner.get(url, url))
+            if method == "POST" and kind == "newOrder" and self.rate_limit_new_orders > 0:
+                self.rate_limit_new_orders -= 1
+                self.rate_limited += 1
+                return (429, "rateLimited", "too many new orders for this account recently (a limit of the "
+                        "test CA)", [("Retry-After", "1")])
             if method == "POST" and kind == "challenge":
                 if self.down_at_challenge:
                     self.lock.wait_for(lambda: self.new_orders >= self.down_at_challenge, timeout=20)
@@ -275,9 +284,9 @@ class AcmeProxy:
                     order["expired"] = True
                     self.expired_orders += 1
                 if order and order["expired"]:
-                    return (404, "malformed", "Expired authorization")
+                    return (404, "malformed", "Expired authorization", [])
             if order and order["expired"] and kind == "finalize":
-                return (403, "orderNotReady", 'Order\'s status ("invalid") is not acceptable for finalization')
+                return (403, "orderNotReady", 'Order\'s status ("invalid") is not acceptable for finalization', [])
             return None
 
     def _after(self, method, url, status, headers, body):
@@ -289,6 +298,8 @@ class AcmeProxy:
         if not isinstance(obj, dict):
             return body
         with self.lock:
+            if isinstance(obj.get("newOrder"), str):  # the directory
+                self._kind[obj["newOrder"]] = "newOrder"
             location = dict((k.lower(), v) for k, v in headers).get("location", "")
             if status == 201 and "authorizations" in obj and "finalize" in obj and location:
                 self.new_orders += 1
@@ -343,10 +354,10 @@ class AcmeProxy:
                     self.close_connection = True
                     return
                 if decision is not None:
-                    status, kind, detail = decision
+                    status, kind, detail, extra = decision
                     problem = json.dumps({"type": "urn:ietf:params:acme:error:" + kind, "detail": detail,
                                           "status": status}).encode()
-                    self._answer(status, [("Content-Type", "application/problem+json")], problem)
+                    self._answer(status, [("Content-Type", "application/problem+json")] + extra, problem)
                     return
                 upstream = http.client.HTTPSConnection("127.0.0.1", proxy.pebble.port, context=proxy._upstream,
                                                        timeout=30)

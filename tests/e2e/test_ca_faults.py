@@ -1,5 +1,5 @@
 """The ACME CA failing in the middle of an order, end to end: the CA going away, connections
-lost on the way, and orders that expire. Pebble is the CA; harness.AcmeProxy stands in front of
+lost on the way, orders that expire, and rate limits. Pebble is the CA; harness.AcmeProxy stands in front of
 it for the faults Pebble cannot be told to show (see its docstring). After every failure: a clear
 error, no TXT record left, no half-written store row, nothing in state for the certificate; and
 the next apply completes."""
@@ -119,6 +119,34 @@ class OrderExpiry(CaFaultsTest):
 
         self.ws.apply()  # the proxy expires no more orders
         self.assertEqual(self.proxy.new_orders, 3)
+        self.assert_issued(names)
+
+
+class RateLimited(CaFaultsTest):
+    def test_short_rate_limits_are_waited_out(self):
+        names = ["limited-twice.example.com"]
+        self.write(names)
+        self.proxy.rate_limit_new_orders = 2  # Retry-After: 1 each time
+        self.ws.apply()
+        self.assertEqual(self.proxy.rate_limited, 2)
+        self.assertEqual(self.proxy.new_orders, 1)
+        self.assert_issued(names)
+
+    def test_a_lasting_rate_limit_fails_with_the_ca_detail_and_the_next_apply_completes(self):
+        names = ["limited.example.com"]
+        self.write(names)
+        self.proxy.rate_limit_new_orders = 3  # one more than the retries
+        proc = self.ws.apply(check=False)
+        self.assertNotEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        err = flat(proc.stderr)
+        self.assertIn("issuing certificate for limited.example.com: newOrder: urn:ietf:params:acme:error:"
+                      "rateLimited: too many new orders for this account recently (a limit of the test CA) "
+                      "(retry after ", err)
+        self.assertEqual(self.proxy.rate_limited, 3)
+        self.assertEqual(self.proxy.new_orders, 0)
+        self.assert_nothing_left()
+
+        self.ws.apply()
         self.assert_issued(names)
 
 
