@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <ctime>
 
 #include "core/jws.h"
@@ -335,7 +334,7 @@ class AcmeClient::TransportRetry {
         return failure;
       }
       return failure.WithContext("giving up after " + std::to_string(failures_) + " attempts in " +
-                                 ShortDuration(spent));
+                                 FormatDuration(spent));
     }
     const Duration wait = options_.transport_retry_wait * (1LL << std::min(failures_ - 1, 20));
     options_.logger->Debug("ACME request failed in transport, retrying",
@@ -347,15 +346,6 @@ class AcmeClient::TransportRetry {
   }
 
  private:
-  static std::string ShortDuration(Duration d) {
-    if (d < std::chrono::seconds(1)) {
-      return std::to_string(d.count()) + "ms";
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(d.count()) / 1000.0);
-    return buf;
-  }
-
   const AcmeClientOptions& options_;
   TimePoint start_;
   int failures_ = 0;

@@ -135,7 +135,7 @@ struct AcmeClientOptions {
   // transport_retry_wait, doubling; only while the request's attempts and waits so far took less
   // than max_transport_retry_time, so a server that times out is not waited on again and again.
   // A CA that restarts or a load balancer that drops a connection is ridden through; one that is
-  // down gives "giving up after 4 attempts in 1.8s: connecting to ...". Every attempt of a POST
+  // down gives "giving up after 4 attempts in 1.75s: connecting to ...". Every attempt of a POST
   // is signed afresh with a new nonce. Untrusted server certificates are not retried.
   int max_transport_retries = 3;
   Duration transport_retry_wait{std::chrono::milliseconds(250)};

@@ -286,26 +286,6 @@ Result<std::string> DownloadCertificate(const AcmeAccountRef& account, const std
 
 // ---------------------------------------------------------------- polling
 
-std::string FormatPollDuration(Duration d) {
-  const long long ms = d.count();
-  if (ms < 1000) {
-    return std::to_string(ms) + "ms";
-  }
-  const long long minutes = ms / 60000;
-  const long long rest_ms = ms % 60000;
-  std::string seconds = std::to_string(rest_ms / 1000);
-  if (rest_ms % 1000 != 0) {
-    char frac[8];
-    std::snprintf(frac, sizeof frac, ".%03lld", rest_ms % 1000);
-    std::string f = frac;
-    while (f.back() == '0') {
-      f.pop_back();
-    }
-    seconds += f;
-  }
-  return (minutes > 0 ? std::to_string(minutes) + "m" : std::string()) + seconds + "s";
-}
-
 Status PollUntil(const Clock& clock, const CancelToken* cancel, const PollOptions& options, const std::string& what,
                  std::string initial_state, std::optional<TimePoint> first_retry_after,
                  const std::function<Result<PollProgress>()>& poll) {
@@ -318,7 +298,7 @@ Status PollUntil(const Clock& clock, const CancelToken* cancel, const PollOption
   while (true) {
     const TimePoint now = clock.Now();
     if (now >= deadline) {
-      return DeadlineExceededError("timed out after " + FormatPollDuration(options.timeout) + " waiting for " + what +
+      return DeadlineExceededError("timed out after " + FormatDuration(options.timeout) + " waiting for " + what +
                                    " (last status \"" + state + "\")");
     }
     Duration wait = interval;

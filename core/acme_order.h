@@ -176,7 +176,5 @@ Result<AcmeAuthorization> WaitForAuthorization(const AcmeAccountRef& account, co
                                                const CancelToken* cancel, const AcmeAuthorization& authorization,
                                                const PollOptions& options);
 
-// "5m0s", "1.5s", "40ms": durations in messages.
-std::string FormatPollDuration(Duration d);
 
 }  // namespace ionos

@@ -108,4 +108,24 @@ Result<TimePoint> ParseRfc3339(const std::string& s) {
   return TimePointFromTimeT(tt - offset_seconds);
 }
 
+std::string FormatDuration(Duration d) {
+  const long long ms = d.count();
+  if (ms < 1000) {
+    return std::to_string(ms) + "ms";
+  }
+  const long long minutes = ms / 60000;
+  const long long rest_ms = ms % 60000;
+  std::string seconds = std::to_string(rest_ms / 1000);
+  if (rest_ms % 1000 != 0) {
+    char frac[8];
+    std::snprintf(frac, sizeof frac, ".%03lld", rest_ms % 1000);
+    std::string f = frac;
+    while (f.back() == '0') {
+      f.pop_back();
+    }
+    seconds += f;
+  }
+  return (minutes > 0 ? std::to_string(minutes) + "m" : std::string()) + seconds + "s";
+}
+
 }  // namespace ionos

@@ -84,4 +84,7 @@ Result<TimePoint> ParseRfc3339(const std::string& s);
 // Compact form used in certificate names: 20261123T011715Z.
 std::string FormatCompactUtc(TimePoint t);
 
+// Durations in messages and logs: "40ms", "1.5s", "1.75s", "10s", "5m0s", "2m5s".
+std::string FormatDuration(Duration d);
+
 }  // namespace ionos

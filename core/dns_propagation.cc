@@ -137,14 +137,6 @@ std::string QuoteList(const std::vector<std::string>& values) {
   return out;
 }
 
-std::string FormatDuration(Duration d) {
-  const auto ms = d.count();
-  if (ms % 1000 == 0) {
-    return std::to_string(ms / 1000) + "s";
-  }
-  return std::to_string(ms) + "ms";
-}
-
 const char* RcodeName(ldns_pkt_rcode rcode) {
   switch (rcode) {
     case LDNS_RCODE_NOERROR:

@@ -175,13 +175,6 @@ std::optional<Duration> RetryAfterDelay(const std::string& value, TimePoint now)
   return std::chrono::duration_cast<Duration>(at - now);
 }
 
-std::string FormatDuration(Duration d) {
-  if (d.count() % 1000 == 0) {
-    return std::to_string(d.count() / 1000) + "s";
-  }
-  return std::to_string(d.count()) + "ms";
-}
-
 bool IsIdempotent(const std::string& method) {
   return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE";
 }

@@ -358,14 +358,6 @@ TEST(AcmeOrderPollErrorsTest, PollErrorEndsTheWaitUnchanged) {
   EXPECT_EQ(clock.sleeps(), std::vector<Duration>{seconds(4)});  // the first Retry-After was honoured
 }
 
-TEST(AcmeOrderPollErrorsTest, FormatDuration) {
-  EXPECT_EQ(FormatPollDuration(milliseconds(40)), "40ms");
-  EXPECT_EQ(FormatPollDuration(milliseconds(1500)), "1.5s");
-  EXPECT_EQ(FormatPollDuration(seconds(10)), "10s");
-  EXPECT_EQ(FormatPollDuration(std::chrono::minutes(5)), "5m0s");
-  EXPECT_EQ(FormatPollDuration(seconds(125)), "2m5s");
-}
-
 // ---------------------------------------------------------------- Wait helpers against the fake CA
 
 class AcmeOrderWaitTest : public AcmeOrderRequestsTest {

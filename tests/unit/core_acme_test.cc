@@ -751,7 +751,7 @@ TEST_F(AcmeClientTest, TransportFailuresAreRetriedWithBackoffThenReported) {
   ASSERT_FALSE(a.ok());
   EXPECT_EQ(a.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(a.status().message(),
-              HasSubstr("giving up after 4 attempts in 1.8s: connecting to https://ca.test:443: connection failed"));
+              HasSubstr("giving up after 4 attempts in 1.75s: connecting to https://ca.test:443: connection failed"));
   EXPECT_THAT(clock_.sleeps(), ElementsAre(std::chrono::milliseconds(250), std::chrono::milliseconds(500),
                                            std::chrono::milliseconds(1000)));
   // Every attempt was signed afresh with its own nonce.

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace ionos {
 namespace {
 
@@ -74,6 +78,18 @@ TEST(ValidateEmail, MessageQuotesTheInput) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("\"not-an-email\""), std::string::npos) << s.message();
+}
+
+TEST(FormatDuration, Table) {
+  using std::chrono::milliseconds;
+  const std::vector<std::pair<Duration, std::string>> cases = {
+      {milliseconds(0), "0ms"},      {milliseconds(40), "40ms"},         {milliseconds(1500), "1.5s"},
+      {milliseconds(1750), "1.75s"}, {milliseconds(10000), "10s"},       {milliseconds(60000), "1m0s"},
+      {std::chrono::minutes(5), "5m0s"}, {std::chrono::seconds(125), "2m5s"},
+  };
+  for (const auto& [d, want] : cases) {
+    EXPECT_EQ(FormatDuration(d), want) << d.count() << "ms";
+  }
 }
 
 TEST(Rfc3339, RoundTripAndOffsets) {
