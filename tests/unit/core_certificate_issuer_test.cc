@@ -27,12 +27,14 @@
 #include "tests/fakes/fake_acme_ca.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_http.h"
+#include "tests/fakes/recording_logger.h"
 
 namespace ionos {
 namespace {
 
 using fakes::FakeAcmeCa;
 using fakes::FakeClock;
+using fakes::RecordingLogger;
 using fakes::FakeDnsProvider;
 using fakes::FakeDnsResolver;
 using fakes::FakeHttpClient;
@@ -87,32 +89,6 @@ std::pair<std::string, std::vector<std::string>> CsrNames(const std::string& der
   sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
   return out;
 }
-
-// Collects log lines (messages and fields) to check that no key material is logged.
-class RecordingLogger : public Logger {
- public:
-  void Log(LogLevel, const std::string& message, const std::vector<LogField>& fields) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::string line = message;
-    for (const auto& [k, v] : fields) {
-      line += " " + k + "=" + v;
-    }
-    lines_.push_back(line);
-  }
-  bool Enabled(LogLevel) const override { return true; }
-  std::string All() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::string out;
-    for (const std::string& l : lines_) {
-      out += l + "\n";
-    }
-    return out;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<std::string> lines_;
-};
 
 class IssuerTest : public ::testing::Test {
  protected:

@@ -19,43 +19,19 @@
 #include "tests/dns_emulator/emulator.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_http.h"
+#include "tests/fakes/recording_logger.h"
 
 namespace ionos {
 namespace {
 
 namespace emu = ::ionos::testing;
+using fakes::RecordingLogger;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr char kToken[] = "s3cr3t-T0KEN-4711";
-
-// Keeps every log line (message and fields) to check that no secret is logged.
-class CapturingLogger : public Logger {
- public:
-  void Log(LogLevel, const std::string& message, const std::vector<LogField>& fields) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::string line = message;
-    for (const auto& [k, v] : fields) {
-      line += " " + k + "=" + v;
-    }
-    lines_.push_back(line);
-  }
-  bool Enabled(LogLevel) const override { return true; }
-  std::string All() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::string out;
-    for (const std::string& l : lines_) {
-      out += l + "\n";
-    }
-    return out;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<std::string> lines_;
-};
 
 std::string Uuid() {
   SystemRandom random;
@@ -149,7 +125,7 @@ class IonosDnsTest : public ::testing::Test {
 
   fakes::FakeClock clock_;
   CancelToken cancel_;
-  CapturingLogger logger_;
+  RecordingLogger logger_;
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<emu::DnsApiEmulator> emulator_;
 };
@@ -581,7 +557,7 @@ class IonosDnsScriptedTest : public ::testing::Test {
 
   fakes::FakeHttpClient http_;
   fakes::FakeClock clock_;
-  CapturingLogger logger_;
+  RecordingLogger logger_;
 };
 
 TEST_F(IonosDnsScriptedTest, RequestsCarryBearerTokenAndJson) {
