@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/aead.h"
-#include "core/renewal_policy.h"
+#include "core/crypto/aead.h"
+#include "core/lifecycle/renewal_policy.h"
 
 namespace ionos::tf {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/clock.h"
-#include "core/store.h"
+#include "core/base/clock.h"
+#include "core/store/store.h"
 
 namespace ionos::tf {
 

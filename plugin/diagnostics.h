@@ -11,7 +11,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 namespace ionos::tf {
 

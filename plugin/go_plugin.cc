@@ -13,9 +13,9 @@
 #include <cstring>
 #include <mutex>
 
-#include "core/clock.h"
-#include "core/crypto.h"
-#include "core/encoding.h"
+#include "core/base/clock.h"
+#include "core/crypto/crypto.h"
+#include "core/base/encoding.h"
 #include "grpc_broker.grpc.pb.h"
 #include "grpc_controller.grpc.pb.h"
 #include "grpc_stdio.grpc.pb.h"

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/clock.h"
-#include "core/log.h"
+#include "core/base/clock.h"
+#include "core/base/log.h"
 #include "plugin/cli.h"
 #include "plugin/go_plugin.h"
 #include "plugin/provider.h"

@@ -2,10 +2,11 @@
 
 #include <cstdlib>
 
-#include "core/aead.h"
-#include "core/crypto.h"
-#include "core/sqlite_store.h"
-#include "core/validation.h"
+#include "core/crypto/aead.h"
+#include "core/crypto/crypto.h"
+#include "core/store/sqlite_store.h"
+#include "core/base/host_port.h"
+#include "core/http/url.h"
 
 namespace ionos::tf {
 namespace {
@@ -57,7 +58,7 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
   out.token = StringSetting(schema, config, "token", allow_unknown, &unknown).value_or("");
 
   if (auto url = StringSetting(schema, config, "dns_api_url", allow_unknown, &unknown)) {
-    Status s = ValidateUrl(*url, /*allow_http=*/true);
+    Status s = ValidateUrl(*url, UrlSchemePolicy::kHttpOnlyForLoopback);
     if (!s.ok()) diags.AddAttributeError(AttributePath("dns_api_url"), "Invalid DNS API URL", s.message());
     out.dns_api_url = *url;
     while (!out.dns_api_url.empty() && out.dns_api_url.back() == '/') out.dns_api_url.pop_back();
@@ -68,7 +69,7 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
     for (size_t i = 0; i < resolvers.elements().size(); ++i) {
       const Value& r = resolvers.elements()[i];
       if (!r.is_known()) continue;
-      Status s = ValidateHostPort(r.as_string());
+      Status s = SplitHostPort(r.as_string(), 53).status();
       if (!s.ok()) {
         diags.AddAttributeError(AttributePath("dns_resolvers").Index(static_cast<int64_t>(i)), "Invalid DNS resolver",
                                 s.message());

@@ -10,14 +10,14 @@
 #include <string>
 #include <vector>
 
-#include "core/acme_client.h"
-#include "core/certificate_issuer.h"
-#include "core/dns_propagation.h"
-#include "core/ionos_dns.h"
-#include "core/clock.h"
-#include "core/http.h"
-#include "core/log.h"
-#include "core/store.h"
+#include "core/acme/acme_client.h"
+#include "core/lifecycle/certificate_issuer.h"
+#include "core/dns/propagation.h"
+#include "core/dns/ionos_cloud_dns.h"
+#include "core/base/clock.h"
+#include "core/http/http.h"
+#include "core/base/log.h"
+#include "core/store/store.h"
 #include "plugin/framework.h"
 
 namespace ionos::tf {

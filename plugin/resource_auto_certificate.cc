@@ -8,9 +8,9 @@
 #include <cctype>
 #include <set>
 
-#include "core/crypto.h"
-#include "core/dns_name.h"
-#include "core/renewal_policy.h"
+#include "core/crypto/crypto.h"
+#include "core/dns/dns_name.h"
+#include "core/lifecycle/renewal_policy.h"
 #include "plugin/provider.h"
 
 namespace ionos::tf {

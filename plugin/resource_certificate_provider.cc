@@ -1,7 +1,8 @@
 // resource "ionos_certificate_provider": an ACME account (DESIGN.md §2).
-#include "core/crypto.h"
-#include "core/encoding.h"
-#include "core/validation.h"
+#include "core/crypto/crypto.h"
+#include "core/base/encoding.h"
+#include "core/acme/contact.h"
+#include "core/http/url.h"
 #include "plugin/provider.h"
 
 namespace ionos::tf {
@@ -24,7 +25,7 @@ class CertificateProviderResource final : public Resource {
       if (!s.ok()) diags.AddAttributeError(AttributePath("email"), "Invalid e-mail address", s.message());
     }
     if (auto server = GetString(config, "server")) {
-      Status s = ValidateUrl(*server, /*allow_http=*/false);
+      Status s = ValidateUrl(*server, UrlSchemePolicy::kHttpsOnly);
       if (!s.ok()) {
         diags.AddAttributeError(AttributePath("server"), "Invalid ACME server",
                                 s.message() + ". The server is the ACME directory URL, for example "

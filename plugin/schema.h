@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "plugin/value/type.h"
 
 namespace ionos::tf {

@@ -30,7 +30,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "plugin/value/type.h"
 #include "plugin/value/value.h"
 

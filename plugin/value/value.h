@@ -53,7 +53,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "plugin/value/type.h"
 
 namespace ionos::tf {

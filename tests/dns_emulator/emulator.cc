@@ -16,10 +16,11 @@
 #include <thread>
 #include <utility>
 
-#include "core/clock.h"
-#include "core/encoding.h"
-#include "core/http.h"
-#include "core/ionos_dns.h"
+#include "core/base/clock.h"
+#include "core/base/encoding.h"
+#include "core/http/http.h"
+#include "core/dns/dns_name.h"
+#include "core/dns/ionos_cloud_dns.h"
 
 namespace ionos::testing {
 

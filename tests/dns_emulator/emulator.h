@@ -59,7 +59,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 namespace httplib {
 class Server;

@@ -27,9 +27,11 @@ CASES = [
     ("encryption key not base64", "store_encryption_key", "provider", {"store_encryption_key": '"%%%%"'}),
     ("DNS API URL not a URL", "dns_api_url", "provider", {"dns_api_url": '"dns api"'}),
     ("DNS API URL ftp", "dns_api_url", "provider", {"dns_api_url": '"ftp://dns.example"'}),
-    ("resolver without port", "dns_resolvers", "provider", {"dns_resolvers": '["127.0.0.1"]'}),
+    ("DNS API URL plain http to a remote host", "dns_api_url", "provider",
+     {"dns_api_url": '"http://dns.de-fra.ionos.com"'}),
+    ("resolver with an empty port", "dns_resolvers", "provider", {"dns_resolvers": '["127.0.0.1:"]'}),
     ("resolver port out of range", "dns_resolvers", "provider", {"dns_resolvers": '["127.0.0.1:99999"]'}),
-    ("resolver bare IPv6", "dns_resolvers", "provider", {"dns_resolvers": '["::1"]'}),
+    ("resolver IPv6 without closing bracket", "dns_resolvers", "provider", {"dns_resolvers": '["[::1:53"]'}),
     ("CA PEM garbage", "ca_certificates_pem", "provider", {"ca_certificates_pem": '"not a certificate"'}),
     ("CA PEM broken base64", "ca_certificates_pem", "provider", {"ca_certificates_pem": BAD_PEM}),
     # the ACME account

@@ -74,7 +74,9 @@ class BadInput(unittest.TestCase):
             ("short encryption key", "store_encryption_key", '  store_encryption_key = "c2hvcnQ="'),
             ("encryption key not base64", "store_encryption_key", '  store_encryption_key = "%%%%"'),
             ("DNS API URL not http(s)", "dns_api_url", '  dns_api_url = "ftp://dns.example"'),
-            ("resolver without port", "dns_resolvers", '  dns_resolvers = ["127.0.0.1"]'),
+            ("DNS API URL plain http to a remote host", "dns_api_url",
+             '  dns_api_url = "http://dns.example.com"'),
+            ("resolver with a port out of range", "dns_resolvers", '  dns_resolvers = ["127.0.0.1:65536"]'),
         ]
         for name, attribute, extra in cases:
             with self.subTest(name):

@@ -16,7 +16,7 @@
 
 #include <httplib.h>
 
-#include "core/dns_propagation.h"
+#include "core/dns/propagation.h"
 #include "tests/fakes/pebble.h"
 
 namespace ionos::fakes {

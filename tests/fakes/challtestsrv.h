@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 namespace ionos::fakes {
 

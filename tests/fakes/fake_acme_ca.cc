@@ -10,8 +10,8 @@
 #include <chrono>
 #include <ctime>
 
-#include "core/crypto.h"
-#include "core/encoding.h"
+#include "core/crypto/crypto.h"
+#include "core/base/encoding.h"
 
 namespace ionos::fakes {
 

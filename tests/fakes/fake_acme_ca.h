@@ -29,10 +29,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/dns_propagation.h"
-#include "core/http.h"
-#include "core/ionos_dns.h"
-#include "core/status.h"
+#include "core/dns/propagation.h"
+#include "core/http/http.h"
+#include "core/dns/ionos_cloud_dns.h"
+#include "core/base/status.h"
 #include "tests/fakes/fake_http.h"
 
 namespace ionos::fakes {

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <vector>
 
-#include "core/clock.h"
+#include "core/base/clock.h"
 
 namespace ionos::fakes {
 

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/http.h"
+#include "core/http/http.h"
 
 namespace ionos::fakes {
 

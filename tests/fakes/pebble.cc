@@ -18,10 +18,10 @@
 #include <sstream>
 #include <thread>
 
-#include "core/clock.h"
-#include "core/crypto.h"
-#include "core/encoding.h"
-#include "core/http.h"
+#include "core/base/clock.h"
+#include "core/crypto/crypto.h"
+#include "core/base/encoding.h"
+#include "core/http/http.h"
 
 extern char** environ;
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/log.h"
+#include "core/base/log.h"
 
 namespace ionos::fakes {
 

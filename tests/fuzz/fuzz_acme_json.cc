@@ -27,12 +27,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/acme_client.h"
-#include "core/acme_order.h"
-#include "core/clock.h"
-#include "core/crypto.h"
-#include "core/http.h"
-#include "core/log.h"
+#include "core/acme/acme_client.h"
+#include "core/acme/acme_order.h"
+#include "core/base/clock.h"
+#include "core/crypto/crypto.h"
+#include "core/http/http.h"
+#include "core/base/log.h"
 
 namespace ionos {
 namespace {

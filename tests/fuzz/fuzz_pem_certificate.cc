@@ -20,8 +20,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/crypto.h"
-#include "core/x509.h"
+#include "core/crypto/crypto.h"
+#include "core/crypto/x509.h"
 
 namespace ionos {
 namespace {

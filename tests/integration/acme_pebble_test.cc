@@ -7,10 +7,10 @@
 #include <set>
 #include <thread>
 
-#include "core/acme_client.h"
-#include "core/crypto.h"
-#include "core/encoding.h"
-#include "core/http.h"
+#include "core/acme/acme_client.h"
+#include "core/crypto/crypto.h"
+#include "core/base/encoding.h"
+#include "core/http/http.h"
 #include "tests/fakes/pebble.h"
 
 namespace ionos {

@@ -31,15 +31,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/acme_client.h"
-#include "core/acme_order.h"
-#include "core/certificate_issuer.h"
-#include "core/crypto.h"
-#include "core/dns_propagation.h"
-#include "core/http.h"
-#include "core/ionos_dns.h"
-#include "core/store.h"
-#include "core/x509.h"
+#include "core/acme/acme_client.h"
+#include "core/acme/acme_order.h"
+#include "core/lifecycle/certificate_issuer.h"
+#include "core/crypto/crypto.h"
+#include "core/dns/propagation.h"
+#include "core/http/http.h"
+#include "core/dns/ionos_cloud_dns.h"
+#include "core/store/store.h"
+#include "core/crypto/x509.h"
 #include "tests/fakes/challtestsrv.h"
 #include "tests/fakes/pebble.h"
 

@@ -1,4 +1,4 @@
-// Tests for core/acme_order: object parsing, the DNS-01 digest, the requests against a scripted
+// Tests for core/acme/acme_order: object parsing, the DNS-01 digest, the requests against a scripted
 // CA (tests/fakes/fake_acme_ca.h), and the polling loop on a FakeClock.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,11 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/acme_client.h"
-#include "core/acme_order.h"
-#include "core/crypto.h"
-#include "core/encoding.h"
-#include "core/x509.h"
+#include "core/acme/acme_client.h"
+#include "core/acme/acme_order.h"
+#include "core/crypto/crypto.h"
+#include "core/base/encoding.h"
+#include "core/crypto/x509.h"
 #include "tests/fakes/fake_acme_ca.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_http.h"

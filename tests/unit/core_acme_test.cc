@@ -1,5 +1,5 @@
-// Tests for core/acme_client against a scripted HTTP client (tests/fakes/fake_http.h).
-#include "core/acme_client.h"
+// Tests for core/acme/acme_client against a scripted HTTP client (tests/fakes/fake_http.h).
+#include "core/acme/acme_client.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "core/encoding.h"
+#include "core/base/encoding.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_http.h"
 
@@ -918,11 +918,11 @@ TEST(AcmeHttpUrlTest, RejectsMalformedUrls) {
       {"ca.test/dir", "expected http:// or https://"},
       {"ftp://ca.test/dir", "unsupported scheme \"ftp\""},
       {"https:///dir", "missing host"},
-      {"https://ca.test:0/", "port out of range"},
-      {"https://ca.test:70000/", "port out of range"},
-      {"https://ca.test:12ab/", "invalid port"},
+      {"https://ca.test:0/", "outside 1..65535"},
+      {"https://ca.test:70000/", "outside 1..65535"},
+      {"https://ca.test:12ab/", "is not a number"},
       {"https://user:pw@ca.test/", "user information"},
-      {"https://[::1/", "unterminated IPv6"},
+      {"https://[::1/", "missing ']'"},
       {"https://ca.test/a b", "invalid character in path"},
   };
   for (const auto& [url, message] : cases) {

@@ -1,5 +1,5 @@
-// Tests for core/aead.h: AES-256-GCM sealing of private keys and store_encryption_key parsing.
-#include "core/aead.h"
+// Tests for core/crypto/aead.h: AES-256-GCM sealing of private keys and store_encryption_key parsing.
+#include "core/crypto/aead.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/encoding.h"
+#include "core/base/encoding.h"
 
 namespace ionos {
 namespace {

@@ -1,4 +1,4 @@
-// Tests for core/certificate_issuer: the whole DNS-01 flow against a scripted CA
+// Tests for core/lifecycle/certificate_issuer: the whole DNS-01 flow against a scripted CA
 // (tests/fakes/fake_acme_ca.h), an in-memory DnsProvider, a resolver that sees its records, a real
 // SQLite store in a temporary directory, and a FakeClock (no test sleeps).
 #include <gmock/gmock.h>
@@ -17,13 +17,13 @@
 #include <thread>
 #include <vector>
 
-#include "core/acme_client.h"
-#include "core/acme_order.h"
-#include "core/certificate_issuer.h"
-#include "core/crypto.h"
-#include "core/dns_propagation.h"
-#include "core/store.h"
-#include "core/x509.h"
+#include "core/acme/acme_client.h"
+#include "core/acme/acme_order.h"
+#include "core/lifecycle/certificate_issuer.h"
+#include "core/crypto/crypto.h"
+#include "core/dns/propagation.h"
+#include "core/store/store.h"
+#include "core/crypto/x509.h"
 #include "tests/fakes/fake_acme_ca.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_http.h"

@@ -1,6 +1,6 @@
 // Tests for core/crypto: keys, JWK thumbprints, hashes, the self-signed gRPC certificate and CA
 // bundle parsing. Certificate properties are checked with OpenSSL's own APIs.
-#include "core/crypto.h"
+#include "core/crypto/crypto.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 #include <map>
 #include <set>
 
-#include "core/encoding.h"
+#include "core/base/encoding.h"
 
 namespace ionos {
 namespace {

@@ -1,4 +1,4 @@
-#include "core/dns_name.h"
+#include "core/dns/dns_name.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Tests for core/dns_propagation: the waiting logic against a scripted resolver and a FakeClock,
+// Tests for core/dns/propagation: the waiting logic against a scripted resolver and a FakeClock,
 // and LdnsResolver / PropagationChecker against a real pebble-challtestsrv on loopback (plus a
 // tiny stub server for error codes, silence and truncation).
 #include <arpa/inet.h>
@@ -34,10 +34,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/clock.h"
-#include "core/dns_propagation.h"
-#include "core/log.h"
-#include "core/status.h"
+#include "core/base/clock.h"
+#include "core/dns/propagation.h"
+#include "core/base/log.h"
+#include "core/base/status.h"
 #include "tests/fakes/challtestsrv.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/pebble.h"

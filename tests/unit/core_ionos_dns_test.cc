@@ -1,7 +1,8 @@
-// Tests for core/ionos_dns.h: the IONOS Cloud DNS client against the in-process API emulator
+// Tests for core/dns/ionos_cloud_dns.h: the IONOS Cloud DNS client against the in-process API emulator
 // (tests/dns_emulator), plus scripted HTTP answers (tests/fakes/fake_http.h) for the corners the
 // emulator does not produce. Time is a FakeClock: retry waits are recorded, not slept.
-#include "core/ionos_dns.h"
+#include "core/dns/dns_name.h"
+#include "core/dns/ionos_cloud_dns.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/encoding.h"
+#include "core/base/encoding.h"
 #include "tests/dns_emulator/emulator.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_http.h"

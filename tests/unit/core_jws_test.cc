@@ -1,7 +1,7 @@
 // Tests for core/jws: every signature is verified independently with OpenSSL (ECDSA R||S is
 // converted back to DER first), headers are checked member by member, and the EAB MAC is
 // recomputed with OpenSSL's HMAC().
-#include "core/jws.h"
+#include "core/acme/jws.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 
 #include <map>
 
-#include "core/encoding.h"
+#include "core/base/encoding.h"
 
 namespace ionos {
 namespace {

@@ -1,4 +1,4 @@
-#include "core/process_identity.h"
+#include "core/base/process_identity.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>

@@ -1,4 +1,4 @@
-#include "core/renewal_policy.h"
+#include "core/lifecycle/renewal_policy.h"
 
 #include <gtest/gtest.h>
 

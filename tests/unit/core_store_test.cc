@@ -1,5 +1,5 @@
-// Tests for core/store.h and the SQLite implementation in core/sqlite_store.h.
-#include "core/sqlite_store.h"
+// Tests for core/store/store.h and the SQLite implementation in core/store/sqlite_store.h.
+#include "core/store/sqlite_store.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -20,9 +20,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/aead.h"
-#include "core/encoding.h"
-#include "core/store.h"
+#include "core/crypto/aead.h"
+#include "core/base/encoding.h"
+#include "core/store/store.h"
 
 namespace ionos {
 namespace {

@@ -1,7 +1,10 @@
-#include "core/validation.h"
+#include "core/acme/contact.h"
+#include "core/base/host_port.h"
+#include "core/http/url.h"
 
-#include "core/clock.h"
+#include "core/base/clock.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -51,26 +54,84 @@ TEST(ValidateUrl, HttpsOnlyAndHttpAllowed) {
       {"ftp", "ftp://example.com", false},
   };
   for (const auto& c : https_only) {
-    EXPECT_EQ(ValidateUrl(c.input, false).ok(), c.ok) << c.name << ": " << c.input;
+    EXPECT_EQ(ValidateUrl(c.input, UrlSchemePolicy::kHttpsOnly).ok(), c.ok) << c.name << ": " << c.input;
   }
-  EXPECT_TRUE(ValidateUrl("http://127.0.0.1:8080", true).ok());
-  EXPECT_FALSE(ValidateUrl("ftp://dns.example", true).ok());
+  EXPECT_TRUE(ValidateUrl("http://127.0.0.1:8080", UrlSchemePolicy::kHttpOnlyForLoopback).ok());
+  EXPECT_FALSE(ValidateUrl("ftp://dns.example", UrlSchemePolicy::kHttpOnlyForLoopback).ok());
 }
 
-TEST(ValidateHostPort, Table) {
-  const Case cases[] = {
-      {"ipv4", "127.0.0.1:53", true},
-      {"name", "ns1.example.com:5353", true},
-      {"ipv6", "[::1]:53", true},
-      {"no port", "127.0.0.1", false},
-      {"port zero", "127.0.0.1:0", false},
-      {"port text", "127.0.0.1:dns", false},
-      {"bare ipv6", "::1:53", false},
-      {"empty host", ":53", false},
+// dns_resolvers entries: a host alone means port 53 (issue 15.8).
+TEST(SplitHostPort, ResolverEntriesDefaultToPort53) {
+  struct HostPortCase {
+    const char* name;
+    const char* input;
+    bool ok;
+    const char* host;
+    int port;
+  };
+  const HostPortCase cases[] = {
+      {"ipv4", "127.0.0.1:53", true, "127.0.0.1", 53},
+      {"name", "ns1.example.com:5353", true, "ns1.example.com", 5353},
+      {"ipv6", "[::1]:53", true, "::1", 53},
+      {"no port", "127.0.0.1", true, "127.0.0.1", 53},
+      {"bare ipv6", "2001:db8::1", true, "2001:db8::1", 53},
+      {"port zero", "127.0.0.1:0", false, "", 0},
+      {"port text", "127.0.0.1:dns", false, "", 0},
+      {"empty port", "127.0.0.1:", false, "", 0},
+      {"empty host", ":53", false, "", 0},
   };
   for (const auto& c : cases) {
-    EXPECT_EQ(ValidateHostPort(c.input).ok(), c.ok) << c.name << ": " << c.input;
+    SCOPED_TRACE(c.name);
+    auto r = SplitHostPort(c.input, 53);
+    ASSERT_EQ(r.ok(), c.ok) << c.input << ": " << r.status().ToString();
+    if (c.ok) {
+      EXPECT_EQ(r->first, c.host);
+      EXPECT_EQ(r->second, c.port);
+    } else {
+      EXPECT_THAT(r.status().message(), ::testing::HasSubstr(c.input));
+    }
   }
+}
+
+TEST(IsLoopbackHost, Table) {
+  const Case cases[] = {
+      {"localhost", "localhost", true},   {"localhost upper", "LOCALHOST.", true},
+      {"127.0.0.1", "127.0.0.1", true},   {"127.1.2.3", "127.1.2.3", true},
+      {"::1", "::1", true},               {"public v4", "192.0.2.1", false},
+      {"public name", "dns.example.com", false}, {"v6 public", "2001:db8::1", false},
+      {"localhost suffix", "localhost.example.com", false},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(IsLoopbackHost(c.input), c.ok) << c.name;
+  }
+}
+
+// The DNS API URL carries the bearer token: http:// only to loopback (issue 13.5).
+TEST(ValidateUrl, PlainHttpOnlyForLoopback) {
+  const Case cases[] = {
+      {"https public", "https://dns.de-fra.ionos.com", true},
+      {"http loopback v4", "http://127.0.0.1:8080", true},
+      {"http localhost", "http://localhost:8080/", true},
+      {"http loopback v6", "http://[::1]:8080", true},
+      {"http public name", "http://dns.de-fra.ionos.com", false},
+      {"http public ip", "http://192.0.2.10:8080", false},
+      {"http localhost lookalike", "http://localhost.example.com", false},
+  };
+  for (const auto& c : cases) {
+    Status s = ValidateUrl(c.input, UrlSchemePolicy::kHttpOnlyForLoopback);
+    EXPECT_EQ(s.ok(), c.ok) << c.name << ": " << s.ToString();
+    if (!c.ok) {
+      EXPECT_THAT(s.message(), ::testing::HasSubstr("unencrypted"));
+    }
+  }
+}
+
+TEST(ValidateUrl, MessagesNeverShowCredentials) {
+  Status s = ValidateUrl("https://user:secret@ca.example/dir?token=abc", UrlSchemePolicy::kHttpsOnly);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), ::testing::Not(::testing::HasSubstr("secret")));
+  EXPECT_THAT(s.message(), ::testing::Not(::testing::HasSubstr("abc")));
+  EXPECT_EQ(RedactUrlForMessage("https://user:secret@ca.example/dir?token=abc"), "https://***@ca.example/dir");
 }
 
 TEST(ValidateEmail, MessageQuotesTheInput) {

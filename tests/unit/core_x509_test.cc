@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "core/clock.h"
-#include "core/crypto.h"
-#include "core/encoding.h"
-#include "core/x509.h"
+#include "core/base/clock.h"
+#include "core/crypto/crypto.h"
+#include "core/base/encoding.h"
+#include "core/crypto/x509.h"
 
 namespace ionos {
 namespace {

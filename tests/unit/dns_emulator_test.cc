@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/http.h"
+#include "core/http/http.h"
 
 namespace ionos {
 namespace {

@@ -232,7 +232,8 @@ TEST_F(ProviderConfigTest, EachBadSettingNamesItsAttribute) {
       {"short key", "store_encryption_key", Value::String("c2hvcnQ=")},
       {"dns url", "dns_api_url", Value::String("ftp://x")},
       {"ca pem", "ca_certificates_pem", Value::String("not a certificate")},
-      {"resolver", "dns_resolvers", Value::List(Type::String(), {Value::String("127.0.0.1")})},
+      {"dns url plain http to a remote host", "dns_api_url", Value::String("http://dns.example.com")},
+      {"resolver", "dns_resolvers", Value::List(Type::String(), {Value::String("127.0.0.1:")})},
   };
   for (const auto& c : cases) {
     Diagnostics d;

@@ -1,0 +1,73 @@
+// A small HTTP/1.1 client interface for the core (ACME, IONOS Cloud DNS API).
+//
+// The interface is abstract so tests can script responses (tests/fakes/fake_http.h). The real
+// implementation (NewHttpClient) runs on cpp-httplib with OpenSSL:
+//   - TLS server verification is always on: OpenSSL's default roots plus `extra_ca_pem`, and the
+//     host name (or IP address) must match the certificate (RFC 6125).
+//   - plain http:// URLs are allowed as well (loopback test servers).
+//   - connections are kept alive and reused; a small pool per scheme://host:port makes the
+//     client safe and efficient under concurrent calls.
+// Bodies are never logged: they may carry keys, tokens or certificates.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/base/clock.h"
+#include "core/base/log.h"
+#include "core/base/status.h"
+#include "core/http/url.h"
+
+namespace ionos {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";  // GET, HEAD, POST, PUT, PATCH, DELETE
+  std::string url;             // absolute: http(s)://host[:port]/path[?query]
+  HttpHeaders headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 0;
+  HttpHeaders headers;
+  std::string body;
+
+  // The first value of header `name` (case-insensitive, RFC 9110 §5.1), or "" when absent.
+  std::string Header(std::string_view name) const;
+  // Every value of header `name` in order (e.g. several Link headers, RFC 8288).
+  std::vector<std::string> Headers(std::string_view name) const;
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Performs one request. A response with any HTTP status (also 4xx/5xx) is a success here;
+  // errors are transport failures: UnavailableError for connection, TLS handshake and I/O
+  // problems, which may pass ("connecting to https://host:port: connection failed ..."),
+  // FailedPreconditionError when the server's certificate is not trusted or does not match the
+  // host, which retrying cannot fix ("...: certificate verify failed: ..."), CancelledError when
+  // `cancel` fires, InvalidArgumentError for a malformed URL. Thread-safe.
+  virtual Result<HttpResponse> Do(const HttpRequest& request, const CancelToken* cancel = nullptr) = 0;
+};
+
+struct HttpClientOptions {
+  // Additional trusted roots (PEM), on top of the system roots.
+  std::string extra_ca_pem;
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds read_timeout{30};
+  std::string user_agent;  // default "terraform-provider-ionos"
+  // Optional: request lines (method, URL without query, status, duration) at trace level.
+  Logger* logger = nullptr;
+  // Idle keep-alive connections kept per scheme://host:port.
+  size_t max_idle_connections_per_host = 8;
+};
+
+Result<std::unique_ptr<HttpClient>> NewHttpClient(const HttpClientOptions& options);
+
+}  // namespace ionos
