@@ -281,42 +281,12 @@ Result<std::string> DownloadCertificate(const AcmeAccountRef& account, const std
 
 // ---------------------------------------------------------------- polling
 
-Status PollUntil(const Clock& clock, const CancelToken* cancel, const PollOptions& options, const std::string& what,
-                 std::string initial_state, std::optional<TimePoint> first_retry_after,
-                 const std::function<Result<PollProgress>()>& poll) {
-  const Duration initial = std::max(options.initial_interval, Duration(1));
-  const Duration max_interval = std::max(options.max_interval, initial);
-  const TimePoint deadline = clock.Now() + options.timeout;
-  Duration interval = initial;
-  std::optional<TimePoint> retry_after = first_retry_after;
-  std::string state = std::move(initial_state);
-  while (true) {
-    const TimePoint now = clock.Now();
-    if (now >= deadline) {
-      return DeadlineExceededError("timed out after " + FormatDuration(options.timeout) + " waiting for " + what +
-                                   " (last status \"" + state + "\")");
-    }
-    Duration wait = interval;
-    if (retry_after) {
-      // RFC 8555 §7.5.1 / RFC 9110 §10.2.3: the server says when to ask again; trust it, within
-      // reason (not sooner than our shortest interval, not later than the cap).
-      const Duration asked = std::chrono::duration_cast<Duration>(*retry_after - now);
-      wait = std::clamp(asked, initial, std::max(options.max_retry_after, initial));
-    }
-    wait = std::min(wait, std::chrono::duration_cast<Duration>(deadline - now));
-    IONOS_RETURN_IF_ERROR_CTX(clock.SleepFor(wait, cancel), "waiting for " + what);
-    if (cancel != nullptr && cancel->cancelled()) {
-      return CancelledError("waiting for " + what + ": cancelled");
-    }
-    IONOS_ASSIGN_OR_RETURN(PollProgress progress, poll());
-    if (progress.done) {
-      return Status::Ok();
-    }
-    state = std::move(progress.state);
-    retry_after = progress.retry_after;
-    interval = std::min(interval * 2, max_interval);
-  }
-}
+namespace {
+
+// How a polled object's status reads in the timeout error.
+std::string LastStatus(const std::string& status) { return " (last status \"" + status + "\")"; }
+
+}  // namespace
 
 Status AuthorizationFailure(const AcmeAuthorization& authorization) {
   if (authorization.status == "expired") {
@@ -400,15 +370,16 @@ Result<AcmeOrder> WaitForOrder(const AcmeAccountRef& account, const Clock& clock
     wanted += (i == 0 ? "" : i + 1 == targets.size() ? " or " : ", ") + targets[i];
   }
   AcmeOrder current = order;
-  IONOS_RETURN_IF_ERROR(PollUntil(clock, cancel, options, "order " + order.url + " to become " + wanted,
-                                  order.status, order.retry_after, [&]() -> Result<PollProgress> {
-                                    IONOS_ASSIGN_OR_RETURN(current, GetOrder(account, order.url));
-                                    if (current.status == "invalid") {
-                                      return OrderFailure(account, current, clock.Now());
-                                    }
-                                    return PollProgress{Contains(targets, current.status), current.status,
-                                                        current.retry_after};
-                                  }));
+  IONOS_RETURN_IF_ERROR(Poll(clock, cancel, options, "order " + order.url + " to become " + wanted,
+                             PollProgress{false, LastStatus(order.status), order.retry_after},
+                             [&]() -> Result<PollProgress> {
+                               IONOS_ASSIGN_OR_RETURN(current, GetOrder(account, order.url));
+                               if (current.status == "invalid") {
+                                 return OrderFailure(account, current, clock.Now());
+                               }
+                               return PollProgress{Contains(targets, current.status), LastStatus(current.status),
+                                                   current.retry_after};
+                             }));
   return current;
 }
 
@@ -425,16 +396,17 @@ Result<AcmeAuthorization> WaitForAuthorization(const AcmeAccountRef& account, co
     return AuthorizationFailure(authorization);
   }
   AcmeAuthorization current = authorization;
-  IONOS_RETURN_IF_ERROR(PollUntil(clock, cancel, options,
-                                  "authorization for " + authorization.OrderedName() + " to become valid",
-                                  authorization.status, authorization.retry_after, [&]() -> Result<PollProgress> {
-                                    IONOS_ASSIGN_OR_RETURN(current, GetAuthorization(account, authorization.url));
-                                    if (final_failure(current)) {
-                                      return AuthorizationFailure(current);
-                                    }
-                                    return PollProgress{current.status == "valid", current.status,
-                                                        current.retry_after};
-                                  }));
+  IONOS_RETURN_IF_ERROR(Poll(clock, cancel, options,
+                             "authorization for " + authorization.OrderedName() + " to become valid",
+                             PollProgress{false, LastStatus(authorization.status), authorization.retry_after},
+                             [&]() -> Result<PollProgress> {
+                               IONOS_ASSIGN_OR_RETURN(current, GetAuthorization(account, authorization.url));
+                               if (final_failure(current)) {
+                                 return AuthorizationFailure(current);
+                               }
+                               return PollProgress{current.status == "valid", LastStatus(current.status),
+                                                   current.retry_after};
+                             }));
   return current;
 }
 

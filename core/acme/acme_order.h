@@ -12,7 +12,7 @@
 //   - Objects are parsed leniently: unknown members are ignored, missing optional members stay
 //     empty; a body that is not a JSON object, or lacks "status", is kUnavailable (a broken CA or
 //     proxy).
-//   - Polling (PollUntil and the Wait* helpers) never sleeps a fixed multi-second interval: each
+//   - Polling (the Wait* helpers, through core/base/retry.h Poll) never sleeps a fixed multi-second interval: each
 //     wait is the server's Retry-After (RFC 8555 §7.5.1, capped at PollOptions::max_retry_after),
 //     otherwise a short interval (PollOptions::initial_interval, 50 ms) doubling up to
 //     PollOptions::max_interval (1 s). The last wait is cut so that one final poll happens at the
@@ -37,6 +37,7 @@
 
 #include "core/acme/acme_client.h"
 #include "core/base/clock.h"
+#include "core/base/retry.h"
 #include "core/crypto/crypto.h"
 #include "core/base/status.h"
 
@@ -127,29 +128,6 @@ Result<AcmeOrder> Finalize(const AcmeAccountRef& account, const AcmeOrder& order
 Result<std::string> DownloadCertificate(const AcmeAccountRef& account, const std::string& certificate_url);
 
 // ---------------------------------------------------------------- polling
-
-struct PollOptions {
-  Duration timeout{std::chrono::minutes(5)};
-  Duration initial_interval{std::chrono::milliseconds(50)};
-  Duration max_interval{std::chrono::seconds(1)};
-  // A Retry-After further away than this is cut to it.
-  Duration max_retry_after{std::chrono::seconds(10)};
-};
-
-// What one poll found.
-struct PollProgress {
-  bool done = false;
-  std::string state;                     // e.g. "pending"; shown when the deadline passes
-  std::optional<TimePoint> retry_after;  // when the server wants the next poll
-};
-
-// Waits, polls, and repeats until `poll` reports done (OK), fails (its error, unchanged), the
-// timeout passes (kDeadlineExceeded: "timed out after 5m0s waiting for <what> (last status
-// \"<state>\")") or `cancel` fires (kCancelled). The first wait honours `first_retry_after` (the
-// Retry-After of the response that made polling necessary), else initial_interval.
-Status PollUntil(const Clock& clock, const CancelToken* cancel, const PollOptions& options, const std::string& what,
-                 std::string initial_state, std::optional<TimePoint> first_retry_after,
-                 const std::function<Result<PollProgress>()>& poll);
 
 // The error for an authorization that is not (and will not become) valid: kFailedPrecondition
 // "authorization for <name> is invalid: dns-01 challenge failed: <type>: <detail>"; for an

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/base/retry.h"
 #include "core/base/strings.h"
 #include "core/dns/dns_name.h"
 #include "core/http/retry_after.h"
@@ -135,10 +136,6 @@ Status ApiErrorStatus(int status, const std::string& message) {
     return InvalidArgumentError(std::string(kApiName) + " refused the request (" + detail + ")");
   }
   return UnavailableError(std::string(kApiName) + " failed (" + detail + ")");
-}
-
-bool IsIdempotent(const std::string& method) {
-  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE";
 }
 
 std::string StringMember(const json& j, const char* key) {
@@ -301,60 +298,58 @@ Result<HttpResponse> IonosCloudDnsClient::Call(const std::string& method, const 
   }
   const std::string shown_url = options_.base_url + path.substr(0, path.find('?'));
   const std::string what = method + " " + shown_url;
-  const bool idempotent = IsIdempotent(method);
+  const bool idempotent = IsIdempotentMethod(method);
   Logger& log = *options_.logger;
 
-  for (int attempt = 0;; ++attempt) {
-    const bool may_retry = attempt < options_.max_retries;
-    const Duration backoff = std::min<Duration>(options_.initial_backoff * (1LL << std::min(attempt, 20)),
-                                                options_.max_retry_wait);
+  RetryBudget budget(*options_.clock,
+                     RetryBudget::Limits{options_.max_retries,
+                                         BackoffPolicy{options_.initial_backoff, options_.max_retry_wait},
+                                         Duration::max(), Duration::max()});
+  while (true) {
     Result<HttpResponse> result = options_.http->Do(request, cancel);
-    std::optional<Duration> wait;
+    std::optional<TimePoint> server_retry_at;
     Status failure;
+    bool retryable = false;
     if (!result.ok()) {
-      Status st = Status(result.status().code(), Scrub(result.status().message()));
-      if (st.code() != StatusCode::kUnavailable || !idempotent || !may_retry) {
-        if (attempt > 0 && st.code() == StatusCode::kUnavailable) {
-          st = st.WithContext("giving up after " + std::to_string(attempt + 1) + " attempts");
-        }
-        return st.WithContext(what);
-      }
-      wait = backoff;
-      failure = st;
+      failure = Status(result.status().code(), Scrub(result.status().message()));
+      // A transport failure of a POST may have reached the API: only idempotent calls repeat.
+      retryable = failure.code() == StatusCode::kUnavailable && idempotent;
     } else {
       const HttpResponse& response = result.value();
       if (log.Enabled(LogLevel::kDebug)) {
         log.Debug("IONOS Cloud DNS API request",
                   {{"method", method}, {"url", shown_url}, {"status", std::to_string(response.status)},
-                   {"attempt", std::to_string(attempt + 1)}});
+                   {"attempt", std::to_string(budget.attempts())}});
       }
       if (response.status < 400) {
         return result;
       }
       const int status = response.status;
-      const std::string message = Scrub(ApiErrorMessage(response.body));
-      failure = ApiErrorStatus(status, message);
+      failure = ApiErrorStatus(status, Scrub(ApiErrorMessage(response.body)));
       const bool throttled = status == 429 || status == 503;
       const bool transient = status == 500 || status == 502 || status == 504;
-      if (!may_retry || !(throttled || (transient && idempotent))) {
-        if (attempt > 0 && (throttled || transient)) {
-          failure = failure.WithContext("giving up after " + std::to_string(attempt + 1) + " attempts");
-        }
-        return failure.WithContext(what);
-      }
-      wait = backoff;
+      retryable = throttled || (transient && idempotent);
       if (throttled) {
-        const std::string retry_after = response.Header("Retry-After");
-        const TimePoint now = options_.clock->Now();
-        if (std::optional<TimePoint> at = ParseRetryAfter(retry_after, now)) {
-          wait = std::min<Duration>(std::chrono::duration_cast<Duration>(*at - now), options_.max_retry_wait);
-        }
+        server_retry_at = ParseRetryAfter(response.Header("Retry-After"), options_.clock->Now());
       }
+    }
+    std::optional<Duration> wait = retryable ? budget.NextWait() : std::nullopt;
+    if (wait && server_retry_at) {
+      // The API said when to come back: that replaces the backoff, within the cap on one wait.
+      *wait = std::min(std::chrono::duration_cast<Duration>(*server_retry_at - options_.clock->Now()),
+                       options_.max_retry_wait);
+      *wait = std::max(*wait, Duration(0));
+    }
+    if (!wait) {
+      if (retryable && budget.failures() > 1) {
+        failure = failure.WithContext("giving up after " + std::to_string(budget.failures()) + " attempts");
+      }
+      return failure.WithContext(what);
     }
     log.Warn("retrying IONOS Cloud DNS API request",
              {{"method", method}, {"url", shown_url}, {"reason", failure.message()},
-              {"wait", FormatDuration(*wait)}, {"attempt", std::to_string(attempt + 1)}});
-    Status slept = options_.clock->SleepFor(*wait, cancel);
+              {"wait", FormatDuration(*wait)}, {"attempt", std::to_string(budget.failures())}});
+    Status slept = budget.Wait(*wait, cancel);
     if (!slept.ok()) {
       return slept.WithContext(what + " (waiting to retry after: " + failure.message() + ")");
     }
@@ -448,46 +443,42 @@ Status IonosCloudDnsClient::WaitRecordAvailable(const std::string& zone_id, cons
   const std::string context = "waiting for DNS record " + record_id + " in zone " + zone_id + " to be provisioned";
   const Clock& clock = *options_.clock;
   const TimePoint start = clock.Now();
-  const TimePoint deadline = start + timeout;
-  Duration interval = options_.poll_initial;
-  std::string last_state;
-  for (;;) {
-    Result<DnsRecord> record = GetRecord(zone_id, record_id);
-    if (!record.ok()) {
-      return record.status().WithContext(context);
-    }
-    last_state = record->state;
-    const std::string label = record->fqdn.empty() ? record->name : record->fqdn;
-    if (last_state == "AVAILABLE") {
-      options_.logger->Debug("DNS record available",
-                             {{"record_id", record_id},
-                              {"fqdn", label},
-                              {"after", FormatDuration(std::chrono::duration_cast<Duration>(clock.Now() - start))}});
-      return Status::Ok();
-    }
-    if (last_state == "FAILED") {
-      const std::string& message = record->state_message;
-      return UnavailableError(std::string(kApiName) + " reports that provisioning record " + label +
-                              " FAILED" + (message.empty() ? "" : ": " + message) +
-                              "; the record was not published")
-          .WithContext(context);
-    }
-    if (last_state == "DESTROYING") {
-      return FailedPreconditionError("record " + label + " is being deleted (state DESTROYING)").WithContext(context);
-    }
-    const TimePoint now = clock.Now();
-    if (now >= deadline) {
-      return DeadlineExceededError("record " + label + " still " + (last_state.empty() ? "not available" : last_state) +
-                                   " after " + FormatDuration(timeout))
-          .WithContext(context);
-    }
-    const Duration remaining = std::chrono::duration_cast<Duration>(deadline - now);
-    Status slept = clock.SleepFor(std::min(interval, std::max(remaining, Duration(1))), options_.cancel);
-    if (!slept.ok()) {
-      return slept.WithContext(context);
-    }
-    interval = std::min<Duration>(interval * 2, options_.poll_max);
+  PollOptions poll;
+  poll.timeout = timeout;
+  poll.initial_interval = options_.poll_initial;
+  poll.max_interval = options_.poll_max;
+  poll.poll_first = true;
+  Status waited = Poll(clock, options_.cancel, poll,
+                       "DNS record " + record_id + " in zone " + zone_id + " to be provisioned", PollProgress{},
+                       [&]() -> Result<PollProgress> {
+                         IONOS_ASSIGN_OR_RETURN(DnsRecord record, GetRecord(zone_id, record_id));
+                         const std::string label = record.fqdn.empty() ? record.name : record.fqdn;
+                         if (record.state == "AVAILABLE") {
+                           options_.logger->Debug(
+                               "DNS record available",
+                               {{"record_id", record_id},
+                                {"fqdn", label},
+                                {"after", FormatDuration(std::chrono::duration_cast<Duration>(clock.Now() - start))}});
+                           return PollProgress{true, "", std::nullopt};
+                         }
+                         if (record.state == "FAILED") {
+                           const std::string& message = record.state_message;
+                           return UnavailableError(std::string(kApiName) + " reports that provisioning record " +
+                                                   label + " FAILED" + (message.empty() ? "" : ": " + message) +
+                                                   "; the record was not published");
+                         }
+                         if (record.state == "DESTROYING") {
+                           return FailedPreconditionError("record " + label + " is being deleted (state DESTROYING)");
+                         }
+                         return PollProgress{false,
+                                             ": record " + label + " still " +
+                                                 (record.state.empty() ? std::string("not available") : record.state),
+                                             std::nullopt};
+                       });
+  if (waited.code() == StatusCode::kDeadlineExceeded || waited.code() == StatusCode::kCancelled) {
+    return waited;  // the message already says what was awaited
   }
+  return waited.WithContext(context);
 }
 
 Status IonosCloudDnsClient::DeleteRecord(const std::string& zone_id, const std::string& record_id) {

@@ -18,6 +18,7 @@
 #include <system_error>
 #include <thread>
 
+#include "core/base/retry.h"
 #include "core/base/strings.h"
 
 namespace ionos {
@@ -468,16 +469,11 @@ Status PropagationChecker::WaitForAll(const std::vector<TxtExpectation>& expecta
   }
 
   std::vector<std::vector<PairState>> pairs(names.size(), std::vector<PairState>(servers.size()));
-  const Duration max_interval = std::max(options.max_interval, Duration(1));
-  Duration interval = std::clamp(options.first_interval, Duration(1), max_interval);
   const TimePoint start = clock_->Now();
-  const TimePoint deadline = start + options.timeout;
   const std::string what = std::to_string(expectations.size()) + " TXT record(s) on " + std::to_string(names.size()) +
-                           " name(s) at " + std::to_string(servers.size()) + " server(s)";
+                           " name(s) at " + std::to_string(servers.size()) + " server(s) to propagate";
   auto cancelled = [this]() { return cancel_ != nullptr && cancel_->cancelled(); };
-  auto cancelled_error = [&what]() {
-    return CancelledError("waiting for " + what + " to propagate: operation cancelled");
-  };
+  auto cancelled_error = [&what]() { return CancelledError("waiting for " + what + ": cancelled"); };
 
   {
     std::string server_list;
@@ -489,7 +485,14 @@ Status PropagationChecker::WaitForAll(const std::vector<TxtExpectation>& expecta
                                                {"timeout_ms", std::to_string(options.timeout.count())}});
   }
 
-  for (int poll = 1;; ++poll) {
+  PollOptions poll_options;
+  poll_options.timeout = options.timeout;
+  poll_options.initial_interval = options.first_interval;
+  poll_options.max_interval = options.max_interval;
+  poll_options.poll_first = true;
+  int poll = 0;
+  return Poll(*clock_, cancel_, poll_options, what, PollProgress{}, [&]() -> Result<PollProgress> {
+    ++poll;
     if (cancelled()) {
       return cancelled_error();
     }
@@ -597,39 +600,24 @@ Status PropagationChecker::WaitForAll(const std::vector<TxtExpectation>& expecta
       log->Debug("TXT records visible at every server", {{"records", std::to_string(expectations.size())},
                                                          {"polls", std::to_string(poll)},
                                                          {"elapsed_ms", std::to_string(elapsed.count())}});
-      return Status::Ok();
+      return PollProgress{true, "", std::nullopt};
     }
-
-    const TimePoint now = clock_->Now();
-    if (now >= deadline) {
-      std::string message = "timed out after " + FormatDuration(options.timeout) + " waiting for " + what +
-                            " to propagate; still missing (" + std::to_string(pending) + "): ";
-      bool first = true;
-      for (size_t n = 0; n < names.size(); ++n) {
-        for (size_t si = 0; si < servers.size(); ++si) {
-          const PairState& pair = pairs[n][si];
-          if (pair.settled) {
-            continue;
-          }
-          message += (first ? "" : "; ") + names[n].display + " " + pair.problem;
-          first = false;
+    std::string missing = "; still missing (" + std::to_string(pending) + "): ";
+    bool first = true;
+    for (size_t n = 0; n < names.size(); ++n) {
+      for (size_t si = 0; si < servers.size(); ++si) {
+        const PairState& pair = pairs[n][si];
+        if (pair.settled) {
+          continue;
         }
+        missing += (first ? "" : "; ") + names[n].display + " " + pair.problem;
+        first = false;
       }
-      return DeadlineExceededError(message);
     }
-    const Duration wait = std::min(interval, std::chrono::ceil<Duration>(deadline - now));
     log->Debug("TXT records not yet visible everywhere", {{"pending", std::to_string(pending)},
-                                                          {"poll", std::to_string(poll)},
-                                                          {"next_poll_ms", std::to_string(wait.count())}});
-    Status slept = clock_->SleepFor(wait, cancel_);
-    if (!slept.ok()) {
-      if (slept.code() == StatusCode::kCancelled) {
-        return cancelled_error();
-      }
-      return slept.WithContext("waiting for " + what + " to propagate");
-    }
-    interval = std::min(interval * 2, max_interval);
-  }
+                                                          {"poll", std::to_string(poll)}});
+    return PollProgress{false, std::move(missing), std::nullopt};
+  });
 }
 
 }  // namespace ionos

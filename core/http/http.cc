@@ -18,6 +18,11 @@
 
 namespace ionos {
 
+bool IsIdempotentMethod(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS" ||
+         method == "TRACE";
+}
+
 // ---------------------------------------------------------------- HttpResponse
 
 std::string HttpResponse::Header(std::string_view name) const {

@@ -44,6 +44,11 @@ struct HttpResponse {
   std::vector<std::string> Headers(std::string_view name) const;
 };
 
+// RFC 9110 §9.2.2: GET, HEAD, PUT, DELETE (and OPTIONS, TRACE) may be repeated without changing
+// the outcome. Only these are ever sent twice by the transport; a POST whose answer was lost is
+// reported to the caller, which decides (ACME signs it afresh, with a new nonce).
+bool IsIdempotentMethod(std::string_view method);
+
 class HttpClient {
  public:
   virtual ~HttpClient() = default;

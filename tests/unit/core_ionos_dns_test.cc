@@ -356,7 +356,8 @@ TEST_F(IonosDnsTest, WaitBacksOffAndTimesOut) {
   ASSERT_TRUE(client->EnsureTxtRecord(zone, id, "_acme-challenge", "x", 60).ok());
   Status st = client->WaitRecordAvailable(zone.id, id, seconds(3));
   EXPECT_EQ(st.code(), StatusCode::kDeadlineExceeded) << st.ToString();
-  EXPECT_THAT(st.message(), HasSubstr("still PROVISIONING after 3s"));
+  EXPECT_THAT(st.message(), HasSubstr("timed out after 3s waiting for DNS record " + id));
+  EXPECT_THAT(st.message(), HasSubstr("still PROVISIONING"));
   EXPECT_THAT(st.message(), HasSubstr("_acme-challenge.example.com"));
   const std::vector<Duration> want = {milliseconds(50),  milliseconds(100), milliseconds(200), milliseconds(400),
                                       milliseconds(800), milliseconds(1000), milliseconds(450)};

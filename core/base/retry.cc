@@ -1,0 +1,100 @@
+#include "core/base/retry.h"
+
+#include <algorithm>
+
+namespace ionos {
+
+Duration BackoffDelay(const BackoffPolicy& policy, int retry) {
+  const Duration initial = std::max(policy.initial, Duration(1));
+  const Duration cap = std::max(policy.max, initial);
+  Duration wait = initial;
+  for (int i = 0; i < retry && wait < cap; ++i) {
+    wait = wait > cap / 2 ? cap : wait * 2;
+  }
+  return std::min(wait, cap);
+}
+
+RetryBudget::RetryBudget(const Clock& clock, Limits limits)
+    : clock_(&clock), limits_(limits), started_(clock.Now()) {}
+
+std::optional<Duration> RetryBudget::NextWait(std::optional<TimePoint> server_retry_at) {
+  const TimePoint now = clock_->Now();
+  last_failure_ = now;
+  const int retry = failures_;
+  ++failures_;
+  if (retry >= limits_.max_retries) {
+    return std::nullopt;
+  }
+  if (limits_.max_total != Duration::max() && now - started_ >= limits_.max_total) {
+    return std::nullopt;
+  }
+  if (server_retry_at) {
+    const Duration asked = std::max(std::chrono::duration_cast<Duration>(*server_retry_at - now), Duration(0));
+    if (asked > limits_.max_server_wait) {
+      return std::nullopt;
+    }
+    return asked;
+  }
+  return BackoffDelay(limits_.backoff, retry);
+}
+
+Status RetryBudget::Wait(Duration wait, const CancelToken* cancel) const { return clock_->SleepFor(wait, cancel); }
+
+Duration RetryBudget::elapsed() const {
+  const TimePoint end = failures_ > 0 ? last_failure_ : clock_->Now();
+  return std::chrono::duration_cast<Duration>(end - started_);
+}
+
+std::string RetryBudget::GiveUpText() const {
+  return "giving up after " + std::to_string(failures_) + " attempt" + (failures_ == 1 ? "" : "s") + " in " +
+         FormatDuration(elapsed());
+}
+
+void RetryBudget::Reset() {
+  started_ = clock_->Now();
+  failures_ = 0;
+}
+
+Status Poll(const Clock& clock, const CancelToken* cancel, const PollOptions& options, const std::string& what,
+            PollProgress initial, const std::function<Result<PollProgress>()>& poll) {
+  const Duration first = std::max(options.initial_interval, Duration(1));
+  const Duration max_interval = std::max(options.max_interval, first);
+  const TimePoint deadline = clock.Now() + options.timeout;
+  Duration interval = first;
+  PollProgress last = std::move(initial);
+  bool wait_first = !options.poll_first;
+  auto cancelled = [&]() { return CancelledError("waiting for " + what + ": cancelled"); };
+  while (true) {
+    if (wait_first) {
+      const TimePoint now = clock.Now();
+      if (now >= deadline) {
+        return DeadlineExceededError("timed out after " + FormatDuration(options.timeout) + " waiting for " + what +
+                                     last.detail);
+      }
+      Duration wait = interval;
+      if (last.retry_after) {
+        // RFC 9110 §10.2.3 (and RFC 8555 §7.5.1): the server says when to ask again; trust it,
+        // within reason (not sooner than our shortest interval, not later than the cap).
+        const Duration asked = std::chrono::duration_cast<Duration>(*last.retry_after - now);
+        wait = std::clamp(asked, first, std::max(options.max_retry_after, first));
+      }
+      wait = std::min(wait, std::chrono::ceil<Duration>(deadline - now));
+      Status slept = clock.SleepFor(wait, cancel);
+      if (!slept.ok()) {
+        return slept.code() == StatusCode::kCancelled ? cancelled() : slept.WithContext("waiting for " + what);
+      }
+      interval = std::min(interval * 2, max_interval);
+    }
+    wait_first = true;
+    if (cancel != nullptr && cancel->cancelled()) {
+      return cancelled();
+    }
+    IONOS_ASSIGN_OR_RETURN(PollProgress progress, poll());
+    if (progress.done) {
+      return Status::Ok();
+    }
+    last = std::move(progress);
+  }
+}
+
+}  // namespace ionos

@@ -1,0 +1,214 @@
+// Tests for core/base/retry.h: the backoff, the retry budget and the polling loop, all on a
+// FakeClock (no test sleeps; the waits the code asked for are asserted).
+#include "core/base/retry.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "tests/fakes/fake_clock.h"
+
+namespace ionos {
+namespace {
+
+using fakes::FakeClock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::HasSubstr;
+
+// ---------------------------------------------------------------- BackoffDelay
+
+TEST(BackoffDelayTest, DoublesUpToTheCapWithoutOverflow) {
+  struct Case {
+    const char* name;
+    BackoffPolicy policy;
+    int retry;
+    Duration want;
+  };
+  const Case cases[] = {
+      {"first retry", {milliseconds(250), seconds(30)}, 0, milliseconds(250)},
+      {"second retry", {milliseconds(250), seconds(30)}, 1, milliseconds(500)},
+      {"third retry", {milliseconds(250), seconds(30)}, 2, milliseconds(1000)},
+      {"capped", {milliseconds(200), seconds(1)}, 5, seconds(1)},
+      {"huge retry count saturates", {milliseconds(200), seconds(30)}, 1000000, seconds(30)},
+      {"no cap, huge retry count", {milliseconds(1), Duration::max()}, 200, Duration::max()},
+      {"zero initial counts as 1ms", {Duration(0), seconds(1)}, 0, milliseconds(1)},
+      {"cap below initial", {seconds(2), seconds(1)}, 3, seconds(2)},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(BackoffDelay(c.policy, c.retry), c.want) << c.name;
+  }
+}
+
+// ---------------------------------------------------------------- RetryBudget
+
+TEST(RetryBudgetTest, TransportRetriesBackOffThenGiveUpWithTheCount) {
+  FakeClock clock;
+  RetryBudget budget(clock, {3, BackoffPolicy{milliseconds(250), Duration::max()}, seconds(5), Duration(0)});
+  std::vector<Duration> waits;
+  while (std::optional<Duration> w = budget.NextWait()) {
+    waits.push_back(*w);
+    ASSERT_TRUE(budget.Wait(*w, nullptr).ok());
+  }
+  EXPECT_EQ(waits, (std::vector<Duration>{milliseconds(250), milliseconds(500), milliseconds(1000)}));
+  EXPECT_EQ(budget.failures(), 4);
+  EXPECT_EQ(budget.GiveUpText(), "giving up after 4 attempts in 1.75s");
+}
+
+TEST(RetryBudgetTest, TimeBudgetEndsRetriesEarly) {
+  FakeClock clock;
+  RetryBudget budget(clock, {10, BackoffPolicy{milliseconds(100), seconds(1)}, seconds(5), Duration(0)});
+  ASSERT_TRUE(budget.NextWait().has_value());
+  clock.Advance(seconds(6));  // an attempt that hung until its timeout
+  EXPECT_FALSE(budget.NextWait().has_value());
+  EXPECT_EQ(budget.GiveUpText(), "giving up after 2 attempts in 6s");
+}
+
+TEST(RetryBudgetTest, ServerWaitReplacesTheBackoffWithinItsCap) {
+  FakeClock clock;
+  RetryBudget budget(clock, {2, BackoffPolicy{milliseconds(500), milliseconds(500)}, Duration::max(), seconds(10)});
+  EXPECT_EQ(budget.NextWait(clock.Now() + seconds(3)), seconds(3));
+  EXPECT_EQ(budget.NextWait(clock.Now() - seconds(3)), Duration(0));  // a moment already past
+  RetryBudget far(clock, {2, BackoffPolicy{}, Duration::max(), seconds(10)});
+  EXPECT_EQ(far.NextWait(clock.Now() + seconds(11)), std::nullopt);  // the caller reports the answer
+}
+
+TEST(RetryBudgetTest, ResetStartsAFreshBudget) {
+  FakeClock clock;
+  RetryBudget budget(clock, {1, BackoffPolicy{milliseconds(100), seconds(1)}, Duration::max(), Duration(0)});
+  EXPECT_TRUE(budget.NextWait().has_value());
+  EXPECT_FALSE(budget.NextWait().has_value());
+  budget.Reset();
+  EXPECT_EQ(budget.NextWait(), milliseconds(100));
+}
+
+TEST(RetryBudgetTest, WaitEndsOnCancellation) {
+  FakeClock clock;
+  CancelToken cancel;
+  cancel.Cancel();
+  RetryBudget budget(clock, {});
+  EXPECT_EQ(budget.Wait(seconds(1), &cancel).code(), StatusCode::kCancelled);
+}
+
+// ---------------------------------------------------------------- Poll on a FakeClock
+
+struct PollCase {
+  std::string name;
+  std::vector<std::string> retry_after_seconds;  // per poll answer ("" = none); the last repeats
+  int polls_until_done;                          // -1: never
+  Duration timeout;
+  std::vector<Duration> want_sleeps;
+  StatusCode want;
+};
+
+void PrintTo(const PollCase& c, std::ostream* os) { *os << c.name; }
+
+class PollTest : public ::testing::TestWithParam<PollCase> {};
+
+TEST_P(PollTest, Waits) {
+  const PollCase& c = GetParam();
+  FakeClock clock;
+  PollOptions options;
+  options.timeout = c.timeout;
+  int polls = 0;
+  const Status st = Poll(clock, nullptr, options, "order https://ca/order/1 to become ready",
+                         PollProgress{false, " (last status \"pending\")", std::nullopt}, [&]() -> Result<PollProgress> {
+                                ++polls;
+                                PollProgress p;
+                                p.done = c.polls_until_done >= 0 && polls >= c.polls_until_done;
+                                p.detail = " (last status \"pending\")";
+                                if (!c.retry_after_seconds.empty()) {
+                                  const std::string& ra = c.retry_after_seconds[std::min(
+                                      c.retry_after_seconds.size() - 1, static_cast<size_t>(polls - 1))];
+                                  if (!ra.empty()) {
+                                    p.retry_after = clock.Now() + seconds(std::stoi(ra));
+                                  }
+                                }
+                                return p;
+                              });
+  EXPECT_EQ(st.code(), c.want) << st.ToString();
+  EXPECT_EQ(clock.sleeps(), c.want_sleeps);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, PollTest,
+    ::testing::Values(
+        PollCase{"done_at_first_poll", {}, 1, std::chrono::minutes(5), {milliseconds(50)}, StatusCode::kOk},
+        PollCase{"short_start_doubling_to_one_second",
+                 {},
+                 8,
+                 std::chrono::minutes(5),
+                 {milliseconds(50), milliseconds(100), milliseconds(200), milliseconds(400), milliseconds(800),
+                  milliseconds(1000), milliseconds(1000), milliseconds(1000)},
+                 StatusCode::kOk},
+        PollCase{"retry_after_honoured", {"3"}, 3, std::chrono::minutes(5),
+                 {milliseconds(50), seconds(3), seconds(3)}, StatusCode::kOk},
+        PollCase{"retry_after_capped_at_ten_seconds", {"120"}, 3, std::chrono::minutes(5),
+                 {milliseconds(50), seconds(10), seconds(10)}, StatusCode::kOk},
+        PollCase{"retry_after_zero_falls_back_to_the_short_interval", {"0"}, 3, std::chrono::minutes(5),
+                 {milliseconds(50), milliseconds(50), milliseconds(50)}, StatusCode::kOk},
+        PollCase{"retry_after_only_sometimes", {"2", "", "1"}, 4, std::chrono::minutes(5),
+                 {milliseconds(50), seconds(2), milliseconds(200), seconds(1)}, StatusCode::kOk},
+        PollCase{"timeout_with_final_poll_at_the_deadline", {"2"}, -1, seconds(5),
+                 {milliseconds(50), seconds(2), seconds(2), milliseconds(950)}, StatusCode::kDeadlineExceeded}),
+    [](const ::testing::TestParamInfo<PollCase>& info) { return info.param.name; });
+
+TEST(PollErrorsTest, TimeoutNamesWhatWasPending) {
+  FakeClock clock;
+  PollOptions options;  // default: 5 minutes
+  const Status st =
+      Poll(clock, nullptr, options, "order https://ca/order/1 to become valid", PollProgress{}, [] {
+        return Result<PollProgress>(PollProgress{false, " (last status \"processing\")", {}});
+      });
+  EXPECT_EQ(st.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(st.message(),
+            "timed out after 5m0s waiting for order https://ca/order/1 to become valid (last status \"processing\")");
+  EXPECT_EQ(clock.total_slept(), std::chrono::minutes(5));
+  for (Duration d : clock.sleeps()) {
+    EXPECT_LE(d, seconds(1));  // never a multi-second sleep without Retry-After
+  }
+}
+
+TEST(PollErrorsTest, CancellationStopsTheWait) {
+  FakeClock clock;
+  CancelToken cancel;
+  int polls = 0;
+  const Status st = Poll(clock, &cancel, PollOptions{}, "order x", PollProgress{}, [&] {
+    if (++polls == 3) {
+      cancel.Cancel();
+    }
+    return Result<PollProgress>(PollProgress{false, "", {}});
+  });
+  EXPECT_EQ(st.code(), StatusCode::kCancelled) << st.ToString();
+  EXPECT_THAT(st.message(), HasSubstr("waiting for order x"));
+  EXPECT_EQ(polls, 3);
+}
+
+TEST(PollErrorsTest, PollErrorEndsTheWaitUnchanged) {
+  FakeClock clock;
+  const Status st = Poll(clock, nullptr, PollOptions{}, "x", PollProgress{false, "", clock.Now() + seconds(4)}, [] {
+    return Result<PollProgress>(UnavailableError("boom"));
+  });
+  EXPECT_EQ(st, UnavailableError("boom"));
+  EXPECT_EQ(clock.sleeps(), std::vector<Duration>{seconds(4)});  // the first Retry-After was honoured
+}
+
+TEST(PollErrorsTest, PollFirstAsksBeforeWaiting) {
+  FakeClock clock;
+  PollOptions options;
+  options.poll_first = true;
+  int polls = 0;
+  const Status st = Poll(clock, nullptr, options, "record", PollProgress{}, [&] {
+    ++polls;
+    return Result<PollProgress>(PollProgress{polls == 3, "", {}});
+  });
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(clock.sleeps(), (std::vector<Duration>{milliseconds(50), milliseconds(100)}));
+}
+
+}  // namespace
+}  // namespace ionos
