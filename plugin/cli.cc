@@ -7,48 +7,26 @@
 
 #include "core/crypto/aead.h"
 #include "core/lifecycle/renewal_policy.h"
+#include "core/lifecycle/services.h"
 
 namespace ionos::tf {
 
-Result<std::vector<CertificateListing>> ListCertificates(Store& store, TimePoint now) {
-  IONOS_ASSIGN_OR_RETURN_CTX(auto autos, store.ListAutoCertificates(), "listing auto certificates");
-  std::map<std::string, AutoCertificateRecord> by_id;
-  for (auto& a : autos) by_id.emplace(a.id, a);
-  IONOS_ASSIGN_OR_RETURN_CTX(auto certs, store.ListAllCertificates(), "listing certificates");
-  std::vector<CertificateListing> rows;
-  std::string previous_auto;
-  for (const auto& c : certs) {
-    // ListAllCertificates groups by auto certificate, newest first within a group.
-    const bool newest = c.auto_certificate_id != previous_auto;
-    previous_auto = c.auto_certificate_id;
-    CertificateListing row;
-    row.id = c.id;
-    row.name = c.name;
-    row.auto_certificate_id = c.auto_certificate_id;
-    int64_t renew_before = 30;
-    if (auto it = by_id.find(c.auto_certificate_id); it != by_id.end()) {
-      row.auto_certificate_name = it->second.name;
-      row.common_name = it->second.common_name;
-      renew_before = it->second.renew_before_days;
-    }
-    row.status = CertificateStatusName(ComputeCertificateStatus(newest, c.not_after, now));
-    row.not_after = c.not_after;
-    row.days_left = DaysUntil(c.not_after, now);
-    RenewalWindow w = ComputeRenewalWindow(c.not_before, c.not_after, renew_before, now);
-    row.renew_at = w.renew_at;
-    row.renewal_due = newest && w.due;
-    rows.push_back(std::move(row));
-  }
-  return rows;
+Result<std::vector<CertificateListing>> ListCertificates(Store& store, const Clock& clock) {
+  // Listing issues nothing: the manager's issuers are never asked for a client.
+  Issuers issuers(ServiceFactories{}, Issuers::Options{});
+  CertificateManager manager(&store, &issuers, &clock, nullptr, nullptr);
+  return manager.ListCertificates();
 }
 
-std::string FormatCertificateTable(const std::vector<CertificateListing>& rows) {
+std::string FormatCertificateTable(const std::vector<CertificateListing>& rows, TimePoint now) {
   const std::vector<std::string> headers = {"NAME", "AUTO CERTIFICATE", "STATUS", "NOT AFTER", "DAYS LEFT", "RENEW AT"};
   std::vector<std::vector<std::string>> cells;
   for (const auto& r : rows) {
-    cells.push_back({r.name, r.auto_certificate_name.empty() ? r.auto_certificate_id : r.auto_certificate_name,
-                     r.status + (r.renewal_due ? " (renewal due)" : ""), FormatRfc3339(r.not_after),
-                     std::to_string(r.days_left), FormatRfc3339(r.renew_at)});
+    const CertificateSummary& c = r.state.summary;
+    cells.push_back({c.name, r.auto_certificate_name.empty() ? c.auto_certificate_id : r.auto_certificate_name,
+                     std::string(CertificateStatusName(r.state.status)) + (r.renewal_due ? " (renewal due)" : ""),
+                     FormatRfc3339(c.not_after), std::to_string(DaysUntil(c.not_after, now)),
+                     FormatRfc3339(r.renewal.renew_at)});
   }
   std::vector<size_t> width(headers.size());
   for (size_t i = 0; i < headers.size(); ++i) width[i] = headers[i].size();
@@ -69,19 +47,20 @@ std::string FormatCertificateTable(const std::vector<CertificateListing>& rows) 
   return out;
 }
 
-std::string FormatCertificateJson(const std::vector<CertificateListing>& rows) {
+std::string FormatCertificateJson(const std::vector<CertificateListing>& rows, TimePoint now) {
   nlohmann::ordered_json arr = nlohmann::ordered_json::array();
   for (const auto& r : rows) {
+    const CertificateSummary& c = r.state.summary;
     nlohmann::ordered_json j;
-    j["id"] = r.id;
-    j["name"] = r.name;
-    j["auto_certificate_id"] = r.auto_certificate_id;
+    j["id"] = c.id;
+    j["name"] = c.name;
+    j["auto_certificate_id"] = c.auto_certificate_id;
     j["auto_certificate_name"] = r.auto_certificate_name;
     j["common_name"] = r.common_name;
-    j["status"] = r.status;
-    j["not_after"] = FormatRfc3339(r.not_after);
-    j["days_left"] = r.days_left;
-    j["renew_at"] = FormatRfc3339(r.renew_at);
+    j["status"] = CertificateStatusName(r.state.status);
+    j["not_after"] = FormatRfc3339(c.not_after);
+    j["days_left"] = DaysUntil(c.not_after, now);
+    j["renew_at"] = FormatRfc3339(r.renewal.renew_at);
     j["renewal_due"] = r.renewal_due;
     arr.push_back(std::move(j));
   }
@@ -125,12 +104,13 @@ int CertificatesCommand(const std::vector<std::string>& args, const Clock& clock
     std::fprintf(err, "error: %s\n", store.status().message().c_str());
     return 1;
   }
-  auto rows = ListCertificates(**store, clock.Now());
+  auto rows = ListCertificates(**store, clock);
   if (!rows.ok()) {
     std::fprintf(err, "error: %s\n", rows.status().message().c_str());
     return 1;
   }
-  const std::string text = json ? FormatCertificateJson(*rows) : FormatCertificateTable(*rows);
+  const TimePoint now = clock.Now();
+  const std::string text = json ? FormatCertificateJson(*rows, now) : FormatCertificateTable(*rows, now);
   std::fputs(text.c_str(), out);
   return 0;
 }

@@ -8,27 +8,15 @@
 #include <vector>
 
 #include "core/base/clock.h"
+#include "core/lifecycle/certificate_manager.h"
 #include "core/store/store.h"
 
 namespace ionos::tf {
 
-// One row of the listing, computed with the renewal policy at `now`.
-struct CertificateListing {
-  std::string id;
-  std::string name;
-  std::string auto_certificate_id;
-  std::string auto_certificate_name;
-  std::string common_name;
-  std::string status;  // active, superseded, expired
-  TimePoint not_after;
-  int64_t days_left = 0;
-  TimePoint renew_at;
-  bool renewal_due = false;
-};
-
-Result<std::vector<CertificateListing>> ListCertificates(Store& store, TimePoint now);
-std::string FormatCertificateTable(const std::vector<CertificateListing>& rows);
-std::string FormatCertificateJson(const std::vector<CertificateListing>& rows);
+// The listing of every certificate in a store, computed by core's CertificateManager at its clock.
+Result<std::vector<CertificateListing>> ListCertificates(Store& store, const Clock& clock);
+std::string FormatCertificateTable(const std::vector<CertificateListing>& rows, TimePoint now);
+std::string FormatCertificateJson(const std::vector<CertificateListing>& rows, TimePoint now);
 
 // Runs a command given on the command line (argv[1] onwards); returns the exit code.
 int RunCommand(const std::vector<std::string>& args, const Clock& clock, FILE* out, FILE* err);

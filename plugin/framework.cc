@@ -93,7 +93,19 @@ PlanResponse GenericPlan(const BlockSchema& schema, const PlanRequest& req) {
     resp.planned = MarkComputed(schema, req.proposed, req.config, /*creating=*/true);
     return resp;
   }
+  // Every optional attribute with a default plans that default whenever the configuration leaves
+  // it unset, also on updates: removing `key_algorithm = "ecdsa384"` plans "ecdsa384" -> the
+  // default, instead of keeping the old value in state (issue 15.1).
   Value planned = req.proposed;
+  if (planned.is_known() && req.config.is_known()) {
+    std::map<std::string, Value> attrs = planned.entries();
+    for (const auto& a : schema.attributes) {
+      if (a.default_value && a.optional && req.config.GetAttr(a.name).is_null()) {
+        attrs[a.name] = JsonToValue(*a.default_value, a.type);
+      }
+    }
+    planned = Value::ObjectOfType(planned.type(), std::move(attrs));
+  }
   for (const auto& a : schema.attributes) {
     if (!a.requires_replace) continue;
     Value cfg = req.config.GetAttr(a.name);

@@ -9,6 +9,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/log.h"
+#include "core/lifecycle/services.h"
 #include "plugin/cli.h"
 #include "plugin/go_plugin.h"
 #include "plugin/provider.h"
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
   ionos::SystemClock clock(ClockOffset(log));
   ionos::SystemRandom random;
   ionos::CancelToken cancel;
-  ionos::tf::Provider provider(&clock, &random, &log, &cancel);
+  ionos::tf::Provider provider(ionos::RealServiceFactories(), &clock, &random, &log, &cancel);
   ionos::tf::ProviderService service(&provider, &cancel);
   return ionos::tf::ServeGoPlugin(&service, nullptr);
 }

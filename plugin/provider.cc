@@ -2,10 +2,9 @@
 
 #include <cstdlib>
 
+#include "core/base/host_port.h"
 #include "core/crypto/aead.h"
 #include "core/crypto/crypto.h"
-#include "core/store/sqlite_store.h"
-#include "core/base/host_port.h"
 #include "core/http/url.h"
 
 namespace ionos::tf {
@@ -60,8 +59,23 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
   if (auto url = StringSetting(schema, config, "dns_api_url", allow_unknown, &unknown)) {
     Status s = ValidateUrl(*url, UrlSchemePolicy::kHttpOnlyForLoopback);
     if (!s.ok()) diags.AddAttributeError(AttributePath("dns_api_url"), "Invalid DNS API URL", s.message());
-    out.dns_api_url = *url;
-    while (!out.dns_api_url.empty() && out.dns_api_url.back() == '/') out.dns_api_url.pop_back();
+    out.settings.dns_api_url = *url;
+    while (!out.settings.dns_api_url.empty() && out.settings.dns_api_url.back() == '/') {
+      out.settings.dns_api_url.pop_back();
+    }
+  }
+
+  if (auto timeout = StringSetting(schema, config, "propagation_timeout", allow_unknown, &unknown)) {
+    Result<Duration> d = ParseDuration(*timeout);
+    if (!d.ok()) {
+      diags.AddAttributeError(AttributePath("propagation_timeout"), "Invalid propagation timeout",
+                              d.status().message() + ".");
+    } else if (*d < std::chrono::seconds(1) || *d > std::chrono::hours(2)) {
+      diags.AddAttributeError(AttributePath("propagation_timeout"), "Invalid propagation timeout",
+                              "propagation_timeout must lie between 1s and 2h, got \"" + *timeout + "\".");
+    } else {
+      out.settings.propagation_timeout = *d;
+    }
   }
 
   Value resolvers = config.is_known() ? config.GetAttr("dns_resolvers") : Value::Null(Type::List(Type::String()));
@@ -74,7 +88,7 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
         diags.AddAttributeError(AttributePath("dns_resolvers").Index(static_cast<int64_t>(i)), "Invalid DNS resolver",
                                 s.message());
       }
-      out.dns_resolvers.push_back(r.as_string());
+      out.settings.dns_resolvers.push_back(r.as_string());
     }
   }
 
@@ -83,7 +97,7 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
     if (!s.ok()) {
       diags.AddAttributeError(AttributePath("ca_certificates_pem"), "Invalid CA certificates", s.message());
     }
-    out.ca_certificates_pem = *pem;
+    out.settings.ca_certificates_pem = *pem;
   }
 
   for (size_t i = errors_before; i < diags.items().size(); ++i) {
@@ -92,67 +106,37 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
   return out;
 }
 
-ProviderContext::ProviderContext(ProviderConfig config, std::unique_ptr<Store> store, std::unique_ptr<HttpClient> http,
-                                 const Clock* clock, Random* random, Logger* log, const CancelToken* cancel)
+namespace {
+
+Issuers::Options IssuerOptions(const ProviderConfig& config, Store* store, const Clock* clock, Random* random,
+                               Logger* log, const CancelToken* cancel) {
+  Issuers::Options o;
+  o.token = config.token;
+  o.user_agent = std::string("terraform-provider-ionos/") + IONOS_PROVIDER_VERSION;
+  o.store = store;
+  o.clock = clock;
+  o.random = random;
+  o.logger = log;
+  o.cancel = cancel;
+  return o;
+}
+
+}  // namespace
+
+ProviderContext::ProviderContext(ProviderConfig config, std::unique_ptr<Store> store,
+                                 const ServiceFactories& factories, const Clock* clock, Random* random, Logger* log,
+                                 const CancelToken* cancel)
     : config_(std::move(config)),
       store_(std::move(store)),
-      http_(std::move(http)),
       clock_(clock),
-      random_(random),
       log_(log),
-      cancel_(cancel) {}
+      issuers_(factories, IssuerOptions(config_, store_.get(), clock, random, log, cancel)),
+      certificates_(store_.get(), &issuers_, clock, log, cancel),
+      accounts_(store_.get(), &issuers_, log, config_.settings) {}
 
-Result<std::shared_ptr<AcmeClient>> ProviderContext::Acme(const std::string& directory_url) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = acme_.find(directory_url);
-  if (it != acme_.end()) return it->second;
-  AcmeClientOptions opts;
-  opts.directory_url = directory_url;
-  opts.http = http_.get();
-  opts.clock = clock_;
-  opts.logger = log_;
-  opts.cancel = cancel_;
-  IONOS_ASSIGN_OR_RETURN(auto client, AcmeClient::Create(opts));
-  std::shared_ptr<AcmeClient> shared(std::move(client));
-  acme_.emplace(directory_url, shared);
-  return shared;
-}
-
-Result<DnsProvider*> ProviderContext::Dns() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (dns_) return dns_.get();
-  if (config_.token.empty()) {
-    return FailedPreconditionError(
-        "no IONOS Cloud API token: set `token` in the provider block or the IONOS_TOKEN environment variable; "
-        "the token is needed to write the DNS-01 challenge records into your Cloud DNS zones");
-  }
-  IonosCloudDnsOptions opts;
-  opts.base_url = config_.dns_api_url;
-  opts.token = config_.token;
-  opts.http = http_.get();
-  opts.clock = clock_;
-  opts.logger = log_;
-  opts.cancel = cancel_;
-  IONOS_ASSIGN_OR_RETURN(auto client, IonosCloudDnsClient::Create(opts));
-  dns_ = std::move(client);
-  return dns_.get();
-}
-
-Result<CertificateIssuer*> ProviderContext::Issuer() {
-  IONOS_ASSIGN_OR_RETURN(DnsProvider * dns, Dns());
-  std::lock_guard<std::mutex> lock(mu_);
-  if (issuer_) return issuer_.get();
-  resolver_ = std::make_unique<LdnsResolver>();
-  propagation_ = std::make_unique<PropagationChecker>(resolver_.get(), clock_, log_, cancel_);
-  IssuerOptions opts;
-  opts.propagation.resolvers = config_.dns_resolvers;
-  issuer_ = std::make_unique<CertificateIssuer>(dns, propagation_.get(), store_.get(), clock_, random_, log_, cancel_,
-                                                opts);
-  return issuer_.get();
-}
-
-Provider::Provider(const Clock* clock, Random* random, Logger* log, const CancelToken* cancel)
-    : clock_(clock), random_(random), log_(log), cancel_(cancel) {}
+Provider::Provider(ServiceFactories factories, const Clock* clock, Random* random, Logger* log,
+                   const CancelToken* cancel)
+    : factories_(std::move(factories)), clock_(clock), random_(random), log_(log), cancel_(cancel) {}
 
 void Provider::LoadSchemas() {
   std::call_once(schemas_once_, [this] {
@@ -199,23 +183,22 @@ void Provider::Configure(const Value& config, Diagnostics& diags) {
   store_opts.encryption_key = parsed->encryption_key;
   store_opts.clock = clock_;
   store_opts.random = random_;
-  auto store = OpenStore(parsed->store_url, store_opts);
+  auto store = factories_.open_store(parsed->store_url, store_opts);
   if (!store.ok()) {
     diags.AddAttributeError(AttributePath("store"), "Cannot open the certificate store", store.status().message());
     return;
   }
+  // The extra roots are checked here, once, rather than at the first request.
   HttpClientOptions http_opts;
-  http_opts.extra_ca_pem = parsed->ca_certificates_pem;
-  http_opts.user_agent = std::string("terraform-provider-ionos/") + IONOS_PROVIDER_VERSION;
-  auto http = NewHttpClient(http_opts);
-  if (!http.ok()) {
+  http_opts.extra_ca_pem = parsed->settings.ca_certificates_pem;
+  if (auto http = factories_.new_http_client(http_opts); !http.ok()) {
     diags.AddAttributeError(AttributePath("ca_certificates_pem"), "Cannot set up TLS", http.status().message());
     return;
   }
   log_->Debug("provider configured", {{"store", (*store)->Describe()}});
   std::lock_guard<std::mutex> lock(mu_);
-  context_ = std::make_unique<ProviderContext>(std::move(*parsed), std::move(store).value(), std::move(http).value(),
-                                               clock_, random_, log_, cancel_);
+  context_ = std::make_unique<ProviderContext>(std::move(*parsed), std::move(store).value(), factories_, clock_,
+                                               random_, log_, cancel_);
 }
 
 ProviderContext* Provider::context() {

@@ -1,6 +1,7 @@
-// The provider: its configuration (DESIGN.md §2, provider "ionos") and the
-// configured services that every resource of one process shares: the store,
-// the HTTP client, one ACME client per directory URL, the clock.
+// The provider: its configuration (DESIGN.md §2, provider "ionos") and the configured services
+// every resource of one process shares: the store, the issuers, and the certificate and account
+// managers of core/lifecycle, which hold every lifecycle rule. The services are made by injected
+// factories (ServiceFactories), so the resources can be tested in process with fakes.
 #pragma once
 
 #include <map>
@@ -10,13 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "core/acme/acme_client.h"
-#include "core/lifecycle/certificate_issuer.h"
-#include "core/dns/propagation.h"
-#include "core/dns/ionos_cloud_dns.h"
 #include "core/base/clock.h"
-#include "core/http/http.h"
 #include "core/base/log.h"
+#include "core/lifecycle/account_manager.h"
+#include "core/lifecycle/certificate_manager.h"
+#include "core/lifecycle/services.h"
 #include "core/store/store.h"
 #include "plugin/framework.h"
 
@@ -26,9 +25,7 @@ struct ProviderConfig {
   std::string store_url;
   std::string encryption_key;  // raw 32 bytes or empty
   std::string token;
-  std::string dns_api_url;
-  std::vector<std::string> dns_resolvers;
-  std::string ca_certificates_pem;
+  IssuanceSettings settings;   // DNS API URL, resolvers, extra roots, propagation timeout
 };
 
 // Reads the configuration with environment fallbacks and validates every
@@ -40,43 +37,31 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
 // What ConfigureProvider builds; shared by all resources of the process.
 class ProviderContext {
  public:
-  ProviderContext(ProviderConfig config, std::unique_ptr<Store> store, std::unique_ptr<HttpClient> http,
+  ProviderContext(ProviderConfig config, std::unique_ptr<Store> store, const ServiceFactories& factories,
                   const Clock* clock, Random* random, Logger* log, const CancelToken* cancel);
 
   const ProviderConfig& config() const { return config_; }
   Store& store() { return *store_; }
-  HttpClient& http() { return *http_; }
+  CertificateManager& certificates() { return certificates_; }
+  AccountManager& accounts() { return accounts_; }
   const Clock& clock() const { return *clock_; }
-  Random& random() { return *random_; }
   Logger& log() { return *log_; }
-  const CancelToken* cancel() const { return cancel_; }
-
-  // The shared ACME client for a directory URL (created on first use).
-  Result<std::shared_ptr<AcmeClient>> Acme(const std::string& directory_url);
-  // The IONOS Cloud DNS client and the issuer built on it (created on first
-  // use; they need the API token, accounts alone do not).
-  Result<DnsProvider*> Dns();
-  Result<CertificateIssuer*> Issuer();
 
  private:
   ProviderConfig config_;
   std::unique_ptr<Store> store_;
-  std::unique_ptr<HttpClient> http_;
   const Clock* clock_;
-  Random* random_;
   Logger* log_;
-  const CancelToken* cancel_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<AcmeClient>> acme_;
-  std::unique_ptr<DnsProvider> dns_;
-  std::unique_ptr<DnsResolver> resolver_;
-  std::unique_ptr<PropagationChecker> propagation_;
-  std::unique_ptr<CertificateIssuer> issuer_;
+  Issuers issuers_;
+  CertificateManager certificates_;
+  AccountManager accounts_;
 };
 
 class Provider {
  public:
-  Provider(const Clock* clock, Random* random, Logger* log, const CancelToken* cancel);
+  // `factories` make the store, HTTP clients, DNS providers and resolvers (RealServiceFactories()
+  // in the plugin, fakes in tests).
+  Provider(ServiceFactories factories, const Clock* clock, Random* random, Logger* log, const CancelToken* cancel);
 
   const Schema& schema();
   void ValidateConfig(const Value& config, Diagnostics& diags);
@@ -95,6 +80,7 @@ class Provider {
  private:
   void LoadSchemas();
 
+  ServiceFactories factories_;
   const Clock* clock_;
   Random* random_;
   Logger* log_;

@@ -1,11 +1,8 @@
 // resource "ionos_auto_certificate" and data "ionos_certificate" (DESIGN.md §2).
 //
-// Issuance goes through core's CertificateIssuer (ACME order, DNS-01 records
-// in the IONOS Cloud DNS zone, propagation wait); the lifecycle (renewal
-// window, statuses, pruning after the grace period) through core's pure
-// renewal policy with the provider's clock.
-#include <algorithm>
-#include <cctype>
+// Thin views on core's CertificateManager: decode the Terraform value, call the manager, encode
+// what it returns. Every lifecycle rule (re-issue, renewal window and ARI, statuses, naming,
+// grace and pruning) lives in core/lifecycle.
 #include <set>
 
 #include "core/crypto/crypto.h"
@@ -16,36 +13,40 @@
 namespace ionos::tf {
 namespace {
 
-constexpr int64_t kDefaultRenewBeforeDays = 30;
-constexpr int64_t kDefaultGracePeriodDays = 30;
-
 // Attributes that describe the newest certificate: unknown in a plan that issues a new one.
 const char* const kCertificateAttributes[] = {
     "last_issued_certificate_id", "certificate_pem", "certificate_chain_pem", "private_key_pem", "not_before",
     "not_after", "serial_number", "fingerprint_sha256", "renew_at", "renewal_due", "certificates"};
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-// Common name first, then the SANs, lower-cased and without duplicates.
-std::vector<std::string> AllNames(const std::string& common_name, const std::vector<std::string>& sans) {
-  std::vector<std::string> out;
-  std::set<std::string> seen;
-  for (const auto& n : std::vector<std::string>{common_name}) {
-    if (seen.insert(Lower(n)).second) out.push_back(Lower(n));
-  }
-  for (const auto& n : sans) {
-    if (seen.insert(Lower(n)).second) out.push_back(Lower(n));
-  }
-  return out;
-}
-
 std::set<std::string> NameSet(const std::vector<std::string>& names) {
   std::set<std::string> out;
-  for (const auto& n : names) out.insert(Lower(n));
+  for (const auto& n : names) out.insert(NormalizeDnsName(n));
   return out;
+}
+
+// A whole number of days, checked at validate time with the attribute named (issue 15.2).
+void ValidateDays(const Value& config, const char* attribute, Status (*check)(int64_t), Diagnostics& diags) {
+  if (!config.is_known()) return;
+  Value v = config.GetAttr(attribute);
+  if (!v.is_known()) return;
+  const Number& n = v.as_number();
+  std::optional<int64_t> days = n.is_integer() ? n.ToInt64() : std::nullopt;
+  if (!days) {
+    diags.AddAttributeError(AttributePath(attribute), std::string("Invalid ") + attribute,
+                            std::string(attribute) + " must be a whole number of days, got " + n.text() + ".");
+    return;
+  }
+  if (Status s = check(*days); !s.ok()) {
+    diags.AddAttributeError(AttributePath(attribute), std::string("Invalid ") + attribute, s.message() + ".");
+  }
+}
+
+std::optional<TimePoint> TimeAttr(const Value& v, const std::string& attr) {
+  auto s = GetString(v, attr);
+  if (!s) return std::nullopt;
+  auto t = ParseRfc3339(*s);
+  if (!t.ok()) return std::nullopt;
+  return *t;
 }
 
 class AutoCertificateResource final : public Resource {
@@ -91,286 +92,259 @@ class AutoCertificateResource final : public Resource {
                                 "\"" + *alg + "\" is not one of rsa2048, rsa3072, rsa4096, ecdsa256, ecdsa384.");
       }
     }
-    if (auto days = GetInt(config, "renew_before_days"); days && *days < 1) {
-      diags.AddAttributeError(AttributePath("renew_before_days"), "Invalid renew_before_days",
-                              "renew_before_days must be at least 1, got " + std::to_string(*days) + ".");
-    }
-    if (auto days = GetInt(config, "grace_period_days"); days && *days < 0) {
-      diags.AddAttributeError(AttributePath("grace_period_days"), "Invalid grace_period_days",
-                              "grace_period_days must be 0 or more, got " + std::to_string(*days) + ".");
-    }
+    ValidateDays(config, "renew_before_days", &ValidateRenewBeforeDays, diags);
+    ValidateDays(config, "grace_period_days", &ValidateGracePeriodDays, diags);
   }
 
   void ModifyPlan(const PlanRequest& req, PlanResponse& resp) override {
     ProviderContext* ctx = provider_->context();
+    if (ctx == nullptr || !resp.requires_replace.empty()) return;
     const Value& planned = resp.planned;
-    auto cn = GetString(planned, "common_name");
-    auto sans = GetStringList(planned, "subject_alternative_names");
-    const bool sans_known = !IsUnknown(planned, "subject_alternative_names");
     const bool creating = req.prior.is_null();
+    AutoCertificateRecord desired = RecordFromValue(*ctx, planned);
+
+    // A provider_id the store never knew fails now, not at apply (issue 15.3).
+    if (auto provider_id = GetString(planned, "provider_id")) {
+      Result<AccountRecord> account = ctx->store().GetAccount(*provider_id);
+      if (!account.ok()) {
+        const bool unknown = account.status().code() == StatusCode::kNotFound;
+        diags(resp).AddAttributeError(
+            AttributePath("provider_id"), unknown ? "Unknown certificate provider" : "Cannot read the certificate provider",
+            unknown ? account.status().message() +
+                          ". provider_id must be the id of an ionos_certificate_provider in this store, usually "
+                          "ionos_certificate_provider.<name>.id."
+                    : account.status().message());
+      }
+    }
 
     // Names outside every hosted zone fail now, before any order is placed.
+    const bool names_known = GetString(planned, "common_name").has_value() &&
+                             !IsUnknown(planned, "subject_alternative_names");
     bool names_changed = creating;
     if (!creating) {
       auto prior_sans = GetStringList(req.prior, "subject_alternative_names").value_or(std::vector<std::string>{});
-      names_changed = NameSet(sans.value_or(std::vector<std::string>{})) != NameSet(prior_sans);
+      names_changed = NameSet(desired.subject_alternative_names) != NameSet(prior_sans);
     }
-    if (ctx != nullptr && cn && sans_known && names_changed && resp.requires_replace.empty()) {
-      CheckZones(*ctx, *cn, sans.value_or(std::vector<std::string>{}), resp.diagnostics);
+    if (names_known && names_changed) {
+      CheckZones(*ctx, desired, resp.diagnostics);
     }
-    if (creating || !resp.requires_replace.empty()) return;
+    if (creating) return;
 
-    // An update: re-issue when the names or the key algorithm change, or renewal is due.
-    bool reissue = names_changed;
-    if (GetString(planned, "key_algorithm") != GetString(req.prior, "key_algorithm")) reissue = true;
-    if (req.prior.GetAttr("certificate_pem").is_null()) reissue = true;
-    const TimePoint now = ctx != nullptr ? ctx->clock().Now() : std::chrono::system_clock::now();
-    auto not_before = ParseTime(req.prior, "not_before");
-    auto not_after = ParseTime(req.prior, "not_after");
-    const int64_t renew_before = GetInt(planned, "renew_before_days").value_or(kDefaultRenewBeforeDays);
-    if (!reissue && not_before && not_after) {
-      RenewalWindow w = ComputeRenewalWindow(*not_before, *not_after, renew_before, now);
-      if (w.due) {
-        reissue = true;
-      } else {
-        resp.planned = WithAttr(resp.planned, "renew_at", Value::String(FormatRfc3339(w.renew_at)));
-        resp.planned = WithAttr(resp.planned, "renewal_due", Value::Bool(false));
-      }
-    }
-    if (reissue) {
+    // An update: the manager decides whether a new certificate is needed and what is pruned.
+    AutoCertificateRecord prior = RecordFromValue(*ctx, req.prior);
+    UpdatePlan plan = ctx->certificates().PlanUpdate(prior, desired, CertificatesFromState(req.prior));
+    if (plan.reissue != ReissueReason::kNone) {
       for (const char* attr : kCertificateAttributes) {
-        const AttributeSchema* a = schema_.block.FindAttribute(attr);
-        resp.planned = WithAttr(resp.planned, attr, Value::Unknown(a->type));
+        resp.planned = WithAttr(resp.planned, attr, Value::Unknown(schema_.block.FindAttribute(attr)->type));
       }
+      return;
     }
+    if (plan.renewal) {
+      resp.planned = WithAttr(resp.planned, "renew_at", Value::String(FormatRfc3339(plan.renewal->renew_at)));
+      resp.planned = WithAttr(resp.planned, "renewal_due", Value::Bool(plan.renewal->due));
+    }
+    resp.planned = WithAttr(resp.planned, "certificates", CertificatesValue(plan.certificates));
   }
 
   Value Create(const Value& planned, const Value&, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
-    AutoCertificateRecord record = RecordFromPlan(planned);
-    auto issued = IssueFor(*ctx, record, diags);
-    if (!issued) return Value::Null(schema_.type());
-
-    auto created = ctx->store().CreateAutoCertificate(record);
-    if (!created.ok()) {
-      diags.AddStatus("Cannot save the auto certificate in the certificate store", created.status());
+    Result<AutoCertificateView> view = ctx->certificates().Create(RecordFromValue(*ctx, planned));
+    if (!view.ok()) {
+      diags.AddStatus("Cannot issue the certificate for " + GetString(planned, "common_name").value_or(""),
+                      view.status());
       return Value::Null(schema_.type());
     }
-    issued->auto_certificate_id = created->id;
-    auto cert = ctx->store().AddCertificate(*issued);
-    if (!cert.ok()) {
-      (void)ctx->store().DeleteAutoCertificate(created->id);
-      diags.AddStatus("Cannot save the certificate in the certificate store", cert.status());
-      return Value::Null(schema_.type());
-    }
-    ctx->log().Info("certificate issued", {{"auto_certificate", created->id},
-                                           {"certificate", cert->name},
-                                           {"serial", cert->serial_number},
-                                           {"not_after", FormatRfc3339(cert->not_after)}});
-    return StateFor(*ctx, *created, planned, nullptr, diags);
+    return StateFromView(*view, planned);
   }
 
   Value Read(const Value& state, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
     const std::string id = GetString(state, "id").value_or("");
-    auto record = ctx->store().GetAutoCertificate(id);
-    if (!record.ok()) {
-      if (record.status().code() == StatusCode::kNotFound) {
-        auto deleted = ctx->store().WasDeleted("auto_certificate", id);
-        if (deleted.ok() && *deleted) {
-          ctx->log().Warn("auto certificate was deleted from the store outside Terraform", {{"id", id}});
-          return Value::Null(schema_.type());
-        }
-        diags.AddStatus("Auto certificate not in the store",
-                        record.status().WithContext("the store has never known this id; is `store` pointing at "
-                                                    "the right place, or was the store file lost?"),
-                        AttributePath("id"));
+    Result<AutoCertificateView> view = ctx->certificates().View(id);
+    if (!view.ok()) {
+      if (view.status().code() != StatusCode::kNotFound) {
+        diags.AddStatus("Cannot read the auto certificate from the store", view.status());
         return state;
       }
-      diags.AddStatus("Cannot read the auto certificate from the store", record.status());
+      Result<bool> deleted = ctx->store().WasDeleted("auto_certificate", id);
+      if (!deleted.ok()) {
+        diags.AddStatus("Cannot read the auto certificate from the store", deleted.status());
+        return state;
+      }
+      if (*deleted) {
+        ctx->log().Warn("auto certificate was deleted from the store outside Terraform", {{"id", id}});
+        return Value::Null(schema_.type());
+      }
+      diags.AddStatus("Auto certificate not in the store", UnknownIdStatus(*ctx, view.status()), AttributePath("id"));
       return state;
     }
-    return StateFor(*ctx, *record, state, &diags, diags);
+    WarnAboutLifecycle(*ctx, *view, diags);
+    return StateFromView(*view, state);
   }
 
   Value Update(const Value& prior, const Value& planned, const Value&, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
-    AutoCertificateRecord record = RecordFromPlan(planned);
-    record.id = GetString(prior, "id").value_or("");
-    if (planned.GetAttr("certificate_pem").is_unknown()) {
-      auto issued = IssueFor(*ctx, record, diags);
-      if (!issued) return prior;
-      issued->auto_certificate_id = record.id;
-      auto cert = ctx->store().AddCertificate(*issued);
-      if (!cert.ok()) {
-        diags.AddStatus("Cannot save the certificate in the certificate store", cert.status());
-        return prior;
+    AutoCertificateRecord desired = RecordFromValue(*ctx, planned);
+    desired.id = GetString(prior, "id").value_or("");
+    UpdateIntent intent;
+    intent.reissue = planned.GetAttr("certificate_pem").is_unknown();
+    intent.replaces_certificate_id = GetString(prior, "last_issued_certificate_id").value_or("");
+    Value planned_certs = planned.GetAttr("certificates");
+    if (planned_certs.is_known()) {
+      // Delete exactly what the plan showed going away.
+      std::set<std::string> kept;
+      for (const auto& c : planned_certs.elements()) kept.insert(GetString(c, "id").value_or(""));
+      std::set<std::string> prune;
+      for (const auto& c : CertificatesFromState(prior)) {
+        if (kept.count(c.id) == 0) prune.insert(c.id);
       }
-      ctx->log().Info("certificate renewed", {{"auto_certificate", record.id},
-                                              {"certificate", cert->name},
-                                              {"serial", cert->serial_number}});
+      intent.prune = prune;
     }
-    auto updated = ctx->store().UpdateAutoCertificate(record);
-    if (!updated.ok()) {
-      diags.AddStatus("Cannot update the auto certificate in the certificate store", updated.status());
+    Result<AutoCertificateView> view = ctx->certificates().Update(desired, intent);
+    if (!view.ok()) {
+      diags.AddStatus(intent.reissue ? "Cannot issue the certificate for " + desired.common_name
+                                     : "Cannot update the auto certificate " + desired.name,
+                      view.status());
       return prior;
     }
-    Value state = StateFor(*ctx, *updated, planned, nullptr, diags);
-    // A plan that did not re-issue promised renewal_due: keep that promise for this apply.
-    if (!planned.GetAttr("renewal_due").is_unknown()) {
-      state = WithAttr(state, "renewal_due", planned.GetAttr("renewal_due"));
+    Value state = StateFromView(*view, planned);
+    // A plan that did not re-issue promised renewal_due and renew_at: keep them for this apply.
+    for (const char* attr : {"renewal_due", "renew_at"}) {
+      if (planned.GetAttr(attr).is_known()) state = WithAttr(state, attr, planned.GetAttr(attr));
     }
     return state;
   }
 
   void Delete(const Value& prior, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
-    const std::string id = GetString(prior, "id").value_or("");
-    Status s = ctx->store().DeleteAutoCertificate(id);
-    if (!s.ok() && s.code() != StatusCode::kNotFound) {
-      diags.AddStatus("Cannot delete the auto certificate from the store", s);
-    }
+    Status s = ctx->certificates().Delete(GetString(prior, "id").value_or(""));
+    if (!s.ok()) diags.AddStatus("Cannot delete the auto certificate from the store", s);
   }
 
   Value Import(const std::string& id, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
-    auto record = ctx->store().GetAutoCertificate(id);
-    if (!record.ok()) {
-      diags.AddStatus("Cannot import the auto certificate", record.status());
+    Result<AutoCertificateView> view = ctx->certificates().View(id);
+    if (!view.ok()) {
+      diags.AddStatus("Cannot import the auto certificate",
+                      view.status().code() == StatusCode::kNotFound ? UnknownIdStatus(*ctx, view.status())
+                                                                    : view.status());
       return Value::Null(schema_.type());
     }
-    return StateFor(*ctx, *record, Value::Null(schema_.type()), nullptr, diags);
+    return StateFromView(*view, Value::Null(schema_.type()));
   }
 
  private:
-  static std::optional<TimePoint> ParseTime(const Value& v, const std::string& attr) {
-    auto s = GetString(v, attr);
-    if (!s) return std::nullopt;
-    auto t = ParseRfc3339(*s);
-    if (!t.ok()) return std::nullopt;
-    return *t;
+  static Diagnostics& diags(PlanResponse& resp) { return resp.diagnostics; }
+
+  // An id the store has never known: say which store, and what to do (issue 12.4).
+  static Status UnknownIdStatus(ProviderContext& ctx, const Status& not_found) {
+    std::string hint = "the store " + ctx.store().Describe() +
+                       " has never known this id: is `store` pointing at the right place, or was the store lost?";
+    if (ctx.store().Describe().rfind("sqlite:", 0) == 0) {
+      hint += " A sqlite: store lives on one machine's disk; runners and teammates that share the Terraform "
+              "state must also share the store: use a postgres:// store (see \"Teams and CI\" in the docs).";
+    }
+    return Status(not_found.code(), not_found.message() + "; " + hint);
   }
 
-  AutoCertificateRecord RecordFromPlan(const Value& planned) {
+  // The desired auto certificate from a plan or a state (every attribute with a default is
+  // planned, so none is missing).
+  AutoCertificateRecord RecordFromValue(ProviderContext& ctx, const Value& v) {
     AutoCertificateRecord r;
-    r.provider_id = GetString(planned, "provider_id").value_or("");
-    r.name = GetString(planned, "name").value_or("");
-    r.common_name = GetString(planned, "common_name").value_or("");
-    r.subject_alternative_names = GetStringList(planned, "subject_alternative_names").value_or(std::vector<std::string>{});
+    r.id = GetString(v, "id").value_or("");
+    r.provider_id = GetString(v, "provider_id").value_or("");
+    r.name = GetString(v, "name").value_or("");
+    r.common_name = GetString(v, "common_name").value_or("");
+    r.subject_alternative_names = GetStringList(v, "subject_alternative_names").value_or(std::vector<std::string>{});
     std::sort(r.subject_alternative_names.begin(), r.subject_alternative_names.end());
-    r.key_algorithm = GetString(planned, "key_algorithm").value_or("rsa2048");
-    r.renew_before_days = GetInt(planned, "renew_before_days").value_or(kDefaultRenewBeforeDays);
-    r.grace_period_days = GetInt(planned, "grace_period_days").value_or(kDefaultGracePeriodDays);
+    r.key_algorithm = GetString(v, "key_algorithm").value_or("");
+    r.renew_before_days = GetInt(v, "renew_before_days").value_or(0);
+    r.grace_period_days = GetInt(v, "grace_period_days").value_or(0);
+    r.settings = ctx.config().settings;
     return r;
   }
 
-  void CheckZones(ProviderContext& ctx, const std::string& cn, const std::vector<std::string>& sans,
-                  Diagnostics& diags) {
-    auto issuer = ctx.Issuer();
-    if (!issuer.ok()) {
-      diags.AddAttributeError(AttributePath("common_name"), "Cannot check the DNS zones", issuer.status().message());
-      return;
+  // The certificates a state lists, newest first.
+  static std::vector<CertificateSummary> CertificatesFromState(const Value& state) {
+    std::vector<CertificateSummary> out;
+    Value list = state.is_known() ? state.GetAttr("certificates") : Value::Null(Type::Dynamic());
+    if (!list.is_known()) return out;
+    for (const Value& c : list.elements()) {
+      CertificateSummary s;
+      s.id = GetString(c, "id").value_or("");
+      s.name = GetString(c, "name").value_or("");
+      s.serial_number = GetString(c, "serial_number").value_or("");
+      s.not_before = TimeAttr(c, "not_before").value_or(TimePoint{});
+      s.not_after = TimeAttr(c, "not_after").value_or(TimePoint{});
+      out.push_back(std::move(s));
     }
-    for (const auto& name : AllNames(cn, sans)) {
-      auto zones = (*issuer)->ZonesForNames({name});
-      if (zones.ok()) continue;
-      const bool is_cn = Lower(cn) == name;
-      const AttributePath path(is_cn ? "common_name" : "subject_alternative_names");
-      if (zones.status().code() == StatusCode::kNotFound) {
-        diags.AddAttributeError(path, "Name outside every hosted DNS zone",
-                                "\"" + name + "\" does not lie in any zone of the IONOS Cloud DNS API at " +
-                                    ctx.config().dns_api_url + ": " + zones.status().message() +
-                                    ". Only names in zones hosted there can be certified.");
-      } else {
-        diags.AddAttributeError(path, "Cannot check the DNS zones", zones.status().message());
-        return;  // the API itself failed: one diagnostic is enough
+    return out;
+  }
+
+  void CheckZones(ProviderContext& ctx, const AutoCertificateRecord& desired, Diagnostics& diags) {
+    for (const auto& problem : ctx.certificates().CheckZones(desired)) {
+      if (problem.name.empty()) {
+        diags.AddAttributeError(AttributePath("common_name"), "Cannot check the DNS zones", problem.status.message());
+        return;
       }
+      const bool is_cn = NormalizeDnsName(desired.common_name) == problem.name;
+      diags.AddAttributeError(AttributePath(is_cn ? "common_name" : "subject_alternative_names"),
+                              "Name outside every hosted DNS zone",
+                              "\"" + problem.name + "\" does not lie in any zone of the IONOS Cloud DNS API at " +
+                                  desired.settings.dns_api_url + ": " + problem.status.message() +
+                                  ". Only names in zones hosted there can be certified.");
     }
   }
 
-  // Issues a certificate for `record`; returns the store row to add.
-  std::optional<CertificateRecord> IssueFor(ProviderContext& ctx, const AutoCertificateRecord& record,
-                                            Diagnostics& diags) {
-    auto account = ctx.store().GetAccount(record.provider_id);
-    if (!account.ok()) {
-      diags.AddStatus("Unknown certificate provider", account.status(), AttributePath("provider_id"));
-      return std::nullopt;
-    }
-    auto key = PrivateKey::FromPem(account->private_key_pem);
-    if (!key.ok()) {
-      diags.AddStatus("Cannot load the ACME account key", key.status(), AttributePath("provider_id"));
-      return std::nullopt;
-    }
-    auto acme = ctx.Acme(account->server);
-    if (!acme.ok()) {
-      diags.AddStatus("Cannot use the ACME server", acme.status(), AttributePath("provider_id"));
-      return std::nullopt;
-    }
-    auto issuer = ctx.Issuer();
-    if (!issuer.ok()) {
-      diags.AddStatus("Cannot issue certificates", issuer.status());
-      return std::nullopt;
-    }
-    // TXT records left by an interrupted earlier run (noted in the store) go first.
-    if (Status s = (*issuer)->CleanUpLeftovers(); !s.ok()) {
-      ctx.log().Warn("could not clean up leftover DNS records", {{"error", s.message()}});
-    }
-    auto alg = ParseKeyAlgorithm(record.key_algorithm);
-    if (!alg.ok()) {
-      diags.AddStatus("Unsupported key algorithm", alg.status(), AttributePath("key_algorithm"));
-      return std::nullopt;
-    }
-    CertificateRequest request;
-    request.common_name = record.common_name;
-    request.subject_alternative_names = record.subject_alternative_names;
-    request.key_algorithm = *alg;
-    AcmeAccountRef ref{acme->get(), &*key, account->account_url};
-    const TimePoint started = ctx.clock().Now();
-    auto issued = (*issuer)->Issue(ref, request);
-    if (!issued.ok()) {
-      diags.AddStatus("Cannot issue the certificate for " + record.common_name, issued.status());
-      return std::nullopt;
-    }
-    CertificateRecord cert;
-    cert.auto_certificate_id = record.id;
-    cert.name = record.common_name + "-" + FormatCompactUtc(started);
-    cert.serial_number = issued->info.serial_number;
-    cert.not_before = issued->info.not_before;
-    cert.not_after = issued->info.not_after;
-    cert.certificate_pem = issued->certificate_pem;
-    cert.chain_pem = issued->chain_pem;
-    cert.private_key_pem = issued->private_key_pem;
-    cert.fingerprint_sha256 = issued->info.fingerprint_sha256;
-    cert.issued_at = started;
-    return cert;
-  }
-
-  // Builds the state from the store: prunes certificates past their grace
-  // period, computes statuses and the renewal window with the provider's clock.
-  // `warnings` (refresh only) receives the renewal-due warning.
-  Value StateFor(ProviderContext& ctx, const AutoCertificateRecord& r, const Value& base, Diagnostics* warnings,
-                 Diagnostics& diags) {
+  // Refresh warnings: renewal due, and certificates the next apply deletes.
+  void WarnAboutLifecycle(ProviderContext& ctx, const AutoCertificateView& view, Diagnostics& diags) {
     const TimePoint now = ctx.clock().Now();
-    std::vector<CertificateRecord> certs;
-    auto listed = ctx.store().ListCertificatesForAutoCertificate(r.id);
-    if (!listed.ok()) {
-      diags.AddStatus("Cannot list the certificates of " + r.name, listed.status());
-    } else {
-      for (size_t i = 0; i < listed->size(); ++i) {
-        const CertificateRecord& c = (*listed)[i];
-        if (ShouldPrune(i == 0, c.not_after, r.grace_period_days, now)) {
-          Status s = ctx.store().DeleteCertificate(c.id);
-          if (s.ok() || s.code() == StatusCode::kNotFound) {
-            ctx.log().Info("deleted certificate after its grace period",
-                           {{"certificate", c.name}, {"not_after", FormatRfc3339(c.not_after)}});
-            continue;
-          }
-          diags.AddWarning("Cannot delete an old certificate", s.message());
+    const AutoCertificateRecord& r = view.record;
+    if (view.newest && view.renewal && view.renewal->due) {
+      std::string detail = "The certificate " + view.newest->name + " of auto certificate \"" + r.name + "\" (" +
+                           r.common_name + ") " + DescribeExpiry(view.newest->not_after, now) +
+                           "; renewal has been due since " + FormatRfc3339(view.renewal->renew_at);
+      if (view.renewal->source == RenewalSource::kAri) {
+        detail += ", the moment chosen inside the renewal window the CA suggests (ARI)";
+        if (!view.renewal->explanation_url.empty()) {
+          detail += "; the CA explains why at " + view.renewal->explanation_url;
         }
-        certs.push_back(c);
       }
+      detail += ". The next terraform apply issues a new certificate; the current one stays available until " +
+                std::to_string(r.grace_period_days) + " days after it expires.";
+      diags.AddWarning("Certificate renewal due: " + view.newest->name, detail);
     }
+    std::vector<std::string> doomed;
+    for (const auto& c : view.certificates) {
+      if (c.prune_due) doomed.push_back(c.summary.name);
+    }
+    if (!doomed.empty()) {
+      std::string names;
+      for (const auto& n : doomed) names += (names.empty() ? "" : ", ") + n;
+      diags.AddWarning("Old certificates past their grace period: " + r.name,
+                       "The next terraform apply deletes " + names + " of auto certificate \"" + r.name +
+                           "\" from the store: " + std::to_string(r.grace_period_days) +
+                           " days have passed since they expired. Nothing is deleted before that apply.");
+    }
+  }
 
+  Value CertificatesValue(const std::vector<CertificateState>& certs) {
+    std::vector<Value> list;
+    for (const CertificateState& c : certs) {
+      list.push_back(Value::ObjectOfType(cert_object_type_,
+                                         {{"id", Value::String(c.summary.id)},
+                                          {"name", Value::String(c.summary.name)},
+                                          {"serial_number", Value::String(c.summary.serial_number)},
+                                          {"not_before", Value::String(FormatRfc3339(c.summary.not_before))},
+                                          {"not_after", Value::String(FormatRfc3339(c.summary.not_after))},
+                                          {"status", Value::String(CertificateStatusName(c.status))}}));
+    }
+    return Value::List(cert_object_type_, std::move(list));
+  }
+
+  // Encodes the manager's view; `base` keeps the configuration's form of the SAN set.
+  Value StateFromView(const AutoCertificateView& view, const Value& base) {
+    const AutoCertificateRecord& r = view.record;
     Value v = EmptyObject(schema_.block);
     v = WithAttr(v, "id", Value::String(r.id));
     v = WithAttr(v, "provider_id", Value::String(r.provider_id));
@@ -391,26 +365,12 @@ class AutoCertificateResource final : public Resource {
       for (const auto& n : r.subject_alternative_names) names.push_back(Value::String(n));
       v = WithAttr(v, "subject_alternative_names", Value::Set(Type::String(), std::move(names)));
     }
-
-    std::vector<Value> list;
-    for (size_t i = 0; i < certs.size(); ++i) {
-      const CertificateRecord& c = certs[i];
-      list.push_back(Value::ObjectOfType(
-          cert_object_type_,
-          {{"id", Value::String(c.id)},
-           {"name", Value::String(c.name)},
-           {"serial_number", Value::String(c.serial_number)},
-           {"not_before", Value::String(FormatRfc3339(c.not_before))},
-           {"not_after", Value::String(FormatRfc3339(c.not_after))},
-           {"status", Value::String(CertificateStatusName(ComputeCertificateStatus(i == 0, c.not_after, now)))}}));
-    }
-    v = WithAttr(v, "certificates", Value::List(cert_object_type_, std::move(list)));
-    if (certs.empty()) {
+    v = WithAttr(v, "certificates", CertificatesValue(view.certificates));
+    if (!view.newest) {
       v = WithAttr(v, "renewal_due", Value::Bool(true));
       return v;
     }
-    const CertificateRecord& newest = certs.front();
-    const RenewalWindow w = ComputeRenewalWindow(newest.not_before, newest.not_after, r.renew_before_days, now);
+    const CertificateRecord& newest = *view.newest;
     v = WithAttr(v, "last_issued_certificate_id", Value::String(newest.id));
     v = WithAttr(v, "certificate_pem", Value::String(newest.certificate_pem));
     v = WithAttr(v, "certificate_chain_pem", Value::String(newest.chain_pem));
@@ -419,18 +379,8 @@ class AutoCertificateResource final : public Resource {
     v = WithAttr(v, "not_after", Value::String(FormatRfc3339(newest.not_after)));
     v = WithAttr(v, "serial_number", Value::String(newest.serial_number));
     v = WithAttr(v, "fingerprint_sha256", Value::String(newest.fingerprint_sha256));
-    v = WithAttr(v, "renew_at", Value::String(FormatRfc3339(w.renew_at)));
-    v = WithAttr(v, "renewal_due", Value::Bool(w.due));
-    if (w.due && warnings != nullptr) {
-      const int64_t days_left = DaysUntil(newest.not_after, now);
-      warnings->AddWarning(
-          "Certificate renewal due: " + newest.name,
-          "The certificate " + newest.name + " of auto certificate \"" + r.name + "\" (" + r.common_name +
-              ") expires on " + FormatRfc3339(newest.not_after) + ", in " + std::to_string(days_left) +
-              " days; renewal has been due since " + FormatRfc3339(w.renew_at) +
-              ". The next terraform apply issues a new certificate; the current one stays available until " +
-              std::to_string(r.grace_period_days) + " days after it expires.");
-    }
+    v = WithAttr(v, "renew_at", Value::String(FormatRfc3339(view.renewal->renew_at)));
+    v = WithAttr(v, "renewal_due", Value::Bool(view.renewal->due));
     return v;
   }
 
@@ -447,26 +397,21 @@ class CertificateDataSource final : public DataSource {
 
   Value Read(const Value& config, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
-    const std::string id = GetString(config, "id").value_or("");
-    auto cert = ctx->store().GetCertificate(id);
-    if (!cert.ok()) {
-      diags.AddStatus("Certificate not found", cert.status(), AttributePath("id"));
+    Result<CertificateView> view = ctx->certificates().ViewCertificate(GetString(config, "id").value_or(""));
+    if (!view.ok()) {
+      diags.AddStatus("Certificate not found", view.status(), AttributePath("id"));
       return Value::Null(schema_.type());
     }
-    bool newest = true;
-    auto siblings = ctx->store().ListCertificatesForAutoCertificate(cert->auto_certificate_id);
-    if (siblings.ok() && !siblings->empty()) newest = siblings->front().id == cert->id;
-    const TimePoint now = ctx->clock().Now();
+    const CertificateRecord& c = view->certificate;
     Value v = EmptyObject(schema_.block);
-    v = WithAttr(v, "id", Value::String(cert->id));
-    v = WithAttr(v, "name", Value::String(cert->name));
-    v = WithAttr(v, "certificate_pem", Value::String(cert->certificate_pem));
-    v = WithAttr(v, "certificate_chain_pem", Value::String(cert->chain_pem));
-    v = WithAttr(v, "private_key_pem", Value::String(cert->private_key_pem));
-    v = WithAttr(v, "not_before", Value::String(FormatRfc3339(cert->not_before)));
-    v = WithAttr(v, "not_after", Value::String(FormatRfc3339(cert->not_after)));
-    v = WithAttr(v, "status",
-                 Value::String(CertificateStatusName(ComputeCertificateStatus(newest, cert->not_after, now))));
+    v = WithAttr(v, "id", Value::String(c.id));
+    v = WithAttr(v, "name", Value::String(c.name));
+    v = WithAttr(v, "certificate_pem", Value::String(c.certificate_pem));
+    v = WithAttr(v, "certificate_chain_pem", Value::String(c.chain_pem));
+    v = WithAttr(v, "private_key_pem", Value::String(c.private_key_pem));
+    v = WithAttr(v, "not_before", Value::String(FormatRfc3339(c.not_before)));
+    v = WithAttr(v, "not_after", Value::String(FormatRfc3339(c.not_after)));
+    v = WithAttr(v, "status", Value::String(CertificateStatusName(view->status)));
     return v;
   }
 

@@ -1,7 +1,10 @@
 // resource "ionos_certificate_provider": an ACME account (DESIGN.md §2).
-#include "core/crypto/crypto.h"
-#include "core/base/encoding.h"
+//
+// A thin view on core's AccountManager: registration, the CA's word about the account on refresh
+// (only its explicit word ends an account), contact updates and repairs in place, deactivation.
 #include "core/acme/contact.h"
+#include "core/base/encoding.h"
+#include "core/crypto/crypto.h"
 #include "core/http/url.h"
 #include "plugin/provider.h"
 
@@ -9,6 +12,12 @@ namespace ionos::tf {
 namespace {
 
 constexpr char kEabBlock[] = "external_account_binding";
+
+// The account status Read reports when the CA no longer knows the account; a plan then repairs it.
+bool PlannedRepair(const Value& prior) {
+  auto status = GetString(prior, "status");
+  return status && *status != "valid";
+}
 
 class CertificateProviderResource final : public Resource {
  public:
@@ -57,169 +66,111 @@ class CertificateProviderResource final : public Resource {
   }
 
   void ModifyPlan(const PlanRequest& req, PlanResponse& resp) override {
+    if (req.prior.is_null()) return;
     // An imported account has no EAB secret in state (the store never keeps it):
     // the same key_id in the configuration is not a change.
-    if (req.prior.is_null()) return;
     Value prior_eab = req.prior.GetAttr(kEabBlock);
     Value planned_eab = resp.planned.GetAttr(kEabBlock);
-    if (!prior_eab.is_known() || !planned_eab.is_known() || prior_eab.elements().size() != 1 ||
-        planned_eab.elements().size() != 1) {
-      return;
+    if (prior_eab.is_known() && planned_eab.is_known() && prior_eab.elements().size() == 1 &&
+        planned_eab.elements().size() == 1) {
+      const Value& p = prior_eab.elements()[0];
+      const Value& n = planned_eab.elements()[0];
+      if (p.GetAttr("key_secret").is_null() && p.GetAttr("key_id") == n.GetAttr("key_id")) {
+        std::erase(resp.requires_replace, AttributePath(kEabBlock));
+      }
     }
-    const Value& p = prior_eab.elements()[0];
-    const Value& n = planned_eab.elements()[0];
-    if (p.GetAttr("key_secret").is_null() && p.GetAttr("key_id") == n.GetAttr("key_id")) {
-      std::erase(resp.requires_replace, AttributePath(kEabBlock));
+    // An account the CA no longer knows (or ended) is registered again in place at apply: the
+    // certificates that refer to it by id stay as they are (issue 15.6).
+    if (resp.requires_replace.empty() && PlannedRepair(req.prior)) {
+      for (const char* attr : {"account_url", "status"}) {
+        resp.planned = WithAttr(resp.planned, attr, Value::Unknown(Type::String()));
+      }
     }
   }
 
-  Value Create(const Value& planned, const Value&, Diagnostics& diags) override {
+  Value Create(const Value& planned, const Value& config, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
-    const std::string server = GetString(planned, "server").value_or("");
-    const std::string email = GetString(planned, "email").value_or("");
-    const std::string alg_name = GetString(planned, "key_algorithm").value_or("ecdsa256");
-    auto alg = ParseKeyAlgorithm(alg_name);
-    if (!alg.ok()) {
-      diags.AddAttributeError(AttributePath("key_algorithm"), "Unsupported key algorithm", alg.status().message());
+    const AccountSpec spec = SpecFromPlan(planned);
+    AccountArgument blamed = AccountArgument::kNone;
+    Result<AccountRecord> record = ctx->accounts().Register(spec, &blamed);
+    if (!record.ok()) {
+      diags.AddStatus("Cannot register the ACME account", record.status(), PathOf(blamed, config));
       return Value::Null(schema_.type());
     }
-    auto acme = ctx->Acme(server);
-    if (!acme.ok()) {
-      diags.AddAttributeError(AttributePath("server"), "Cannot use the ACME server", acme.status().message());
-      return Value::Null(schema_.type());
-    }
-    if (auto dir = (*acme)->Directory(); !dir.ok()) {
-      diags.AddAttributeError(AttributePath("server"), "Cannot use the ACME server", dir.status().message());
-      return Value::Null(schema_.type());
-    }
-    auto key = PrivateKey::Generate(*alg);
-    if (!key.ok()) {
-      diags.AddStatus("Cannot generate the account key", key.status());
-      return Value::Null(schema_.type());
-    }
-
-    NewAccountRequest request;
-    request.contact_emails = {email};
-    request.terms_of_service_agreed = true;
-    std::string eab_key_id;
-    Value eab = planned.GetAttr(kEabBlock);
-    if (eab.is_known() && !eab.elements().empty()) {
-      AcmeExternalAccountBinding binding;
-      binding.key_id = GetString(eab.elements()[0], "key_id").value_or("");
-      binding.hmac_key_b64url = GetString(eab.elements()[0], "key_secret").value_or("");
-      eab_key_id = binding.key_id;
-      request.external_account_binding = binding;
-    }
-    ctx->log().Info("registering ACME account", {{"server", server}, {"key_algorithm", alg_name}});
-    auto account = (*acme)->NewAccount(*key, request);
-    if (!account.ok()) {
-      std::optional<AttributePath> path;
-      if (request.external_account_binding) {
-        path = AttributePath(kEabBlock);
-      } else if (account.status().code() == StatusCode::kInvalidArgument) {
-        path = AttributePath("email");
-      }
-      diags.AddStatus("Cannot register the ACME account", account.status().WithContext("registering at " + server),
-                      path);
-      return Value::Null(schema_.type());
-    }
-
-    AccountRecord record;
-    record.name = GetString(planned, "name").value_or("");
-    record.email = email;
-    record.server = server;
-    record.key_algorithm = alg_name;
-    record.account_url = account->url;
-    record.status = account->status.empty() ? "valid" : account->status;
-    record.eab_key_id = eab_key_id;
-    auto pem = key->ToPem();
-    if (!pem.ok()) {
-      diags.AddStatus("Cannot encode the account key", pem.status());
-      return Value::Null(schema_.type());
-    }
-    record.private_key_pem = *pem;
-    auto stored = ctx->store().CreateAccount(record);
-    if (!stored.ok()) {
-      // Do not leave an account at the CA that nothing knows about.
-      (void)(*acme)->DeactivateAccount(*key, account->url);
-      diags.AddStatus("Cannot save the account in the certificate store", stored.status());
-      return Value::Null(schema_.type());
-    }
-    ctx->log().Info("ACME account registered", {{"id", stored->id}, {"account_url", stored->account_url}});
-    return StateFromRecord(*stored, planned);
+    return StateFromRecord(*record, record->status, planned);
   }
 
   Value Read(const Value& state, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
     const std::string id = GetString(state, "id").value_or("");
-    auto record = ctx->store().GetAccount(id);
-    if (!record.ok()) {
-      if (record.status().code() == StatusCode::kNotFound) {
-        auto deleted = ctx->store().WasDeleted("account", id);
-        if (deleted.ok() && *deleted) {
-          ctx->log().Warn("certificate provider was deleted from the store outside Terraform", {{"id", id}});
-          return Value::Null(schema_.type());
-        }
-        diags.AddStatus("Certificate provider not in the store",
-                        record.status().WithContext("the store has never known this id; is `store` pointing at "
-                                                    "the right place, or was the store file lost?"),
-                        AttributePath("id"));
+    Result<AccountCheck> check = ctx->accounts().Check(id);
+    if (!check.ok()) {
+      if (check.status().code() != StatusCode::kNotFound) {
+        diags.AddStatus("Cannot read the certificate provider from the store", check.status());
         return state;
       }
-      diags.AddStatus("Cannot read the certificate provider from the store", record.status());
+      Result<bool> deleted = ctx->store().WasDeleted("account", id);
+      if (!deleted.ok()) {
+        diags.AddStatus("Cannot read the certificate provider from the store", deleted.status());
+        return state;
+      }
+      if (*deleted) {
+        ctx->log().Warn("certificate provider was deleted from the store outside Terraform", {{"id", id}});
+        return Value::Null(schema_.type());
+      }
+      diags.AddStatus("Certificate provider not in the store",
+                      check.status().WithContext(
+                          "the store " + ctx->store().Describe() +
+                          " has never known this id; is `store` pointing at the right place, or was the store lost?"),
+                      AttributePath("id"));
       return state;
     }
-    if (record->status == "deactivated") return Value::Null(schema_.type());
-    auto status = CheckAtCa(*ctx, *record);
-    if (status.code() == StatusCode::kNotFound) {
-      ctx->log().Warn("ACME account is gone at the CA; removing it from state", {{"id", id}});
-      (void)ctx->store().UpdateAccountStatus(id, "deactivated");
-      return Value::Null(schema_.type());
+    const AccountRecord& r = check->record;
+    switch (check->standing) {
+      case AccountStanding::kValid: break;
+      case AccountStanding::kUnconfirmed:
+        diags.AddWarning("Could not confirm the ACME account at the CA",
+                         "The account " + r.account_url + " is kept as it is in the store: " + check->detail);
+        break;
+      case AccountStanding::kForgotten:
+        diags.AddWarning("The CA no longer knows the ACME account \"" + r.name + "\"",
+                         check->detail + ". The certificates issued under it stay valid and nothing else changes; "
+                                         "the next terraform apply registers the account's key again in place.");
+        break;
+      case AccountStanding::kDeactivated:
+      case AccountStanding::kRevoked:
+        diags.AddWarning("The ACME account \"" + r.name + "\" is " + AccountStatusText(check->standing, r),
+                         check->detail + ". The certificates issued under it stay valid and nothing else changes; "
+                                         "the next terraform apply registers a new key for this certificate provider "
+                                         "in place.");
+        break;
     }
-    if (!status.ok()) {
-      diags.AddWarning("Could not confirm the ACME account at the CA",
-                       "The account " + record->account_url + " is kept as it is in the store: " + status.message());
-    }
-    return StateFromRecord(*record, state);
+    return StateFromRecord(r, AccountStatusText(check->standing, r), state);
   }
 
-  Value Update(const Value& prior, const Value& planned, const Value&, Diagnostics& diags) override {
+  Value Update(const Value& prior, const Value& planned, const Value& config, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
     const std::string id = GetString(prior, "id").value_or("");
-    auto record = ctx->store().UpdateAccountName(id, GetString(planned, "name").value_or(""));
+    AccountStanding standing = AccountStanding::kValid;
+    if (PlannedRepair(prior)) {
+      auto status = GetString(prior, "status").value_or("");
+      standing = status == "deactivated" ? AccountStanding::kDeactivated
+                 : status == "revoked"   ? AccountStanding::kRevoked
+                                         : AccountStanding::kForgotten;
+    }
+    AccountArgument blamed = AccountArgument::kNone;
+    Result<AccountRecord> record = ctx->accounts().Update(id, SpecFromPlan(planned), standing, &blamed);
     if (!record.ok()) {
-      diags.AddStatus("Cannot rename the certificate provider", record.status());
+      diags.AddStatus("Cannot update the ACME account", record.status(), PathOf(blamed, config));
       return prior;
     }
-    return StateFromRecord(*record, planned);
+    return StateFromRecord(*record, record->status, planned);
   }
 
   void Delete(const Value& prior, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
-    const std::string id = GetString(prior, "id").value_or("");
-    auto record = ctx->store().GetAccount(id);
-    if (!record.ok() && record.status().code() == StatusCode::kNotFound) return;  // already gone: idempotent
-    if (!record.ok()) {
-      diags.AddStatus("Cannot read the certificate provider from the store", record.status());
-      return;
-    }
-    if (record->status != "deactivated") {
-      auto key = PrivateKey::FromPem(record->private_key_pem);
-      if (!key.ok()) {
-        diags.AddStatus("Cannot load the account key", key.status());
-        return;
-      }
-      auto acme = ctx->Acme(record->server);
-      Status s = acme.ok() ? (*acme)->DeactivateAccount(*key, record->account_url) : acme.status();
-      if (!s.ok()) {
-        diags.AddStatus("Cannot deactivate the ACME account", s.WithContext(record->account_url));
-        return;
-      }
-    }
-    Status s = ctx->store().DeleteAccount(id);
-    if (!s.ok() && s.code() != StatusCode::kNotFound) {
-      diags.AddStatus("Cannot remove the certificate provider from the store", s);
-    }
+    Status s = ctx->accounts().Deactivate(GetString(prior, "id").value_or(""));
+    if (!s.ok()) diags.AddStatus("Cannot deactivate the ACME account", s);
   }
 
   Value Import(const std::string& id, Diagnostics& diags) override {
@@ -229,25 +180,44 @@ class CertificateProviderResource final : public Resource {
       diags.AddStatus("Cannot import the certificate provider", record.status());
       return Value::Null(schema_.type());
     }
-    return StateFromRecord(*record, Value::Null(schema_.type()));
+    return StateFromRecord(*record, record->status, Value::Null(schema_.type()));
   }
 
  private:
-  // Confirms the account at the CA; NotFound means deactivated or unknown there.
-  Status CheckAtCa(ProviderContext& ctx, const AccountRecord& record) {
-    auto key = PrivateKey::FromPem(record.private_key_pem);
-    if (!key.ok()) return key.status();
-    IONOS_ASSIGN_OR_RETURN(auto acme, ctx.Acme(record.server));
-    IONOS_ASSIGN_OR_RETURN(auto account, acme->GetAccount(*key, record.account_url));
-    if (account.status == "deactivated" || account.status == "revoked") {
-      return NotFoundError("account is " + account.status);
+  AccountSpec SpecFromPlan(const Value& planned) {
+    AccountSpec spec;
+    spec.name = GetString(planned, "name").value_or("");
+    spec.email = GetString(planned, "email").value_or("");
+    spec.server = GetString(planned, "server").value_or("");
+    spec.key_algorithm = GetString(planned, "key_algorithm").value_or("");
+    Value eab = planned.GetAttr(kEabBlock);
+    if (eab.is_known() && !eab.elements().empty()) {
+      AcmeExternalAccountBinding binding;
+      binding.key_id = GetString(eab.elements()[0], "key_id").value_or("");
+      binding.hmac_key_b64url = GetString(eab.elements()[0], "key_secret").value_or("");
+      if (!binding.hmac_key_b64url.empty()) spec.external_account_binding = binding;
     }
-    return Status::Ok();
+    return spec;
   }
 
-  // Builds the state from the store; the EAB block keeps what the
-  // configuration/state had (the secret is never stored).
-  Value StateFromRecord(const AccountRecord& r, const Value& base) {
+  // The attribute a refused registration points at; none when it is not the user's input.
+  std::optional<AttributePath> PathOf(AccountArgument blamed, const Value& config) {
+    switch (blamed) {
+      case AccountArgument::kEmail: return AttributePath("email");
+      case AccountArgument::kServer: return AttributePath("server");
+      case AccountArgument::kExternalAccountBinding: {
+        Value eab = config.is_known() ? config.GetAttr(kEabBlock) : Value::Null(Type::Dynamic());
+        if (eab.is_known() && !eab.elements().empty()) return AttributePath(kEabBlock);
+        return std::nullopt;  // the block is missing: nothing to underline
+      }
+      case AccountArgument::kNone: return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  // Builds the state from the store; the EAB block keeps what the configuration/state had (the
+  // secret is never stored).
+  Value StateFromRecord(const AccountRecord& r, const std::string& status, const Value& base) {
     Value v = EmptyObject(schema_.block);
     v = WithAttr(v, "id", Value::String(r.id));
     v = WithAttr(v, "name", Value::String(r.name));
@@ -255,7 +225,7 @@ class CertificateProviderResource final : public Resource {
     v = WithAttr(v, "server", Value::String(r.server));
     v = WithAttr(v, "key_algorithm", Value::String(r.key_algorithm));
     v = WithAttr(v, "account_url", Value::String(r.account_url));
-    v = WithAttr(v, "status", Value::String(r.status));
+    v = WithAttr(v, "status", Value::String(status));
     const BlockSchema* eab_schema = schema_.block.FindBlock(kEabBlock);
     Value base_eab = base.is_known() ? base.GetAttr(kEabBlock) : Value::Null(Type::Dynamic());
     if (base_eab.is_known() && !base_eab.elements().empty()) {

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "core/acme/jws.h"
+#include "core/base/retry.h"
 #include "core/base/strings.h"
 
 namespace ionos {
@@ -280,14 +281,15 @@ AcmeClient::AcmeClient(AcmeClientOptions options) : options_(std::move(options))
 // The transport failures of one logical request (see AcmeClientOptions::max_transport_retries).
 class AcmeClient::TransportRetry {
  public:
-  explicit TransportRetry(const AcmeClientOptions& options) : options_(options), start_(options.clock->Now()) {}
+  explicit TransportRetry(const AcmeClientOptions& options)
+      : options_(options),
+        budget_(*options.clock, RetryBudget::Limits{options.max_transport_retries,
+                                                    BackoffPolicy{options.transport_retry_wait, Duration::max()},
+                                                    options.max_transport_retry_time, Duration(0)}) {}
 
   // The server answered (any HTTP status): a later transport failure starts a new budget, so
   // waits the server asked for (503, badNonce) do not use it up.
-  void Reset() {
-    failures_ = 0;
-    start_ = options_.clock->Now();
-  }
+  void Reset() { budget_.Reset(); }
 
   // After a failed attempt: OK when another attempt should follow (the wait is done); otherwise
   // the error to return, which says how often it was tried.
@@ -295,28 +297,21 @@ class AcmeClient::TransportRetry {
     if (failure.code() != StatusCode::kUnavailable) {
       return failure;
     }
-    ++failures_;
-    const Duration spent = std::chrono::duration_cast<Duration>(options_.clock->Now() - start_);
-    if (failures_ > options_.max_transport_retries || spent >= options_.max_transport_retry_time) {
-      if (failures_ == 1) {
-        return failure;
-      }
-      return failure.WithContext("giving up after " + std::to_string(failures_) + " attempts in " +
-                                 FormatDuration(spent));
+    const std::optional<Duration> wait = budget_.NextWait();
+    if (!wait) {
+      return budget_.failures() == 1 ? failure : failure.WithContext(budget_.GiveUpText());
     }
-    const Duration wait = options_.transport_retry_wait * (1LL << std::min(failures_ - 1, 20));
     options_.logger->Debug("ACME request failed in transport, retrying",
                            {{"url", std::string(url)},
-                            {"attempt", std::to_string(failures_)},
-                            {"wait_ms", std::to_string(wait.count())},
+                            {"attempt", std::to_string(budget_.failures())},
+                            {"wait_ms", std::to_string(wait->count())},
                             {"error", failure.message()}});
-    return options_.clock->SleepFor(wait, options_.cancel);
+    return budget_.Wait(*wait, options_.cancel);
   }
 
  private:
   const AcmeClientOptions& options_;
-  TimePoint start_;
-  int failures_ = 0;
+  RetryBudget budget_;
 };
 
 Result<HttpResponse> AcmeClient::DoWithRetries(const HttpRequest& request) {
@@ -501,7 +496,10 @@ Result<AcmeResponse> AcmeClient::PostImpl(const PrivateKey& key, std::string_vie
                                           std::string_view payload, AcmeProblem* problem_out, bool* resent) {
   IONOS_ASSIGN_OR_RETURN(AcmeDirectory dir, Directory());
   int bad_nonces = 0;
-  int unavailable = 0;
+  RetryBudget unavailable(*options_.clock,
+                          RetryBudget::Limits{options_.max_unavailable_retries,
+                                              BackoffPolicy{kDefaultUnavailableWait, kDefaultUnavailableWait},
+                                              Duration::max(), options_.max_retry_wait});
   TransportRetry transport(options_);
   while (true) {
     if (options_.cancel != nullptr && options_.cancel->cancelled()) {
@@ -548,16 +546,11 @@ Result<AcmeResponse> AcmeClient::PostImpl(const PrivateKey& key, std::string_vie
     // are retried a bounded number of times when the wait is short.
     const bool retryable = response.status == 503 ||
                            ((short_type == "rateLimited" || short_type == "serverInternal") && retry_after);
-    if (retryable && unavailable < options_.max_unavailable_retries) {
-      Duration wait = kDefaultUnavailableWait;
-      if (retry_after) {
-        wait = std::chrono::duration_cast<Duration>(*retry_after - options_.clock->Now());
-      }
-      if (wait <= options_.max_retry_wait) {
-        ++unavailable;
+    if (retryable) {
+      if (std::optional<Duration> wait = unavailable.NextWait(retry_after)) {
         options_.logger->Debug("ACME server unavailable, retrying", {{"url", std::string(url)},
-                                                                     {"wait_ms", std::to_string(wait.count())}});
-        IONOS_RETURN_IF_ERROR(options_.clock->SleepFor(std::max(wait, Duration(0)), options_.cancel));
+                                                                     {"wait_ms", std::to_string(wait->count())}});
+        IONOS_RETURN_IF_ERROR(unavailable.Wait(*wait, options_.cancel));
         continue;
       }
     }
@@ -593,7 +586,8 @@ Result<AcmeAccount> AcmeClient::ParseAccount(const AcmeResponse& response, std::
   return account;
 }
 
-Result<AcmeAccount> AcmeClient::NewAccount(const PrivateKey& key, const NewAccountRequest& request) {
+Result<AcmeAccount> AcmeClient::NewAccount(const PrivateKey& key, const NewAccountRequest& request,
+                                           AcmeProblem* problem_out) {
   IONOS_ASSIGN_OR_RETURN(AcmeDirectory dir, Directory());
   nlohmann::json payload = nlohmann::json::object();
   if (request.only_return_existing) {
@@ -629,6 +623,9 @@ Result<AcmeAccount> AcmeClient::NewAccount(const PrivateKey& key, const NewAccou
   AcmeProblem problem;
   Result<AcmeResponse> response = PostImpl(key, "", dir.new_account, payload.dump(), &problem);
   if (!response.ok()) {
+    if (problem_out != nullptr) {
+      *problem_out = problem;
+    }
     if (request.only_return_existing && problem.ShortType() == "accountDoesNotExist") {
       return NotFoundError("newAccount: no account exists for this key: " + response.status().message());
     }
@@ -651,14 +648,39 @@ Result<AcmeAccount> AcmeClient::GetAccount(const PrivateKey& key, std::string_vi
   // "Use POST-as-GET to retrieve account data instead of doing an empty update".
   Result<AcmeResponse> response = PostImpl(key, account_url, account_url, std::string_view(), &problem);
   if (!response.ok()) {
+    const std::string context = "fetching ACME account " + std::string(account_url);
     const std::string t = problem.ShortType();
-    if (t == "accountDoesNotExist" || t == "unauthorized") {
-      return NotFoundError("ACME account " + std::string(account_url) +
-                           " does not exist or is no longer valid: " + response.status().message());
+    if (t == "accountDoesNotExist") {
+      return NotFoundError(context + ": the CA does not know this account: " + response.status().message());
     }
-    return response.status().WithContext("fetching ACME account " + std::string(account_url));
+    if (t == "unauthorized") {
+      return PermissionDeniedError(context + ": the CA refuses requests of this account: " +
+                                   response.status().message());
+    }
+    if (problem.type.empty() && response.status().code() == StatusCode::kNotFound) {
+      // Only the CA's own problem document says an account is gone; a bare 404 is a proxy, a
+      // load balancer or a wrong URL answering (issue 13.1).
+      return UnavailableError(context + ": " + response.status().message() +
+                              " (an HTTP 404 without an ACME problem document: not the CA's answer about the account)");
+    }
+    return response.status().WithContext(context);
   }
   return ParseAccount(*response, std::string(account_url));
+}
+
+Result<AcmeAccount> AcmeClient::UpdateAccountContact(const PrivateKey& key, std::string_view account_url,
+                                                     const std::vector<std::string>& contact_emails) {
+  nlohmann::json contact = nlohmann::json::array();
+  for (const std::string& c : contact_emails) {
+    const std::string v(TrimSpace(c));
+    if (!v.empty()) {
+      contact.push_back(v.find(':') == std::string::npos ? "mailto:" + v : v);
+    }
+  }
+  nlohmann::json payload = {{"contact", std::move(contact)}};
+  IONOS_ASSIGN_OR_RETURN_CTX(AcmeResponse response, Post(key, account_url, account_url, payload.dump()),
+                             "updating the contact of ACME account " + std::string(account_url));
+  return ParseAccount(response, std::string(account_url));
 }
 
 Status AcmeClient::DeactivateAccount(const PrivateKey& key, std::string_view account_url) {

@@ -171,11 +171,17 @@ class AcmeClient {
   // newAccount (RFC 8555 §7.3). Agreeing to the terms is required by most CAs. When the directory
   // says externalAccountRequired and no binding is given, fails before any request.
   // only_return_existing with no account for the key → kNotFound.
-  Result<AcmeAccount> NewAccount(const PrivateKey& key, const NewAccountRequest& request);
-  // The account object at `account_url` (POST-as-GET, RFC 8555 §6.3/§7.3). An account
-  // that is unknown or no longer valid (accountDoesNotExist, unauthorized) is kNotFound, so
-  // callers can drop the resource.
+  // `problem_out`, when given, receives the CA's problem document of a refused request.
+  Result<AcmeAccount> NewAccount(const PrivateKey& key, const NewAccountRequest& request,
+                                 AcmeProblem* problem_out = nullptr);
+  // The account object at `account_url` (POST-as-GET, RFC 8555 §6.3/§7.3). Only the CA's own
+  // problem documents speak about the account: accountDoesNotExist is kNotFound, unauthorized
+  // (Boulder's answer for a deactivated account) kPermissionDenied; anything else, a bare HTTP
+  // 404 included, is an error that says nothing about the account's existence.
   Result<AcmeAccount> GetAccount(const PrivateKey& key, std::string_view account_url);
+  // Replaces the account's contact (RFC 8555 §7.3.2).
+  Result<AcmeAccount> UpdateAccountContact(const PrivateKey& key, std::string_view account_url,
+                                           const std::vector<std::string>& contact_emails);
   // Deactivates the account (RFC 8555 §7.3.6). Idempotent: an already deactivated or unknown
   // account is OK.
   Status DeactivateAccount(const PrivateKey& key, std::string_view account_url);

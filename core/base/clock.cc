@@ -49,6 +49,67 @@ TimePoint TimePointFromTimeT(std::time_t t) {
   return std::chrono::system_clock::from_time_t(std::clamp(t, kEarliestTime, kLatestTime));
 }
 
+TimePoint AddDays(TimePoint t, int64_t days) {
+  // Beyond ±200000 days every result saturates anyway; the bound keeps the products in range.
+  constexpr int64_t kMaxDays = 200000;
+  days = std::clamp<int64_t>(days, -kMaxDays, kMaxDays);
+  const auto whole = std::chrono::floor<std::chrono::seconds>(t);
+  const int64_t seconds = whole.time_since_epoch().count() + days * 86400;
+  if (seconds >= kLatestTime) {
+    return TimePointFromTimeT(kLatestTime);
+  }
+  if (seconds <= kEarliestTime) {
+    return TimePointFromTimeT(kEarliestTime);
+  }
+  return TimePointFromTimeT(static_cast<std::time_t>(seconds)) + (t - whole);
+}
+
+Result<Duration> ParseDuration(const std::string& text) {
+  auto bad = [&]() {
+    return InvalidArgumentError("\"" + text + "\" is not a duration; write it like \"90s\", \"2m\" or \"1h30m\"");
+  };
+  if (text.empty()) {
+    return bad();
+  }
+  constexpr int64_t kMaxMillis = int64_t{1000} * 3600 * 1000;
+  int64_t total = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] < '0' || text[i] > '9') {
+      return bad();
+    }
+    int64_t n = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      n = n * 10 + (text[i] - '0');
+      if (n > kMaxMillis) {
+        return bad();
+      }
+      ++i;
+    }
+    int64_t unit = 0;
+    if (text.compare(i, 2, "ms") == 0) {
+      unit = 1;
+      i += 2;
+    } else if (i < text.size() && text[i] == 's') {
+      unit = 1000;
+      ++i;
+    } else if (i < text.size() && text[i] == 'm') {
+      unit = 60 * 1000;
+      ++i;
+    } else if (i < text.size() && text[i] == 'h') {
+      unit = 3600 * 1000;
+      ++i;
+    } else {
+      return bad();
+    }
+    if (n > kMaxMillis / unit || total + n * unit > kMaxMillis) {
+      return bad();
+    }
+    total += n * unit;
+  }
+  return Duration(total);
+}
+
 std::string FormatRfc3339(TimePoint t) {
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};

@@ -78,11 +78,20 @@ inline constexpr std::time_t kEarliestTime = -8520336000;  // 1700-01-01T00:00:0
 inline constexpr std::time_t kLatestTime = 7258118400;     // 2200-01-01T00:00:00Z
 TimePoint TimePointFromTimeT(std::time_t t);
 
+// t + days × 24 h, saturating at [kEarliestTime, kLatestTime] instead of overflowing: a grace
+// period of a million days ends at 2200-01-01, not in 1677.
+TimePoint AddDays(TimePoint t, int64_t days);
+
 // RFC 3339 helpers (UTC, seconds precision, "Z").
 std::string FormatRfc3339(TimePoint t);
 Result<TimePoint> ParseRfc3339(const std::string& s);
 // Compact form used in certificate names: 20261123T011715Z.
 std::string FormatCompactUtc(TimePoint t);
+
+// A duration as people write it in configurations: one or more <number><unit> with units "ms",
+// "s", "m" and "h", e.g. "90s", "2m", "1h30m", "500ms" (the form Terraform and Go use; no
+// fractions). InvalidArgumentError quoting the input otherwise, or beyond 1000 hours.
+Result<Duration> ParseDuration(const std::string& text);
 
 // Durations in messages and logs: "40ms", "1.5s", "1.75s", "10s", "5m0s", "2m5s".
 std::string FormatDuration(Duration d);

@@ -1,6 +1,7 @@
 #include "core/store/sqlite_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <pwd.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -20,8 +21,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/crypto/aead.h"
 #include "core/base/encoding.h"
+#include "core/crypto/aead.h"
+#include "core/crypto/crypto.h"
 
 namespace ionos {
 namespace {
@@ -121,6 +123,28 @@ END;
     {3, R"sql(
 ALTER TABLE pending_dns_records ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 )sql"},
+    // 4: the ACME profile and the issuance settings of an auto certificate (for the renew
+    // command), each certificate's key algorithm, unique certificate names (earlier duplicates get
+    // a "-<n>" suffix), and the CA's renewal information (ARI).
+    {4, R"sql(
+ALTER TABLE auto_certificates ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE auto_certificates ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE certificates ADD COLUMN key_algorithm TEXT NOT NULL DEFAULT '';
+UPDATE certificates SET key_algorithm =
+  COALESCE((SELECT a.key_algorithm FROM auto_certificates a WHERE a.id = certificates.auto_certificate_id), '');
+UPDATE certificates SET name = name || '-' || seq
+  WHERE EXISTS (SELECT 1 FROM certificates c WHERE c.name = certificates.name AND c.seq < certificates.seq);
+CREATE UNIQUE INDEX certificates_unique_name ON certificates(name);
+CREATE TABLE renewal_info (
+  certificate_id TEXT PRIMARY KEY NOT NULL REFERENCES certificates(id) ON DELETE CASCADE,
+  window_start TEXT NOT NULL,
+  window_end TEXT NOT NULL,
+  chosen_at TEXT NOT NULL,
+  explanation_url TEXT NOT NULL,
+  fetched_at TEXT NOT NULL,
+  next_fetch_at TEXT NOT NULL
+);
+)sql"},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSqliteStoreSchemaVersion,
@@ -130,10 +154,14 @@ static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSqliteStoreSchema
   "id, name, email, server, key_algorithm, account_url, status, private_key, eab_key_id, created_at, updated_at"
 #define IONOS_AUTO_CERTIFICATE_COLUMNS                                                                   \
   "id, provider_id, name, common_name, subject_alternative_names, key_algorithm, renew_before_days, " \
-  "grace_period_days, created_at, updated_at"
-#define IONOS_CERTIFICATE_COLUMNS                                                                       \
-  "id, auto_certificate_id, name, serial_number, not_before, not_after, status, certificate_pem, "    \
-  "chain_pem, private_key, fingerprint_sha256, issued_at, superseded_at"
+  "grace_period_days, created_at, updated_at, profile, settings"
+// The summary columns come first, so one reader serves both column lists.
+#define IONOS_CERTIFICATE_SUMMARY_COLUMNS                                                               \
+  "id, auto_certificate_id, name, serial_number, not_before, not_after, status, fingerprint_sha256, " \
+  "key_algorithm, issued_at, superseded_at"
+#define IONOS_CERTIFICATE_COLUMNS IONOS_CERTIFICATE_SUMMARY_COLUMNS ", certificate_pem, chain_pem, private_key"
+#define IONOS_RENEWAL_INFO_COLUMNS \
+  "certificate_id, window_start, window_end, chosen_at, explanation_url, fetched_at, next_fetch_at"
 #define IONOS_PENDING_DNS_COLUMNS "id, zone_id, zone_name, record_name, fqdn, value, record_id, created_at, owner"
 
 // ------------------------------------------------------------------ RAII
@@ -202,29 +230,6 @@ std::string FormatTime(TimePoint t) { return FormatRfc3339(FloorSeconds(t)); }
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
-// Only the scheme of an unrecognised URL is echoed: the rest may hold a password.
-std::string SchemeOf(const std::string& url) {
-  const size_t colon = url.find(':');
-  if (colon == std::string::npos || colon == 0 || colon > 20) {
-    return "";
-  }
-  for (size_t i = 0; i < colon; ++i) {
-    const char c = url[i];
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.')) {
-      return "";
-    }
-  }
-  return url.substr(0, colon);
-}
-
-constexpr char kAcceptedForms[] =
-    "use sqlite:PATH (a relative PATH is resolved against the working directory), sqlite:///ABSOLUTE/PATH, "
-    "or (not supported yet) postgres://...";
-
-bool IsPostgresUrl(const std::string& url) {
-  return url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
-}
-
 std::string HomeDirectory() {
   const char* home = std::getenv("HOME");
   if (home != nullptr && home[0] != '\0') {
@@ -292,8 +297,7 @@ class SqliteStore final : public Store {
 
   Result<AccountRecord> CreateAccount(const AccountRecord& account) override;
   Result<AccountRecord> GetAccount(const std::string& id) override;
-  Result<AccountRecord> UpdateAccountName(const std::string& id, const std::string& name) override;
-  Result<AccountRecord> UpdateAccountStatus(const std::string& id, const std::string& status) override;
+  Result<AccountRecord> UpdateAccount(const AccountRecord& account) override;
   Status DeleteAccount(const std::string& id) override;
   Result<std::vector<AccountRecord>> ListAccounts() override;
 
@@ -305,21 +309,25 @@ class SqliteStore final : public Store {
 
   Result<CertificateRecord> AddCertificate(const CertificateRecord& certificate) override;
   Result<CertificateRecord> GetCertificate(const std::string& id) override;
-  Result<std::vector<CertificateRecord>> ListCertificatesForAutoCertificate(
-      const std::string& auto_certificate_id) override;
+  Result<std::vector<CertificateSummary>> ListCertificates(const std::string& auto_certificate_id) override;
+  Result<std::vector<CertificateSummary>> ListAllCertificates() override;
   Status DeleteCertificate(const std::string& id) override;
   Result<bool> WasDeleted(const std::string& kind, const std::string& id) override;
-  Result<std::vector<CertificateRecord>> ListAllCertificates() override;
 
   Result<PendingDnsRecord> NotePendingDnsRecord(const PendingDnsRecord& record) override;
   Status SetPendingDnsRecordId(const std::string& id, const std::string& record_id) override;
   Status RemovePendingDnsRecord(const std::string& id) override;
   Result<std::vector<PendingDnsRecord>> ListPendingDnsRecords() override;
 
+  Result<std::optional<RenewalInfoRecord>> GetRenewalInfo(const std::string& certificate_id) override;
+  Status PutRenewalInfo(const RenewalInfoRecord& info) override;
+
+  Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) override;
+
   std::string Describe() const override { return url_; }
 
  private:
-  SqliteStore(std::string url, const StoreOptions& options);
+  SqliteStore(std::string path, const StoreOptions& options);
 
   // Everything below requires mu_ held (or, during Open, exclusive ownership).
   Status Error(int rc, const std::string& what) const;
@@ -363,17 +371,19 @@ class SqliteStore final : public Store {
   Result<std::string> OpenPrivateKey(const char* kind, const std::string& id, const std::string& stored) const;
   Result<TimePoint> ColTime(const Stmt& stmt, int col, const char* column) const;
 
-  Result<AccountRecord> ReadAccount(const Stmt& stmt) const;
+  // `with_key` false: the key column is not read (listings never decrypt).
+  Result<AccountRecord> ReadAccount(const Stmt& stmt, bool with_key) const;
   Result<AutoCertificateRecord> ReadAutoCertificate(const Stmt& stmt) const;
+  Result<CertificateSummary> ReadCertificateSummary(const Stmt& stmt) const;
   Result<CertificateRecord> ReadCertificate(const Stmt& stmt) const;
   Result<PendingDnsRecord> ReadPendingDnsRecord(const Stmt& stmt) const;
+  Result<RenewalInfoRecord> ReadRenewalInfo(const Stmt& stmt) const;
 
   Result<AccountRecord> GetAccountLocked(const std::string& id);
   Result<AutoCertificateRecord> GetAutoCertificateLocked(const std::string& id);
-  Result<AccountRecord> UpdateAccountField(const std::string& id, const char* sql, const std::string& value,
-                                           const std::string& what);
   Status DeleteById(const char* sql, const char* kind, const std::string& id, const std::string& what);
 
+  const std::string path_;
   const std::string url_;
   const std::string key_;
   const std::chrono::milliseconds busy_timeout_;
@@ -386,8 +396,9 @@ class SqliteStore final : public Store {
   DbPtr db_;
 };
 
-SqliteStore::SqliteStore(std::string url, const StoreOptions& options)
-    : url_(std::move(url)),
+SqliteStore::SqliteStore(std::string path, const StoreOptions& options)
+    : path_(std::move(path)),
+      url_("sqlite:" + path_),
       key_(options.encryption_key),
       busy_timeout_(options.busy_timeout),
       clock_(options.clock != nullptr ? options.clock : &own_clock_),
@@ -529,7 +540,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, const 
   IONOS_RETURN_IF_ERROR(CreateParentDirectories(std::filesystem::path(path), url));
   IONOS_RETURN_IF_ERROR(CreateDatabaseFile(path, url));
 
-  std::unique_ptr<SqliteStore> store(new SqliteStore(url, options));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(path, options));
   sqlite3* raw = nullptr;
   // NOMUTEX: the store serialises all use of its connection with mu_.
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -670,7 +681,7 @@ Result<TimePoint> SqliteStore::ColTime(const Stmt& stmt, int col, const char* co
   return t;
 }
 
-Result<AccountRecord> SqliteStore::ReadAccount(const Stmt& s) const {
+Result<AccountRecord> SqliteStore::ReadAccount(const Stmt& s, bool with_key) const {
   AccountRecord r;
   r.id = s.ColText(0);
   r.name = s.ColText(1);
@@ -679,7 +690,9 @@ Result<AccountRecord> SqliteStore::ReadAccount(const Stmt& s) const {
   r.key_algorithm = s.ColText(4);
   r.account_url = s.ColText(5);
   r.status = s.ColText(6);
-  IONOS_ASSIGN_OR_RETURN(r.private_key_pem, OpenPrivateKey("account", r.id, s.ColText(7)));
+  if (with_key) {
+    IONOS_ASSIGN_OR_RETURN(r.private_key_pem, OpenPrivateKey("account", r.id, s.ColText(7)));
+  }
   r.eab_key_id = s.ColText(8);
   IONOS_ASSIGN_OR_RETURN(r.created_at, ColTime(s, 9, "accounts.created_at"));
   IONOS_ASSIGN_OR_RETURN(r.updated_at, ColTime(s, 10, "accounts.updated_at"));
@@ -709,11 +722,14 @@ Result<AutoCertificateRecord> SqliteStore::ReadAutoCertificate(const Stmt& s) co
   r.grace_period_days = s.ColInt(7);
   IONOS_ASSIGN_OR_RETURN(r.created_at, ColTime(s, 8, "auto_certificates.created_at"));
   IONOS_ASSIGN_OR_RETURN(r.updated_at, ColTime(s, 9, "auto_certificates.updated_at"));
+  r.profile = s.ColText(10);
+  IONOS_ASSIGN_OR_RETURN_CTX(r.settings, DecodeIssuanceSettings(s.ColText(11)),
+                             "the store " + url_ + " holds corrupt settings for auto certificate " + Quoted(r.id));
   return r;
 }
 
-Result<CertificateRecord> SqliteStore::ReadCertificate(const Stmt& s) const {
-  CertificateRecord r;
+Result<CertificateSummary> SqliteStore::ReadCertificateSummary(const Stmt& s) const {
+  CertificateSummary r;
   r.id = s.ColText(0);
   r.auto_certificate_id = s.ColText(1);
   r.name = s.ColText(2);
@@ -721,15 +737,34 @@ Result<CertificateRecord> SqliteStore::ReadCertificate(const Stmt& s) const {
   IONOS_ASSIGN_OR_RETURN(r.not_before, ColTime(s, 4, "certificates.not_before"));
   IONOS_ASSIGN_OR_RETURN(r.not_after, ColTime(s, 5, "certificates.not_after"));
   r.status = s.ColText(6);
-  r.certificate_pem = s.ColText(7);
-  r.chain_pem = s.ColText(8);
-  IONOS_ASSIGN_OR_RETURN(r.private_key_pem, OpenPrivateKey("certificate", r.id, s.ColText(9)));
-  r.fingerprint_sha256 = s.ColText(10);
-  IONOS_ASSIGN_OR_RETURN(r.issued_at, ColTime(s, 11, "certificates.issued_at"));
-  if (!s.IsNull(12)) {
-    IONOS_ASSIGN_OR_RETURN(TimePoint superseded, ColTime(s, 12, "certificates.superseded_at"));
+  r.fingerprint_sha256 = s.ColText(7);
+  r.key_algorithm = s.ColText(8);
+  IONOS_ASSIGN_OR_RETURN(r.issued_at, ColTime(s, 9, "certificates.issued_at"));
+  if (!s.IsNull(10)) {
+    IONOS_ASSIGN_OR_RETURN(TimePoint superseded, ColTime(s, 10, "certificates.superseded_at"));
     r.superseded_at = superseded;
   }
+  return r;
+}
+
+Result<CertificateRecord> SqliteStore::ReadCertificate(const Stmt& s) const {
+  CertificateRecord r;
+  IONOS_ASSIGN_OR_RETURN(static_cast<CertificateSummary&>(r), ReadCertificateSummary(s));
+  r.certificate_pem = s.ColText(11);
+  r.chain_pem = s.ColText(12);
+  IONOS_ASSIGN_OR_RETURN(r.private_key_pem, OpenPrivateKey("certificate", r.id, s.ColText(13)));
+  return r;
+}
+
+Result<RenewalInfoRecord> SqliteStore::ReadRenewalInfo(const Stmt& s) const {
+  RenewalInfoRecord r;
+  r.certificate_id = s.ColText(0);
+  IONOS_ASSIGN_OR_RETURN(r.window_start, ColTime(s, 1, "renewal_info.window_start"));
+  IONOS_ASSIGN_OR_RETURN(r.window_end, ColTime(s, 2, "renewal_info.window_end"));
+  IONOS_ASSIGN_OR_RETURN(r.chosen_at, ColTime(s, 3, "renewal_info.chosen_at"));
+  r.explanation_url = s.ColText(4);
+  IONOS_ASSIGN_OR_RETURN(r.fetched_at, ColTime(s, 5, "renewal_info.fetched_at"));
+  IONOS_ASSIGN_OR_RETURN(r.next_fetch_at, ColTime(s, 6, "renewal_info.next_fetch_at"));
   return r;
 }
 
@@ -805,7 +840,7 @@ Result<AccountRecord> SqliteStore::GetAccountLocked(const std::string& id) {
   IONOS_ASSIGN_OR_RETURN(Stmt sel, Prepare("SELECT " IONOS_ACCOUNT_COLUMNS " FROM accounts WHERE id = ?1", what));
   sel.Text(1, id);
   IONOS_ASSIGN_OR_RETURN(auto rows,
-                         Collect<AccountRecord>(sel, what, [this](const Stmt& s) { return ReadAccount(s); }));
+                         Collect<AccountRecord>(sel, what, [this](const Stmt& s) { return ReadAccount(s, true); }));
   if (rows.empty()) {
     return NotFound("account", id);
   }
@@ -817,33 +852,39 @@ Result<AccountRecord> SqliteStore::GetAccount(const std::string& id) {
   return GetAccountLocked(id);
 }
 
-Result<AccountRecord> SqliteStore::UpdateAccountField(const std::string& id, const char* sql,
-                                                      const std::string& value, const std::string& what) {
+Result<AccountRecord> SqliteStore::UpdateAccount(const AccountRecord& account) {
   std::lock_guard<std::mutex> lock(mu_);
+  const std::string& id = account.id;
+  const std::string what = "updating account " + Quoted(id);
+  std::string stored_key;
+  if (!account.private_key_pem.empty()) {
+    IONOS_ASSIGN_OR_RETURN(stored_key, SealPrivateKey(id, account.private_key_pem));
+  }
   std::optional<AccountRecord> updated;
   IONOS_RETURN_IF_ERROR(WriteTxn(what, [&]() -> Status {
-    IONOS_ASSIGN_OR_RETURN(Stmt upd, Prepare(sql, what));
-    upd.Text(1, value);
-    upd.Text(2, FormatTime(Now()));
-    upd.Text(3, id);
-    IONOS_RETURN_IF_ERROR(Run(upd, what));
-    if (sqlite3_changes(db_.get()) == 0) {
-      return NotFound("account", id);
+    IONOS_ASSIGN_OR_RETURN(AccountRecord current, GetAccountLocked(id));
+    if (current.server != account.server || current.eab_key_id != account.eab_key_id) {
+      return InvalidArgumentError(what + ": server and external account binding cannot change in place");
     }
+    IONOS_ASSIGN_OR_RETURN(Stmt upd, Prepare("UPDATE accounts SET name = ?1, email = ?2, account_url = ?3, status = ?4, "
+                                             "private_key = COALESCE(?5, private_key), "
+                                             "key_algorithm = COALESCE(?6, key_algorithm), updated_at = ?7 "
+                                             "WHERE id = ?8",
+                                             what));
+    upd.Text(1, account.name);
+    upd.Text(2, account.email);
+    upd.Text(3, account.account_url);
+    upd.Text(4, account.status);
+    const bool new_key = !account.private_key_pem.empty();
+    upd.OptText(5, new_key ? std::optional<std::string>(stored_key) : std::nullopt);
+    upd.OptText(6, new_key ? std::optional<std::string>(account.key_algorithm) : std::nullopt);
+    upd.Text(7, FormatTime(Now()));
+    upd.Text(8, id);
+    IONOS_RETURN_IF_ERROR(Run(upd, what));
     IONOS_ASSIGN_OR_RETURN(updated, GetAccountLocked(id));
     return Status::Ok();
   }));
   return std::move(*updated);
-}
-
-Result<AccountRecord> SqliteStore::UpdateAccountName(const std::string& id, const std::string& name) {
-  return UpdateAccountField(id, "UPDATE accounts SET name = ?1, updated_at = ?2 WHERE id = ?3", name,
-                            "renaming account " + Quoted(id));
-}
-
-Result<AccountRecord> SqliteStore::UpdateAccountStatus(const std::string& id, const std::string& status) {
-  return UpdateAccountField(id, "UPDATE accounts SET status = ?1, updated_at = ?2 WHERE id = ?3", status,
-                            "updating the status of account " + Quoted(id));
 }
 
 Status SqliteStore::DeleteAccount(const std::string& id) {
@@ -855,7 +896,7 @@ Result<std::vector<AccountRecord>> SqliteStore::ListAccounts() {
   const std::string what = "listing accounts";
   IONOS_ASSIGN_OR_RETURN(
       Stmt sel, Prepare("SELECT " IONOS_ACCOUNT_COLUMNS " FROM accounts ORDER BY created_at, rowid", what));
-  return Collect<AccountRecord>(sel, what, [this](const Stmt& s) { return ReadAccount(s); });
+  return Collect<AccountRecord>(sel, what, [this](const Stmt& s) { return ReadAccount(s, false); });
 }
 
 // ------------------------------------------------------------------ auto certificates
@@ -868,7 +909,7 @@ Result<AutoCertificateRecord> SqliteStore::CreateAutoCertificate(const AutoCerti
   const std::string what = "creating auto certificate " + Quoted(r.id);
   IONOS_RETURN_IF_ERROR(WriteTxn(what, [&]() -> Status {
     IONOS_ASSIGN_OR_RETURN(Stmt ins, Prepare("INSERT INTO auto_certificates (" IONOS_AUTO_CERTIFICATE_COLUMNS
-                                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                                              what));
     ins.Text(1, r.id);
     ins.Text(2, r.provider_id);
@@ -880,6 +921,8 @@ Result<AutoCertificateRecord> SqliteStore::CreateAutoCertificate(const AutoCerti
     ins.Int(8, r.grace_period_days);
     ins.Text(9, FormatTime(r.created_at));
     ins.Text(10, FormatTime(r.updated_at));
+    ins.Text(11, r.profile);
+    ins.Text(12, EncodeIssuanceSettings(r.settings));
     return Run(ins, what);
   }));
   return r;
@@ -910,15 +953,13 @@ Result<AutoCertificateRecord> SqliteStore::UpdateAutoCertificate(const AutoCerti
   std::optional<AutoCertificateRecord> updated;
   IONOS_RETURN_IF_ERROR(WriteTxn(what, [&]() -> Status {
     IONOS_ASSIGN_OR_RETURN(AutoCertificateRecord current, GetAutoCertificateLocked(id));
-    if (current.provider_id != auto_certificate.provider_id) {
-      return InvalidArgumentError(what + ": provider_id cannot change in place (it forces replacement)");
-    }
     if (current.common_name != auto_certificate.common_name) {
       return InvalidArgumentError(what + ": common_name cannot change in place (it forces replacement)");
     }
     IONOS_ASSIGN_OR_RETURN(Stmt upd, Prepare("UPDATE auto_certificates SET name = ?1, subject_alternative_names = ?2, "
                                              "key_algorithm = ?3, renew_before_days = ?4, grace_period_days = ?5, "
-                                             "updated_at = ?6 WHERE id = ?7",
+                                             "updated_at = ?6, provider_id = ?7, profile = ?8, settings = ?9 "
+                                             "WHERE id = ?10",
                                              what));
     upd.Text(1, auto_certificate.name);
     upd.Text(2, nlohmann::json(auto_certificate.subject_alternative_names).dump());
@@ -926,7 +967,10 @@ Result<AutoCertificateRecord> SqliteStore::UpdateAutoCertificate(const AutoCerti
     upd.Int(4, auto_certificate.renew_before_days);
     upd.Int(5, auto_certificate.grace_period_days);
     upd.Text(6, FormatTime(Now()));
-    upd.Text(7, id);
+    upd.Text(7, auto_certificate.provider_id);
+    upd.Text(8, auto_certificate.profile);
+    upd.Text(9, EncodeIssuanceSettings(auto_certificate.settings));
+    upd.Text(10, id);
     IONOS_RETURN_IF_ERROR(Run(upd, what));
     IONOS_ASSIGN_OR_RETURN(updated, GetAutoCertificateLocked(id));
     return Status::Ok();
@@ -939,6 +983,11 @@ Status SqliteStore::DeleteAutoCertificate(const std::string& id) {
   const std::string what = "deleting auto certificate " + Quoted(id);
   return WriteTxn(what, [&]() -> Status {
     // Explicit, so the cascade does not depend on the foreign_keys pragma.
+    IONOS_ASSIGN_OR_RETURN(Stmt info, Prepare("DELETE FROM renewal_info WHERE certificate_id IN "
+                                              "(SELECT id FROM certificates WHERE auto_certificate_id = ?1)",
+                                              what));
+    info.Text(1, id);
+    IONOS_RETURN_IF_ERROR(Run(info, what));
     IONOS_ASSIGN_OR_RETURN(Stmt certs, Prepare("DELETE FROM certificates WHERE auto_certificate_id = ?1", what));
     certs.Text(1, id);
     IONOS_RETURN_IF_ERROR(Run(certs, what));
@@ -990,7 +1039,7 @@ Result<CertificateRecord> SqliteStore::AddCertificate(const CertificateRecord& c
     supersede.Text(2, r.auto_certificate_id);
     IONOS_RETURN_IF_ERROR(Run(supersede, what));
     IONOS_ASSIGN_OR_RETURN(Stmt ins, Prepare("INSERT INTO certificates (" IONOS_CERTIFICATE_COLUMNS
-                                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)",
+                                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12, ?13)",
                                              what));
     ins.Text(1, r.id);
     ins.Text(2, r.auto_certificate_id);
@@ -999,11 +1048,12 @@ Result<CertificateRecord> SqliteStore::AddCertificate(const CertificateRecord& c
     ins.Text(5, FormatTime(r.not_before));
     ins.Text(6, FormatTime(r.not_after));
     ins.Text(7, r.status);
-    ins.Text(8, r.certificate_pem);
-    ins.Text(9, r.chain_pem);
-    ins.Text(10, stored_key);
-    ins.Text(11, r.fingerprint_sha256);
-    ins.Text(12, FormatTime(r.issued_at));
+    ins.Text(8, r.fingerprint_sha256);
+    ins.Text(9, r.key_algorithm);
+    ins.Text(10, FormatTime(r.issued_at));
+    ins.Text(11, r.certificate_pem);
+    ins.Text(12, r.chain_pem);
+    ins.Text(13, stored_key);
     return Run(ins, what);
   }));
   return r;
@@ -1023,11 +1073,10 @@ Result<CertificateRecord> SqliteStore::GetCertificate(const std::string& id) {
   return std::move(rows.front());
 }
 
-Result<std::vector<CertificateRecord>> SqliteStore::ListCertificatesForAutoCertificate(
-    const std::string& auto_certificate_id) {
+Result<std::vector<CertificateSummary>> SqliteStore::ListCertificates(const std::string& auto_certificate_id) {
   std::lock_guard<std::mutex> lock(mu_);
   const std::string what = "listing the certificates of auto certificate " + Quoted(auto_certificate_id);
-  std::vector<CertificateRecord> out;
+  std::vector<CertificateSummary> out;
   IONOS_RETURN_IF_ERROR(ReadTxn(what, [&]() -> Status {
     IONOS_ASSIGN_OR_RETURN(Stmt parent, Prepare("SELECT 1 FROM auto_certificates WHERE id = ?1", what));
     parent.Text(1, auto_certificate_id);
@@ -1035,29 +1084,42 @@ Result<std::vector<CertificateRecord>> SqliteStore::ListCertificatesForAutoCerti
     if (!exists) {
       return NotFound("auto certificate", auto_certificate_id);
     }
-    IONOS_ASSIGN_OR_RETURN(Stmt sel, Prepare("SELECT " IONOS_CERTIFICATE_COLUMNS
+    IONOS_ASSIGN_OR_RETURN(Stmt sel, Prepare("SELECT " IONOS_CERTIFICATE_SUMMARY_COLUMNS
                                              " FROM certificates WHERE auto_certificate_id = ?1 "
                                              "ORDER BY issued_at DESC, seq DESC",
                                              what));
     sel.Text(1, auto_certificate_id);
-    IONOS_ASSIGN_OR_RETURN(out,
-                           Collect<CertificateRecord>(sel, what, [this](const Stmt& s) { return ReadCertificate(s); }));
+    IONOS_ASSIGN_OR_RETURN(out, Collect<CertificateSummary>(
+                                    sel, what, [this](const Stmt& s) { return ReadCertificateSummary(s); }));
     return Status::Ok();
   }));
   return out;
 }
 
 Status SqliteStore::DeleteCertificate(const std::string& id) {
-  return DeleteById("DELETE FROM certificates WHERE id = ?1", "certificate", id, "deleting certificate " + Quoted(id));
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string what = "deleting certificate " + Quoted(id);
+  return WriteTxn(what, [&]() -> Status {
+    IONOS_ASSIGN_OR_RETURN(Stmt info, Prepare("DELETE FROM renewal_info WHERE certificate_id = ?1", what));
+    info.Text(1, id);
+    IONOS_RETURN_IF_ERROR(Run(info, what));
+    IONOS_ASSIGN_OR_RETURN(Stmt del, Prepare("DELETE FROM certificates WHERE id = ?1", what));
+    del.Text(1, id);
+    IONOS_RETURN_IF_ERROR(Run(del, what));
+    if (sqlite3_changes(db_.get()) == 0) {
+      return NotFound("certificate", id);
+    }
+    return Status::Ok();
+  });
 }
 
-Result<std::vector<CertificateRecord>> SqliteStore::ListAllCertificates() {
+Result<std::vector<CertificateSummary>> SqliteStore::ListAllCertificates() {
   std::lock_guard<std::mutex> lock(mu_);
   const std::string what = "listing all certificates";
-  IONOS_ASSIGN_OR_RETURN(Stmt sel, Prepare("SELECT " IONOS_CERTIFICATE_COLUMNS
+  IONOS_ASSIGN_OR_RETURN(Stmt sel, Prepare("SELECT " IONOS_CERTIFICATE_SUMMARY_COLUMNS
                                            " FROM certificates ORDER BY auto_certificate_id, issued_at DESC, seq DESC",
                                            what));
-  return Collect<CertificateRecord>(sel, what, [this](const Stmt& s) { return ReadCertificate(s); });
+  return Collect<CertificateSummary>(sel, what, [this](const Stmt& s) { return ReadCertificateSummary(s); });
 }
 
 // ------------------------------------------------------------------ pending DNS records
@@ -1114,6 +1176,108 @@ Result<std::vector<PendingDnsRecord>> SqliteStore::ListPendingDnsRecords() {
   return Collect<PendingDnsRecord>(sel, what, [this](const Stmt& s) { return ReadPendingDnsRecord(s); });
 }
 
+// ------------------------------------------------------------------ renewal information
+
+Result<std::optional<RenewalInfoRecord>> SqliteStore::GetRenewalInfo(const std::string& certificate_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string what = "reading the renewal information of certificate " + Quoted(certificate_id);
+  IONOS_ASSIGN_OR_RETURN(
+      Stmt sel, Prepare("SELECT " IONOS_RENEWAL_INFO_COLUMNS " FROM renewal_info WHERE certificate_id = ?1", what));
+  sel.Text(1, certificate_id);
+  IONOS_ASSIGN_OR_RETURN(auto rows,
+                         Collect<RenewalInfoRecord>(sel, what, [this](const Stmt& s) { return ReadRenewalInfo(s); }));
+  if (rows.empty()) {
+    return std::optional<RenewalInfoRecord>();
+  }
+  return std::optional<RenewalInfoRecord>(std::move(rows.front()));
+}
+
+Status SqliteStore::PutRenewalInfo(const RenewalInfoRecord& info) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string what = "keeping the renewal information of certificate " + Quoted(info.certificate_id);
+  return WriteTxn(what, [&]() -> Status {
+    IONOS_ASSIGN_OR_RETURN(Stmt parent, Prepare("SELECT 1 FROM certificates WHERE id = ?1", what));
+    parent.Text(1, info.certificate_id);
+    IONOS_ASSIGN_OR_RETURN(bool exists, Step(parent, what));
+    if (!exists) {
+      return NotFound("certificate", info.certificate_id);
+    }
+    IONOS_ASSIGN_OR_RETURN(Stmt put, Prepare("INSERT OR REPLACE INTO renewal_info (" IONOS_RENEWAL_INFO_COLUMNS
+                                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                             what));
+    put.Text(1, info.certificate_id);
+    put.Text(2, FormatTime(info.window_start));
+    put.Text(3, FormatTime(info.window_end));
+    put.Text(4, FormatTime(info.chosen_at));
+    put.Text(5, info.explanation_url);
+    put.Text(6, FormatTime(info.fetched_at));
+    put.Text(7, FormatTime(info.next_fetch_at));
+    return Run(put, what);
+  });
+}
+
+// ------------------------------------------------------------------ locks
+//
+// One file per lock name in "<database>.locks/", held with flock(2): the kernel releases it when
+// the holding process exits for any reason, so a killed provider never leaves a lock behind.
+// flock locks belong to the open file description, so two threads of one process that open the
+// file separately exclude each other too. The files stay (they are empty and reused).
+
+class FileLock final : public StoreLock {
+ public:
+  explicit FileLock(int fd) : fd_(fd) {}
+  ~FileLock() override {
+    flock(fd_, LOCK_UN);
+    close(fd_);
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+Result<std::unique_ptr<StoreLock>> SqliteStore::Lock(const std::string& name, const LockOptions& options) {
+  const std::string what = "taking the lock " + Quoted(name) + " in the store " + url_;
+  const std::string dir = path_ + ".locks";
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return PermissionDeniedError(what + ": cannot create " + dir + ": " + ErrnoText(errno));
+  }
+  const std::string file = dir + "/" + HexEncode(Sha256(name)).substr(0, 32) + ".lock";
+  const int fd = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return PermissionDeniedError(what + ": cannot open " + file + ": " + ErrnoText(errno));
+  }
+  const TimePoint deadline = clock_->Now() + options.timeout;
+  bool announced = false;
+  while (true) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      return std::unique_ptr<StoreLock>(std::make_unique<FileLock>(fd));
+    }
+    const int err = errno;
+    if (err != EWOULDBLOCK && err != EINTR) {
+      close(fd);
+      return UnavailableError(what + ": " + ErrnoText(err));
+    }
+    if (!announced && options.on_wait) {
+      options.on_wait();
+      announced = true;
+    }
+    const TimePoint now = clock_->Now();
+    if (now >= deadline) {
+      close(fd);
+      return DeadlineExceededError(what + ": another process held it for " + FormatDuration(options.timeout) +
+                                   " and did not let go");
+    }
+    const Duration wait = std::min(options.retry_interval, std::chrono::ceil<Duration>(deadline - now));
+    Status slept = clock_->SleepFor(std::max(wait, Duration(1)), options.cancel);
+    if (!slept.ok()) {
+      close(fd);
+      return slept.WithContext(what);
+    }
+  }
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------ public functions
@@ -1121,7 +1285,7 @@ Result<std::vector<PendingDnsRecord>> SqliteStore::ListPendingDnsRecords() {
 Result<std::string> SqliteStorePath(const std::string& url) {
   constexpr std::string_view kScheme = "sqlite:";
   if (url.compare(0, kScheme.size(), kScheme) != 0) {
-    return InvalidArgumentError("not a sqlite: store URL; " + std::string(kAcceptedForms));
+    return InvalidArgumentError("not a sqlite: store URL; " + std::string(kStoreUrlForms));
   }
   std::string rest = url.substr(kScheme.size());
   if (rest.rfind("//", 0) == 0) {
@@ -1132,7 +1296,7 @@ Result<std::string> SqliteStorePath(const std::string& url) {
     rest = rest.substr(2);
   }
   if (rest.empty()) {
-    return InvalidArgumentError("the sqlite: store URL has no path; " + std::string(kAcceptedForms));
+    return InvalidArgumentError("the sqlite: store URL has no path; " + std::string(kStoreUrlForms));
   }
   if (rest.find('?') != std::string::npos) {
     return InvalidArgumentError("sqlite: store URLs take no query parameters (\"?...\")");
@@ -1164,25 +1328,6 @@ Result<std::string> SqliteStorePath(const std::string& url) {
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const StoreOptions& options) {
   return SqliteStore::Open(path, options);
-}
-
-Status ValidateStoreUrl(const std::string& url) {
-  if (IsPostgresUrl(url)) {
-    return UnimplementedError("postgres stores are not supported yet; use sqlite:PATH");
-  }
-  if (url.rfind("sqlite:", 0) == 0) {
-    Result<std::string> path = SqliteStorePath(url);
-    return path.status();
-  }
-  const std::string scheme = SchemeOf(url);
-  return InvalidArgumentError("unsupported store URL" + (scheme.empty() ? std::string() : " scheme \"" + scheme + ":\"") +
-                              "; " + kAcceptedForms);
-}
-
-Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options) {
-  IONOS_RETURN_IF_ERROR(ValidateStoreUrl(url));
-  IONOS_ASSIGN_OR_RETURN(std::string path, SqliteStorePath(url));
-  return OpenSqliteStore(path, options);
 }
 
 std::string DefaultStoreUrl() {

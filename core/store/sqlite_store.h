@@ -27,7 +27,7 @@
 namespace ionos {
 
 // The schema version this binary writes (the highest migration it knows).
-inline constexpr int kSqliteStoreSchemaVersion = 3;
+inline constexpr int kSqliteStoreSchemaVersion = 4;
 
 // Prefix of an encrypted private key value in the database.
 inline constexpr char kEncryptedValuePrefix[] = "enc:v1:";

@@ -1,10 +1,15 @@
-// The certificate store: where the certificate manager keeps ACME accounts and their keys, auto
-// certificates, every issued certificate with its private key, and the DNS TXT records it is about
-// to create (so that a later run can clean up leftovers of a crashed one).
+// File: core/store/store.h
 //
-// Callers program against the abstract Store and obtain one from OpenStore(url, options); the URL
-// chooses the implementation (`sqlite:PATH` today, `postgres://...` later), so a new backend
-// does not touch callers.
+// The certificate store: where the certificate manager keeps ACME accounts and their keys, auto
+// certificates, every issued certificate with its private key, the DNS TXT records it is about
+// to create (so that a later run can clean up leftovers of a crashed one), the CA's renewal
+// information, and the locks that keep two processes from issuing the same certificate.
+//
+// The store is a set of role interfaces (AccountStore, AutoCertificateStore, CertificateStore,
+// PendingDnsRecordStore, RenewalInfoStore, Locker), so a caller can depend on just the role it
+// uses; Store combines them with the store's identity. Callers obtain one from OpenStore(url,
+// options); the URL chooses the backend (`sqlite:PATH`, `postgres://...`), so a new backend does
+// not touch callers.
 //
 // Contract shared by every implementation and every method:
 // - Thread-safety: all methods may be called concurrently from any thread on one Store, and
@@ -24,15 +29,19 @@
 // - Private keys: the `private_key_pem` fields are always plaintext PEM in these structs. Whether
 //   and how they are encrypted at rest is the store's internal business. A stored key that
 //   cannot be decrypted (store_encryption_key missing or wrong) makes the read fail with
-//   DataLossError; no record with a garbled key is ever returned.
+//   DataLossError; no record with a garbled key is ever returned. Listings (ListAccounts,
+//   ListCertificates, ListAllCertificates) return no key material and never decrypt, so they
+//   work without the store key.
 // - Errors never contain private keys or encryption keys.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/base/clock.h"
@@ -40,22 +49,37 @@
 
 namespace ionos {
 
+// ================================================================ records
+
 // An ACME account (resource ionos_certificate_provider).
 struct AccountRecord {
   std::string id;
   std::string name;           // display name; updatable in place
-  std::string email;
+  std::string email;          // the contact; updatable in place (RFC 8555 §7.3.2)
   std::string server;         // ACME directory URL
   std::string key_algorithm;  // account key algorithm, e.g. "ecdsa256"
   std::string account_url;    // the account's URL at the CA (JWS "kid")
   std::string status;         // as reported by the CA: "valid", "deactivated", ...
-  std::string private_key_pem;  // the account key, plaintext PEM (secret)
+  std::string private_key_pem;  // the account key, plaintext PEM (secret); empty in listings
   std::string eab_key_id;     // external account binding key id; empty when none was used
   TimePoint created_at{};     // set by the store
   TimePoint updated_at{};     // set by the store
 };
 
+// The non-secret settings an auto certificate was last issued with, kept so that the `renew`
+// command can renew it the same way without a Terraform configuration. Secrets (the API token,
+// the store key) never go here.
+struct IssuanceSettings {
+  std::string dns_api_url;                 // the IONOS Cloud DNS API base URL
+  std::vector<std::string> dns_resolvers;  // host:port; empty: the zones' name servers
+  std::string ca_certificates_pem;         // extra trusted roots for the CA and the DNS API
+  Duration propagation_timeout{0};         // 0: the default
+
+  bool operator==(const IssuanceSettings&) const = default;
+};
+
 // An auto certificate (resource ionos_auto_certificate): what to issue and when to renew it.
+// Every field is given by the caller; the store knows no defaults.
 struct AutoCertificateRecord {
   std::string id;
   std::string provider_id;  // AccountRecord::id; not checked against the accounts by the store
@@ -63,8 +87,10 @@ struct AutoCertificateRecord {
   std::string common_name;
   std::vector<std::string> subject_alternative_names;  // kept in the given order
   std::string key_algorithm;  // certificate key algorithm, e.g. "rsa2048"
-  int64_t renew_before_days = 30;
-  int64_t grace_period_days = 30;
+  int64_t renew_before_days = 0;
+  int64_t grace_period_days = 0;
+  std::string profile;  // ACME profile (draft-aaron-acme-profiles); empty: the CA's default
+  IssuanceSettings settings;
   TimePoint created_at{};  // set by the store
   TimePoint updated_at{};  // set by the store
 };
@@ -72,22 +98,27 @@ struct AutoCertificateRecord {
 inline constexpr char kCertificateStatusActive[] = "active";
 inline constexpr char kCertificateStatusSuperseded[] = "superseded";
 
-// One issued certificate of an auto certificate. The store keeps only "active" and
-// "superseded"; "expired" is computed by the lifecycle policy from not_after.
-struct CertificateRecord {
+// What listings return of an issued certificate: no PEM, no key. The store keeps only "active"
+// and "superseded"; "expired" is computed by the lifecycle policy from not_after.
+struct CertificateSummary {
   std::string id;
   std::string auto_certificate_id;
-  std::string name;  // "<common_name>-<YYYYMMDDThhmmssZ>"
+  std::string name;  // "<common_name>-<YYYYMMDDThhmmssZ>", unique in the store
   std::string serial_number;
   TimePoint not_before{};
   TimePoint not_after{};
   std::string status;  // kCertificateStatusActive or kCertificateStatusSuperseded; set by the store
+  std::string fingerprint_sha256;
+  std::string key_algorithm;  // of the certificate's key, e.g. "ecdsa256"
+  TimePoint issued_at{};  // set by the caller; when left at the epoch the store uses its Clock
+  std::optional<TimePoint> superseded_at;  // set by the store when a newer certificate is added
+};
+
+// One issued certificate with its PEM and private key.
+struct CertificateRecord : CertificateSummary {
   std::string certificate_pem;  // the leaf
   std::string chain_pem;        // intermediates
   std::string private_key_pem;  // plaintext PEM (secret)
-  std::string fingerprint_sha256;
-  TimePoint issued_at{};  // set by the caller; when left at the epoch the store uses its Clock
-  std::optional<TimePoint> superseded_at;  // set by the store when a newer certificate is added
 };
 
 // A DNS TXT record the manager is about to create (for a DNS-01 challenge). It is noted in the
@@ -105,6 +136,18 @@ struct PendingDnsRecord {
   std::string owner;       // the noting process (ProcessIdentity()), to recognise leftovers of dead ones
 };
 
+// The CA's renewal information for one certificate (ARI, RFC 9773), kept so that every process
+// sharing the store follows one chosen moment and honours the CA's Retry-After.
+struct RenewalInfoRecord {
+  std::string certificate_id;
+  TimePoint window_start{};  // suggestedWindow.start
+  TimePoint window_end{};    // suggestedWindow.end
+  TimePoint chosen_at{};     // the renewal moment chosen inside the window (RFC 9773 §4.2)
+  std::string explanation_url;
+  TimePoint fetched_at{};
+  TimePoint next_fetch_at{};  // not asked again before this (Retry-After)
+};
+
 // How to open a store. Pointers are borrowed and must outlive the Store; null means the system
 // clock / OpenSSL randomness.
 struct StoreOptions {
@@ -119,54 +162,69 @@ struct StoreOptions {
   bool must_exist = false;
 };
 
-class Store {
- public:
-  virtual ~Store() = default;
+// ================================================================ roles
 
-  // ---------------------------------------------------------------- accounts
+class AccountStore {
+ public:
+  virtual ~AccountStore() = default;
   // Inserts `account` (id assigned when empty; created_at = updated_at = now) and returns it.
   virtual Result<AccountRecord> CreateAccount(const AccountRecord& account) = 0;
+  // The account with its key.
   virtual Result<AccountRecord> GetAccount(const std::string& id) = 0;
-  // Change one field and updated_at; return the updated record.
-  virtual Result<AccountRecord> UpdateAccountName(const std::string& id, const std::string& name) = 0;
-  virtual Result<AccountRecord> UpdateAccountStatus(const std::string& id, const std::string& status) = 0;
+  // Replaces name, email, account_url and status of the record with `account.id` and, when
+  // `account.private_key_pem` is not empty, its key and key_algorithm (an account registered
+  // again with a new key); bumps updated_at. server and eab_key_id never change (a different
+  // value → InvalidArgumentError). Returns the updated record.
+  virtual Result<AccountRecord> UpdateAccount(const AccountRecord& account) = 0;
   // Removes the account and its key. Auto certificates that refer to it are left alone.
   virtual Status DeleteAccount(const std::string& id) = 0;
-  // All accounts, oldest first.
+  // All accounts, oldest first, WITHOUT their keys (private_key_pem empty; nothing is decrypted).
   virtual Result<std::vector<AccountRecord>> ListAccounts() = 0;
+};
 
-  // ---------------------------------------------------------------- auto certificates
+class AutoCertificateStore {
+ public:
+  virtual ~AutoCertificateStore() = default;
   // Inserts `auto_certificate` (id assigned when empty) and returns it.
   virtual Result<AutoCertificateRecord> CreateAutoCertificate(const AutoCertificateRecord& auto_certificate) = 0;
   virtual Result<AutoCertificateRecord> GetAutoCertificate(const std::string& id) = 0;
-  // Replaces the in-place updatable fields (name, subject_alternative_names, key_algorithm,
-  // renew_before_days, grace_period_days) of the record with `auto_certificate.id` and bumps
-  // updated_at. provider_id and common_name force replacement in Terraform and cannot change
-  // here: a different value → InvalidArgumentError. Returns the updated record.
+  // Replaces every field but id, common_name and created_at of the record with
+  // `auto_certificate.id` and bumps updated_at. common_name identifies what is certified and
+  // forces a new auto certificate in Terraform: a different value → InvalidArgumentError.
+  // Returns the updated record.
   virtual Result<AutoCertificateRecord> UpdateAutoCertificate(const AutoCertificateRecord& auto_certificate) = 0;
   // Deletes the auto certificate and, in the same transaction, all of its certificates.
   virtual Status DeleteAutoCertificate(const std::string& id) = 0;
   // All auto certificates, oldest first.
   virtual Result<std::vector<AutoCertificateRecord>> ListAutoCertificates() = 0;
+};
 
-  // ---------------------------------------------------------------- certificates
+class CertificateStore {
+ public:
+  virtual ~CertificateStore() = default;
   // In one transaction: marks the current active certificate of
   // `certificate.auto_certificate_id` (if any) superseded (superseded_at = now) and inserts
   // `certificate` as the active one. `certificate.status` and `superseded_at` are ignored.
   // Either both happen or neither; there is never more than one active certificate per auto
-  // certificate. Unknown auto certificate → NotFoundError. Returns the stored record.
+  // certificate. Unknown auto certificate → NotFoundError; a name another certificate already
+  // has → AlreadyExistsError (names are unique). Returns the stored record.
   virtual Result<CertificateRecord> AddCertificate(const CertificateRecord& certificate) = 0;
+  // One certificate with its PEM and key (the only read that decrypts a certificate key).
   virtual Result<CertificateRecord> GetCertificate(const std::string& id) = 0;
-  // Every certificate still kept for the auto certificate, newest (issued_at) first.
-  // Unknown auto certificate → NotFoundError; one without certificates → empty list.
-  virtual Result<std::vector<CertificateRecord>> ListCertificatesForAutoCertificate(
-      const std::string& auto_certificate_id) = 0;
-  // Deletes one certificate (pruning). Deleting the active one does not promote another.
+  // Every certificate still kept for the auto certificate, newest (issued_at) first, without
+  // PEM or key. Unknown auto certificate → NotFoundError; one without certificates → empty list.
+  virtual Result<std::vector<CertificateSummary>> ListCertificates(const std::string& auto_certificate_id) = 0;
+  // Every certificate in the store, grouped by auto certificate, newest first within a group,
+  // without PEM or key.
+  virtual Result<std::vector<CertificateSummary>> ListAllCertificates() = 0;
+  // Deletes one certificate (pruning) and its renewal information. Deleting the active one does
+  // not promote another.
   virtual Status DeleteCertificate(const std::string& id) = 0;
-  // Every certificate in the store, grouped by auto certificate, newest first within a group.
-  virtual Result<std::vector<CertificateRecord>> ListAllCertificates() = 0;
+};
 
-  // ---------------------------------------------------------------- pending DNS records
+class PendingDnsRecordStore {
+ public:
+  virtual ~PendingDnsRecordStore() = default;
   // Notes a TXT record before it is created (id assigned when empty; record_id normally empty).
   virtual Result<PendingDnsRecord> NotePendingDnsRecord(const PendingDnsRecord& record) = 0;
   // Records the DNS API's id of the created TXT record.
@@ -175,17 +233,71 @@ class Store {
   virtual Status RemovePendingDnsRecord(const std::string& id) = 0;
   // Every noted record, oldest first.
   virtual Result<std::vector<PendingDnsRecord>> ListPendingDnsRecords() = 0;
+};
 
-  // ---------------------------------------------------------------- identity
-  // The store's URL without secrets (no passwords), e.g. "sqlite:/home/u/.../certificates.db".
-  // Used in error messages and diagnostics.
+class RenewalInfoStore {
+ public:
+  virtual ~RenewalInfoStore() = default;
+  // The renewal information kept for a certificate; nullopt when there is none.
+  virtual Result<std::optional<RenewalInfoRecord>> GetRenewalInfo(const std::string& certificate_id) = 0;
+  // Inserts or replaces it. Unknown certificate → NotFoundError.
+  virtual Status PutRenewalInfo(const RenewalInfoRecord& info) = 0;
+};
+
+// A lock held in the store, released when the object is destroyed. A lock of a process that
+// died (SIGKILL, a crashed CI runner) is released by the backend (the operating system for
+// SQLite, the database session for PostgreSQL), never left to block others.
+class StoreLock {
+ public:
+  virtual ~StoreLock() = default;
+};
+
+struct LockOptions {
+  // Waiting is bounded: after this the lock is kDeadlineExceeded naming it.
+  Duration timeout{std::chrono::minutes(10)};
+  // How often a busy lock is tried again (through the store's Clock).
+  Duration retry_interval{std::chrono::milliseconds(200)};
+  // Called once, when the lock is found busy, before waiting (to log who is waited for).
+  std::function<void()> on_wait;
+  const CancelToken* cancel = nullptr;
+};
+
+class Locker {
+ public:
+  virtual ~Locker() = default;
+  // Takes the exclusive lock `name` (any text, e.g. "auto_certificate/<id>") across every thread
+  // and process that uses the same store. Not re-entrant: a second Lock of a held name waits.
+  virtual Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) = 0;
+};
+
+// The whole store: every role, plus identity.
+class Store : public AccountStore,
+              public AutoCertificateStore,
+              public CertificateStore,
+              public PendingDnsRecordStore,
+              public RenewalInfoStore,
+              public Locker {
+ public:
   // True when a record of `kind` ("account", "auto_certificate", "certificate") with this id
   // existed in this store and was deleted. Distinguishes drift (deleted elsewhere) from an id
   // this store never knew (another or a lost store).
   virtual Result<bool> WasDeleted(const std::string& kind, const std::string& id) = 0;
 
+  // The store's URL without secrets (no passwords), e.g. "sqlite:/home/u/.../certificates.db".
+  // Used in error messages and diagnostics.
   virtual std::string Describe() const = 0;
 };
+
+// The JSON form of IssuanceSettings kept by the backends ({"dns_api_url": ..., "dns_resolvers":
+// [...], "ca_certificates_pem": ..., "propagation_timeout_ms": N}); members that are absent take
+// their empty values, so "{}" decodes to empty settings. Decoding never throws.
+std::string EncodeIssuanceSettings(const IssuanceSettings& settings);
+Result<IssuanceSettings> DecodeIssuanceSettings(std::string_view json);
+
+// What store URLs look like, for messages.
+inline constexpr char kStoreUrlForms[] =
+    "use sqlite:PATH (a relative PATH is resolved against the working directory), sqlite:///ABSOLUTE/PATH, "
+    "or (not supported yet) postgres://...";
 
 // Opens (creating when needed) the store named by `url`:
 //   sqlite:PATH         embedded SQLite file; a relative PATH is resolved against the current

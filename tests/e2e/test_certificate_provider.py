@@ -70,17 +70,21 @@ class CertificateProviderLifecycle(unittest.TestCase):
         code, proc = ws.plan_exitcode()
         self.assertEqual(code, 0, proc.stdout + proc.stderr)
 
-        # An e-mail change replaces the account.
+        # An e-mail change updates the account's contact in place (RFC 8555 §7.3.2): same id, same
+        # account URL, nothing replaced (issue 15.5).
         ws.write(account_config(ws, self.pebble, name="renamed account", email="ops@example.com"))
         code, proc = ws.plan_exitcode()
         self.assertEqual(code, 2)
-        self.assertIn("1 to add, 0 to change, 1 to destroy", proc.stdout)
-        self.assertIn("forces replacement", proc.stdout)
+        self.assertIn("0 to add, 1 to change, 0 to destroy", proc.stdout)
+        self.assertNotIn("forces replacement", proc.stdout)
         ws.apply()
-        [replaced] = ws.resources("ionos_certificate_provider")
-        self.assertNotEqual(replaced["id"], acct["id"])
-        self.assertNotEqual(replaced["account_url"], acct["account_url"])
+        [updated] = ws.resources("ionos_certificate_provider")
+        self.assertEqual(updated["id"], acct["id"])
+        self.assertEqual(updated["account_url"], acct["account_url"])
+        self.assertEqual(updated["email"], "ops@example.com")
         self.assertEqual(len(ws.store_rows("accounts")), 1)
+        code, proc = ws.plan_exitcode()
+        self.assertEqual(code, 0, proc.stdout + proc.stderr)
 
         ws.tf("destroy", "-auto-approve", "-no-color")
         self.assertEqual(ws.resources("ionos_certificate_provider"), [])

@@ -93,13 +93,26 @@ class Renewal90Days(unittest.TestCase):
         rows = [r for r in listing(ws, at(nb, 91)) if r["common_name"] == "renew.example.com"]
         self.assertEqual([r["status"] for r in rows][1], "expired")
 
-        # Day 121: gone from certificates and from the store; the newest one stays.
+        # Day 121: the old certificate's grace period is over. A refresh (and a plan) only warns:
+        # nothing is deleted before an apply (issue 15.4).
+        first_id = first["last_issued_certificate_id"]
         ws.apply("-refresh-only", env=at(nb, 121))
         main = {a["name"]: a for a in ws.resources("ionos_auto_certificate")}["main"]
-        self.assertEqual([c["id"] for c in main["certificates"]], [renewed["last_issued_certificate_id"]])
+        self.assertIn(first_id, [c["id"] for c in main["certificates"]])
+        code, proc = ws.plan_exitcode(env=at(nb, 121))
+        self.assertEqual(code, 2, proc.stdout + proc.stderr)
+        self.assertIn("Old certificates past their grace period: main", proc.stdout + proc.stderr)
+        self.assertIn(first_id, [r[1] for r in ws.store_rows("certificates")])
+        # The apply deletes it. By that clock the newest is past its own expiry too (the CA
+        # stamped it with the real time), so the apply also renews; the certificate it replaces is
+        # then past its grace period as well and goes with it. The new one stays.
+        ws.apply("-target=ionos_auto_certificate.main", env=at(nb, 121))
+        main = {a["name"]: a for a in ws.resources("ionos_auto_certificate")}["main"]
+        self.assertEqual([c["id"] for c in main["certificates"]], [main["last_issued_certificate_id"]])
+        self.assertNotIn(main["last_issued_certificate_id"], (first_id, renewed["last_issued_certificate_id"]))
+        self.assertNotIn(first_id, [r[1] for r in ws.store_rows("certificates")])
         rows = [r for r in listing(ws, at(nb, 121)) if r["common_name"] == "renew.example.com"]
-        self.assertEqual([r["id"] for r in rows], [renewed["last_issued_certificate_id"]])
-        self.assertNotIn(first["last_issued_certificate_id"], [r[0] for r in ws.store_rows("certificates")])
+        self.assertNotIn(first_id, [r["id"] for r in rows])
 
     def test_listing_command_table(self):
         ws = harness.Workdir()

@@ -148,9 +148,16 @@ TEST_P(AcmePebbleAccountTest, RegisterLookUpDeactivateTwice) {
   Status second = acme_->DeactivateAccount(*key, account->url);
   EXPECT_TRUE(second.ok()) << second.ToString();
 
+  // Pebble refuses requests of a deactivated account with "unauthorized": the CA's word about
+  // the account, but not "does not exist".
   auto gone = acme_->GetAccount(*key, account->url);
   ASSERT_FALSE(gone.ok());
-  EXPECT_EQ(gone.status().code(), StatusCode::kNotFound) << gone.status().ToString();
+  EXPECT_EQ(gone.status().code(), StatusCode::kPermissionDenied) << gone.status().ToString();
+  // Looking the key up (what AccountManager::Check does to confirm) names the account's status.
+  auto by_key = acme_->NewAccount(*key, lookup);
+  ASSERT_FALSE(by_key.ok());
+  EXPECT_EQ(by_key.status().code(), StatusCode::kPermissionDenied) << by_key.status().ToString();
+  EXPECT_THAT(by_key.status().message(), ::testing::HasSubstr("deactivated"));
 
   // Every request after the first reused a nonce from an earlier answer.
   EXPECT_EQ(counting_->heads.load(), 1);

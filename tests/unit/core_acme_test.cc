@@ -612,24 +612,39 @@ TEST_F(AcmeClientTest, SuccessfulResponseExposesRetryAfterAndLinks) {
 
 // ---------------------------------------------------------------- account lifecycle
 
-TEST_F(AcmeClientTest, GetAccountMapsGoneAccountsToNotFound) {
-  const std::vector<std::pair<std::string, HttpResponse>> cases = {
-      {"deactivated", MakeProblemResponse(403, "unauthorized", "Account is not valid, has status \"deactivated\"")},
-      {"unknown", MakeProblemResponse(400, "accountDoesNotExist", "Account not found")},
+// Only the CA's own problem documents speak about an account (issue 13.1): accountDoesNotExist
+// is kNotFound, unauthorized kPermissionDenied, and a bare 404 (a proxy, a wrong URL) says
+// nothing about the account. Before the fix all three were kNotFound, and a refresh dropped the
+// account for good.
+TEST_F(AcmeClientTest, GetAccountTellsTheCasWordFromOtherAnswers) {
+  struct Case {
+    std::string name;
+    HttpResponse response;
+    StatusCode want;
+    std::string message;
   };
-  for (const auto& [name, response] : cases) {
-    SCOPED_TRACE(name);
+  const std::vector<Case> cases = {
+      {"deactivated", MakeProblemResponse(403, "unauthorized", "Account is not valid, has status \"deactivated\""),
+       StatusCode::kPermissionDenied, "the CA refuses requests of this account"},
+      {"unknown", MakeProblemResponse(400, "accountDoesNotExist", "Account not found"), StatusCode::kNotFound,
+       "the CA does not know this account"},
+      {"bare 404 from a proxy", MakeResponse(404, "<html>Not Found</html>", {{"Content-Type", "text/html"}}),
+       StatusCode::kUnavailable, "not the CA's answer about the account"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
     FakeHttpClient http;
     http.Expect("GET", kDirUrl, MakeJsonResponse(200, DirectoryJson()));
     http.Expect("HEAD", kNonceUrl, NonceResponse("n1"));
-    http.Expect("POST", kAccountUrl, response);
+    http.Expect("POST", kAccountUrl, c.response);
     AcmeClientOptions options;
     options.directory_url = kDirUrl;
     options.http = &http;
     auto account = AcmeClient::Create(options).value()->GetAccount(*key_, kAccountUrl);
     ASSERT_FALSE(account.ok());
-    EXPECT_EQ(account.status().code(), StatusCode::kNotFound);
-    EXPECT_THAT(account.status().message(), HasSubstr("ACME account https://ca.test/acct/1 does not exist"));
+    EXPECT_EQ(account.status().code(), c.want) << account.status().ToString();
+    EXPECT_THAT(account.status().message(), HasSubstr("fetching ACME account https://ca.test/acct/1"));
+    EXPECT_THAT(account.status().message(), HasSubstr(c.message));
   }
 }
 

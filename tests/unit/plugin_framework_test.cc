@@ -90,15 +90,31 @@ TEST(GenericPlan, RenameKeepsStableComputedValues) {
   EXPECT_EQ(r.planned.GetAttr("account_url"), prior.GetAttr("account_url"));
 }
 
-TEST(GenericPlan, EmailChangeRequiresReplacement) {
+// The contact changes in place (RFC 8555 §7.3.2); it used to replace the account and, through
+// provider_id, every certificate (issue 15.5).
+TEST(GenericPlan, EmailChangeIsAnUpdateInPlace) {
   Schema s = AccountSchema();
   Value prior = Applied(s, Config(s, "main", "a@example.com"));
   Value config = Config(s, "main", "b@example.com");
   PlanResponse r = GenericPlan(s.block, {prior, Proposed(s, prior, config), config});
+  EXPECT_TRUE(r.requires_replace.empty());
+  EXPECT_EQ(r.planned.GetAttr("id"), prior.GetAttr("id"));
+  EXPECT_EQ(r.planned.GetAttr("account_url"), prior.GetAttr("account_url"));
+  EXPECT_EQ(r.planned.GetAttr("email"), Value::String("b@example.com"));
+}
+
+// An optional attribute with a default plans the default when it is removed from the
+// configuration (issue 15.1): before, the old value stayed and a later rename re-issued.
+TEST(GenericPlan, RemovedOptionalAttributePlansItsDefault) {
+  Schema s = AccountSchema();
+  Value with_alg = WithAttr(Config(s, "main", "a@example.com"), "key_algorithm", Value::String("ecdsa384"));
+  Value prior = WithAttr(Applied(s, with_alg), "key_algorithm", Value::String("ecdsa384"));
+  ASSERT_EQ(prior.GetAttr("key_algorithm"), Value::String("ecdsa384"));
+  Value config = Config(s, "main", "a@example.com");  // key_algorithm removed
+  PlanResponse r = GenericPlan(s.block, {prior, Proposed(s, prior, config), config});
+  EXPECT_EQ(r.planned.GetAttr("key_algorithm"), Value::String("ecdsa256"));
   ASSERT_EQ(r.requires_replace.size(), 1u);
-  EXPECT_EQ(r.requires_replace[0].ToString(), "email");
-  EXPECT_TRUE(r.planned.GetAttr("id").is_unknown());
-  EXPECT_TRUE(r.planned.GetAttr("account_url").is_unknown());
+  EXPECT_EQ(r.requires_replace[0].ToString(), "key_algorithm");
 }
 
 TEST(GenericPlan, ExplicitKeyAlgorithmChangeRequiresReplacement) {
@@ -206,7 +222,7 @@ TEST_F(ProviderConfigTest, DefaultsAndEnvironmentFallbacks) {
   ASSERT_TRUE(cfg.has_value());
   EXPECT_EQ(cfg->token, "tok");
   EXPECT_EQ(cfg->store_url, "sqlite:/tmp/x.db");
-  EXPECT_EQ(cfg->dns_api_url, "https://dns.de-fra.ionos.com");
+  EXPECT_EQ(cfg->settings.dns_api_url, "https://dns.de-fra.ionos.com");
   unsetenv("IONOS_TOKEN");
   unsetenv("IONOS_CERT_STORE");
 }
@@ -217,7 +233,7 @@ TEST_F(ProviderConfigTest, ConfigurationBeatsEnvironment) {
   Value v = WithAttr(EmptyObject(schema_.block), "dns_api_url", Value::String("http://127.0.0.1:9/"));
   auto cfg = ParseProviderConfig(schema_, v, false, d);
   ASSERT_TRUE(cfg.has_value());
-  EXPECT_EQ(cfg->dns_api_url, "http://127.0.0.1:9");
+  EXPECT_EQ(cfg->settings.dns_api_url, "http://127.0.0.1:9");
   unsetenv("IONOS_API_URL_DNS");
 }
 

@@ -1,0 +1,365 @@
+#include "core/lifecycle/certificate_manager.h"
+
+#include <map>
+
+#include "core/base/strings.h"
+#include "core/crypto/crypto.h"
+#include "core/dns/dns_name.h"
+
+namespace ionos {
+namespace {
+
+Logger& DiscardLogger() {
+  static NullLogger logger;
+  return logger;
+}
+
+// The lock that serialises the issuance of one auto certificate across processes.
+std::string LockName(const std::string& auto_certificate_id) { return "auto_certificate/" + auto_certificate_id; }
+
+// How many times a name collision is retried with the next suffix (four certificates for one
+// common name in the same second need three).
+constexpr int kMaxNameAttempts = 100;
+
+}  // namespace
+
+std::vector<std::string> AutoCertificateView::PruneDue() const {
+  std::vector<std::string> out;
+  for (const CertificateState& c : certificates) {
+    if (c.prune_due) {
+      out.push_back(c.summary.id);
+    }
+  }
+  return out;
+}
+
+CertificateManager::CertificateManager(Store* store, IssuerFactory* issuers, const Clock* clock, Logger* logger,
+                                       const CancelToken* cancel, CertificateManagerOptions options)
+    : store_(store),
+      issuers_(issuers),
+      clock_(clock),
+      logger_(logger != nullptr ? logger : &DiscardLogger()),
+      cancel_(cancel),
+      options_(options) {}
+
+// ---------------------------------------------------------------- reading
+
+std::optional<RenewalInfoRecord> CertificateManager::RenewalInfoOf(const std::string& certificate_id) {
+  Result<std::optional<RenewalInfoRecord>> info = store_->GetRenewalInfo(certificate_id);
+  if (!info.ok()) {
+    // The window rule still applies; the CA's suggestion is an improvement, not a requirement.
+    logger_->Warn("cannot read the renewal information of a certificate; using the renewal window",
+                  {{"certificate", certificate_id}, {"error", info.status().message()}});
+    return std::nullopt;
+  }
+  return *info;
+}
+
+Result<AutoCertificateView> CertificateManager::View(const std::string& auto_certificate_id) {
+  AutoCertificateView view;
+  IONOS_ASSIGN_OR_RETURN(view.record, store_->GetAutoCertificate(auto_certificate_id));
+  IONOS_ASSIGN_OR_RETURN_CTX(std::vector<CertificateSummary> certs, store_->ListCertificates(auto_certificate_id),
+                             "listing the certificates of " + view.record.name);
+  const TimePoint now = clock_->Now();
+  view.certificates = ProjectCertificates(certs, view.record.grace_period_days, now);
+  if (!certs.empty()) {
+    IONOS_ASSIGN_OR_RETURN_CTX(view.newest, store_->GetCertificate(certs.front().id),
+                               "reading the newest certificate of " + view.record.name);
+    view.renewal = AssessRenewal(certs.front().not_before, certs.front().not_after, view.record.renew_before_days,
+                                 RenewalInfoOf(certs.front().id), now);
+  }
+  return view;
+}
+
+Result<CertificateView> CertificateManager::ViewCertificate(const std::string& certificate_id) {
+  CertificateView view;
+  Result<CertificateRecord> certificate = store_->GetCertificate(certificate_id);
+  if (!certificate.ok() && certificate.status().code() == StatusCode::kNotFound) {
+    // A common mix-up: the id of the auto certificate instead of one of its certificates.
+    if (Result<AutoCertificateRecord> auto_cert = store_->GetAutoCertificate(certificate_id); auto_cert.ok()) {
+      return NotFoundError("\"" + certificate_id + "\" is the id of the auto certificate \"" + auto_cert->name +
+                           "\", not of a certificate; use its last_issued_certificate_id (or an id from its "
+                           "certificates list)");
+    }
+  }
+  IONOS_ASSIGN_OR_RETURN(view.certificate, std::move(certificate));
+  bool newest = true;
+  Result<std::vector<CertificateSummary>> siblings = store_->ListCertificates(view.certificate.auto_certificate_id);
+  if (siblings.ok() && !siblings->empty()) {
+    newest = siblings->front().id == certificate_id;
+  }
+  view.status = ComputeCertificateStatus(newest, view.certificate.not_after, clock_->Now());
+  return view;
+}
+
+Result<std::vector<CertificateListing>> CertificateManager::ListCertificates() {
+  IONOS_ASSIGN_OR_RETURN_CTX(std::vector<AutoCertificateRecord> autos, store_->ListAutoCertificates(),
+                             "listing auto certificates");
+  std::map<std::string, AutoCertificateRecord> by_id;
+  for (AutoCertificateRecord& a : autos) {
+    by_id.emplace(a.id, std::move(a));
+  }
+  IONOS_ASSIGN_OR_RETURN_CTX(std::vector<CertificateSummary> certs, store_->ListAllCertificates(),
+                             "listing certificates");
+  const TimePoint now = clock_->Now();
+  std::vector<CertificateListing> rows;
+  // ListAllCertificates groups by auto certificate, newest first within a group.
+  size_t group_start = 0;
+  while (group_start < certs.size()) {
+    size_t group_end = group_start;
+    while (group_end < certs.size() && certs[group_end].auto_certificate_id == certs[group_start].auto_certificate_id) {
+      ++group_end;
+    }
+    const std::vector<CertificateSummary> group(certs.begin() + static_cast<std::ptrdiff_t>(group_start),
+                                                certs.begin() + static_cast<std::ptrdiff_t>(group_end));
+    auto owner = by_id.find(group.front().auto_certificate_id);
+    const AutoCertificateRecord* auto_cert = owner == by_id.end() ? nullptr : &owner->second;
+    // A certificate without its auto certificate (never written by the provider) is shown with
+    // the policy's most conservative reading: kept, not renewed.
+    const int64_t grace = auto_cert != nullptr ? auto_cert->grace_period_days : kMaxDays;
+    const std::vector<CertificateState> states = ProjectCertificates(group, grace, now);
+    for (size_t i = 0; i < states.size(); ++i) {
+      CertificateListing row;
+      row.state = states[i];
+      const CertificateSummary& c = states[i].summary;
+      const std::optional<RenewalInfoRecord> info = i == 0 ? RenewalInfoOf(c.id) : std::nullopt;
+      if (auto_cert != nullptr) {
+        row.auto_certificate_name = auto_cert->name;
+        row.common_name = auto_cert->common_name;
+        row.profile = auto_cert->profile;
+        row.renewal = AssessRenewal(c.not_before, c.not_after, auto_cert->renew_before_days, info, now);
+        row.renewal_due = i == 0 && row.renewal.due;
+      } else {
+        row.renewal = AssessRenewal(c.not_before, c.not_after, 1, info, now);
+      }
+      rows.push_back(std::move(row));
+    }
+    group_start = group_end;
+  }
+  return rows;
+}
+
+std::vector<CertificateManager::ZoneProblem> CertificateManager::CheckZones(const AutoCertificateRecord& desired) {
+  std::vector<ZoneProblem> problems;
+  Result<CertificateIssuer*> issuer = issuers_->IssuerFor(desired.settings);
+  if (!issuer.ok()) {
+    problems.push_back({"", issuer.status()});
+    return problems;
+  }
+  for (const std::string& name : CertificateNames(desired.common_name, desired.subject_alternative_names)) {
+    Status s = (*issuer)->ZonesForNames({name}).status();
+    if (s.ok()) {
+      continue;
+    }
+    if (s.code() != StatusCode::kNotFound) {
+      return {{"", s}};  // the API itself failed: one problem is enough
+    }
+    problems.push_back({name, s});
+  }
+  return problems;
+}
+
+UpdatePlan CertificateManager::PlanUpdate(const AutoCertificateRecord& prior, const AutoCertificateRecord& desired,
+                                          const std::vector<CertificateSummary>& certificates_newest_first) {
+  UpdatePlan plan;
+  const TimePoint now = clock_->Now();
+  bool due = false;
+  if (!certificates_newest_first.empty()) {
+    const CertificateSummary& newest = certificates_newest_first.front();
+    plan.renewal = AssessRenewal(newest.not_before, newest.not_after, desired.renew_before_days,
+                                 RenewalInfoOf(newest.id), now);
+    due = plan.renewal->due;
+  }
+  plan.reissue = DecideReissue(prior, desired, !certificates_newest_first.empty(), due);
+  for (const CertificateState& c : ProjectCertificates(certificates_newest_first, desired.grace_period_days, now)) {
+    if (c.prune_due) {
+      plan.prune.push_back(c.summary.id);
+    } else {
+      plan.certificates.push_back(c);
+    }
+  }
+  return plan;
+}
+
+// ---------------------------------------------------------------- changing
+
+void CertificateManager::CleanUpLeftovers(const IssuanceSettings& settings) {
+  Result<CertificateIssuer*> issuer = issuers_->IssuerFor(settings);
+  if (!issuer.ok()) {
+    return;  // issuing will fail with the same error, which is then reported
+  }
+  if (Status s = (*issuer)->CleanUpLeftovers(); !s.ok()) {
+    logger_->Warn("could not clean up leftover DNS records", {{"error", s.message()}});
+  }
+}
+
+Result<CertificateRecord> CertificateManager::Issue(const AutoCertificateRecord& desired,
+                                                    const std::string& replaces_certificate_id) {
+  (void)replaces_certificate_id;  // ARI: the renewal order's `replaces` (RFC 9773 §5)
+  const std::string context = "issuing the certificate for " + desired.common_name;
+  IONOS_ASSIGN_OR_RETURN_CTX(AccountRecord account, store_->GetAccount(desired.provider_id), context);
+  IONOS_ASSIGN_OR_RETURN_CTX(PrivateKey key, PrivateKey::FromPem(account.private_key_pem),
+                             context + ": loading the ACME account key");
+  IONOS_ASSIGN_OR_RETURN_CTX(AcmeClient * acme, issuers_->AcmeClientFor(account.server, desired.settings), context);
+  IONOS_ASSIGN_OR_RETURN(CertificateIssuer * issuer, issuers_->IssuerFor(desired.settings));
+  CleanUpLeftovers(desired.settings);
+  IONOS_ASSIGN_OR_RETURN_CTX(KeyAlgorithm algorithm, ParseKeyAlgorithm(desired.key_algorithm), context);
+  CertificateRequest request;
+  request.common_name = desired.common_name;
+  request.subject_alternative_names = desired.subject_alternative_names;
+  request.key_algorithm = algorithm;
+  const TimePoint started = clock_->Now();
+  IONOS_ASSIGN_OR_RETURN(IssuedCertificate issued, issuer->Issue(AcmeAccountRef{acme, &key, account.account_url}, request));
+  CertificateRecord cert;
+  cert.auto_certificate_id = desired.id;
+  cert.serial_number = issued.info.serial_number;
+  cert.not_before = issued.info.not_before;
+  cert.not_after = issued.info.not_after;
+  cert.fingerprint_sha256 = issued.info.fingerprint_sha256;
+  cert.key_algorithm = desired.key_algorithm;
+  cert.issued_at = started;
+  cert.certificate_pem = std::move(issued.certificate_pem);
+  cert.chain_pem = std::move(issued.chain_pem);
+  cert.private_key_pem = std::move(issued.private_key_pem);
+  return cert;
+}
+
+Result<CertificateRecord> CertificateManager::AddIssued(const AutoCertificateRecord& desired, CertificateRecord issued) {
+  issued.auto_certificate_id = desired.id;
+  for (int attempt = 0;; ++attempt) {
+    issued.name = CertificateName(desired.common_name, issued.issued_at, attempt);
+    Result<CertificateRecord> added = store_->AddCertificate(issued);
+    if (added.ok() || added.status().code() != StatusCode::kAlreadyExists || attempt + 1 >= kMaxNameAttempts) {
+      if (added.ok()) {
+        logger_->Info("certificate issued", {{"auto_certificate", desired.id},
+                                             {"certificate", added->name},
+                                             {"serial", added->serial_number},
+                                             {"not_after", FormatRfc3339(added->not_after)}});
+      }
+      return added;
+    }
+  }
+}
+
+Result<AutoCertificateView> CertificateManager::Create(const AutoCertificateRecord& desired) {
+  AutoCertificateRecord record = desired;
+  IONOS_ASSIGN_OR_RETURN(CertificateRecord issued, Issue(record, ""));
+  IONOS_ASSIGN_OR_RETURN_CTX(record, store_->CreateAutoCertificate(record), "saving the auto certificate");
+  Result<CertificateRecord> stored = AddIssued(record, std::move(issued));
+  if (!stored.ok()) {
+    // Leave nothing half-written: the auto certificate goes with its certificate.
+    if (Status undo = store_->DeleteAutoCertificate(record.id); !undo.ok()) {
+      logger_->Error("cannot remove the auto certificate after its certificate could not be saved",
+                     {{"auto_certificate", record.id}, {"error", undo.message()}});
+    }
+    return stored.status().WithContext("saving the certificate");
+  }
+  return View(record.id);
+}
+
+Result<AutoCertificateView> CertificateManager::Reissue(const AutoCertificateRecord& desired,
+                                                        const std::string& replaces_certificate_id, bool* adopted) {
+  *adopted = false;
+  LockOptions lock;
+  lock.timeout = options_.lock_timeout;
+  lock.cancel = cancel_;
+  lock.on_wait = [&] {
+    logger_->Info("waiting for another process that is renewing " + desired.common_name,
+                  {{"auto_certificate", desired.id}});
+  };
+  IONOS_ASSIGN_OR_RETURN_CTX(std::unique_ptr<StoreLock> held, store_->Lock(LockName(desired.id), lock),
+                             "renewing " + desired.common_name);
+  // Inside the lock: has another process replaced the certificate this change meant to replace?
+  IONOS_ASSIGN_OR_RETURN(AutoCertificateRecord stored, store_->GetAutoCertificate(desired.id));
+  IONOS_ASSIGN_OR_RETURN(std::vector<CertificateSummary> certs, store_->ListCertificates(desired.id));
+  if (!certs.empty() && certs.front().id != replaces_certificate_id && SameCertificateRequest(stored, desired)) {
+    logger_->Info("adopting the certificate another process issued meanwhile",
+                  {{"auto_certificate", desired.id}, {"certificate", certs.front().name}});
+    *adopted = true;
+  } else {
+    IONOS_ASSIGN_OR_RETURN(CertificateRecord issued, Issue(desired, replaces_certificate_id));
+    IONOS_RETURN_IF_ERROR(AddIssued(desired, std::move(issued)).status().WithContext("saving the certificate"));
+  }
+  IONOS_RETURN_IF_ERROR(store_->UpdateAutoCertificate(desired).status().WithContext("saving the auto certificate"));
+  return View(desired.id);
+}
+
+Result<AutoCertificateView> CertificateManager::Update(const AutoCertificateRecord& desired, const UpdateIntent& intent) {
+  if (intent.reissue) {
+    bool adopted = false;
+    IONOS_RETURN_IF_ERROR(Reissue(desired, intent.replaces_certificate_id, &adopted).status());
+  } else {
+    IONOS_RETURN_IF_ERROR(
+        store_->UpdateAutoCertificate(desired).status().WithContext("saving the auto certificate"));
+  }
+  IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, View(desired.id));
+  std::set<std::string> prune;
+  for (const std::string& id : view.PruneDue()) {
+    if (!intent.prune || intent.prune->count(id) > 0) {
+      prune.insert(id);
+    }
+  }
+  if (!prune.empty()) {
+    IONOS_RETURN_IF_ERROR(Prune(desired.id, prune).status());
+    return View(desired.id);
+  }
+  return view;
+}
+
+Result<RenewOutcome> CertificateManager::RenewIfDue(const std::string& auto_certificate_id) {
+  RenewOutcome out;
+  IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, View(auto_certificate_id));
+  const bool due = !view.newest.has_value() || (view.renewal && view.renewal->due);
+  if (due) {
+    out.reason = !view.newest ? "no certificate is kept" : view.renewal->source == RenewalSource::kAri
+                                                               ? "the CA's renewal window has opened"
+                                                               : "the renewal window has opened";
+    bool adopted = false;
+    IONOS_ASSIGN_OR_RETURN(view, Reissue(view.record, view.newest ? view.newest->id : std::string(), &adopted));
+    out.action = adopted ? RenewOutcome::Action::kAdopted : RenewOutcome::Action::kRenewed;
+  } else {
+    out.reason = "renewal is due from " + FormatRfc3339(view.renewal->renew_at);
+  }
+  const std::vector<std::string> prune_due = view.PruneDue();
+  if (!prune_due.empty()) {
+    IONOS_ASSIGN_OR_RETURN(out.pruned,
+                           Prune(auto_certificate_id, std::set<std::string>(prune_due.begin(), prune_due.end())));
+    IONOS_ASSIGN_OR_RETURN(view, View(auto_certificate_id));
+  }
+  out.view = std::move(view);
+  return out;
+}
+
+Result<std::vector<std::string>> CertificateManager::Prune(const std::string& auto_certificate_id,
+                                                           const std::set<std::string>& ids) {
+  IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, View(auto_certificate_id));
+  std::vector<std::string> pruned;
+  for (const CertificateState& c : view.certificates) {
+    if (ids.count(c.summary.id) == 0) {
+      continue;
+    }
+    if (!c.prune_due) {
+      // The rules decide, not the caller: a certificate within its grace period (or the newest)
+      // is never deleted.
+      continue;
+    }
+    Status s = store_->DeleteCertificate(c.summary.id);
+    if (!s.ok() && s.code() != StatusCode::kNotFound) {
+      return s.WithContext("deleting " + c.summary.name + " after its grace period");
+    }
+    logger_->Info("deleted certificate after its grace period",
+                  {{"certificate", c.summary.name}, {"not_after", FormatRfc3339(c.summary.not_after)}});
+    pruned.push_back(c.summary.name);
+  }
+  return pruned;
+}
+
+Status CertificateManager::Delete(const std::string& auto_certificate_id) {
+  Status s = store_->DeleteAutoCertificate(auto_certificate_id);
+  if (!s.ok() && s.code() != StatusCode::kNotFound) {
+    return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace ionos

@@ -1,0 +1,175 @@
+// File: core/lifecycle/certificate_manager.h
+//
+// CertificateManager: the certificate lifecycle of the IONOS "Auto Certificate" model, the one
+// place every caller goes through (the ionos_auto_certificate resource, the ionos_certificate data
+// source, the `certificates` and `renew` commands). It owns:
+//   - obtaining the first certificate of an auto certificate (Create),
+//   - renewing and re-issuing (Update, RenewIfDue) under the store's lock for the auto
+//     certificate, re-checking inside the lock: a certificate another process issued meanwhile
+//     for the same request is adopted, not issued again,
+//   - the plan of a change (PlanUpdate: re-issue or not, renewal window or ARI, what the next
+//     apply prunes), a pure function of what the caller passes and what the store holds,
+//   - the status projection (View: active, superseded, expired; prune due),
+//   - naming ("<common_name>-<timestamp>", unique),
+//   - pruning as an explicit operation (Prune), never as a side effect of reading,
+//   - cleanup of challenge records a crashed run left behind.
+// Reading (View, ViewCertificate, List*, PlanUpdate) never changes the store or anything outside
+// it. Changing operations are idempotent where Terraform may repeat them (Delete).
+//
+// Thread-safety: all methods may be called concurrently (Terraform runs up to 10 RPCs at once).
+// Errors carry context naming the auto certificate; secrets never appear in them.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/base/clock.h"
+#include "core/base/log.h"
+#include "core/base/status.h"
+#include "core/lifecycle/renewal_policy.h"
+#include "core/lifecycle/services.h"
+#include "core/store/store.h"
+
+namespace ionos {
+
+// An auto certificate as the lifecycle sees it.
+struct AutoCertificateView {
+  AutoCertificateRecord record;
+  std::vector<CertificateState> certificates;  // newest first
+  std::optional<CertificateRecord> newest;     // with PEM and key; nullopt without certificates
+  std::optional<RenewalAssessment> renewal;    // of the newest; nullopt without certificates
+
+  // Ids of the certificates whose grace period is over (the next apply deletes them).
+  std::vector<std::string> PruneDue() const;
+};
+
+// One certificate as the data source shows it.
+struct CertificateView {
+  CertificateRecord certificate;
+  CertificateStatus status = CertificateStatus::kActive;
+};
+
+// One row of the listing command.
+struct CertificateListing {
+  CertificateState state;
+  std::string auto_certificate_name;  // "" for a certificate whose auto certificate is gone
+  std::string common_name;
+  std::string profile;
+  RenewalAssessment renewal;  // of this certificate by its auto certificate's rules
+  bool renewal_due = false;   // only ever true for the newest of an auto certificate
+};
+
+// What a plan of an existing auto certificate says the next apply does.
+struct UpdatePlan {
+  ReissueReason reissue = ReissueReason::kNone;
+  std::optional<RenewalAssessment> renewal;   // of the newest certificate, at `now`
+  std::vector<CertificateState> certificates;  // after the apply when nothing is re-issued
+  std::vector<std::string> prune;              // ids the apply deletes (grace period over)
+};
+
+// What the apply of an update does (from its plan).
+struct UpdateIntent {
+  bool reissue = false;
+  // The newest certificate the plan saw: if the store's newest differs when the lock is held,
+  // another process renewed meanwhile and its certificate is adopted.
+  std::string replaces_certificate_id;
+  // Certificates to delete; nullopt: every one whose grace period is over at apply time.
+  std::optional<std::set<std::string>> prune;
+};
+
+// What RenewIfDue did.
+struct RenewOutcome {
+  enum class Action { kRenewed, kNotDue, kAdopted } action = Action::kNotDue;
+  AutoCertificateView view;           // after the action
+  std::string reason;                 // why renewal was due, or why not
+  std::vector<std::string> pruned;    // names of the certificates deleted after their grace period
+};
+
+struct CertificateManagerOptions {
+  // How long to wait for another process that holds an auto certificate's lock.
+  Duration lock_timeout{std::chrono::minutes(10)};
+};
+
+class CertificateManager {
+ public:
+  // Pointers are borrowed and must outlive the manager; `logger` and `cancel` may be null.
+  CertificateManager(Store* store, IssuerFactory* issuers, const Clock* clock, Logger* logger,
+                     const CancelToken* cancel, CertificateManagerOptions options = {});
+
+  CertificateManager(const CertificateManager&) = delete;
+  CertificateManager& operator=(const CertificateManager&) = delete;
+
+  // ---------------------------------------------------------------- reading
+
+  // The auto certificate with its certificates, statuses and renewal at the manager's clock.
+  // kNotFound from the store when the id is unknown (see WasDeleted to tell drift from a lost
+  // store).
+  Result<AutoCertificateView> View(const std::string& auto_certificate_id);
+
+  // One certificate with its status (active only when it is the newest of its auto certificate).
+  Result<CertificateView> ViewCertificate(const std::string& certificate_id);
+
+  // Every certificate in the store (listing command), grouped by auto certificate, newest first.
+  // Never decrypts a key.
+  Result<std::vector<CertificateListing>> ListCertificates();
+
+  // Every name the certificate for `desired` covers must lie in a zone of its DNS API. Returns
+  // one problem per name outside every zone (kNotFound naming it), or a single problem with an
+  // empty name when the DNS API itself cannot be asked. Empty: all names are served.
+  struct ZoneProblem {
+    std::string name;
+    Status status;
+  };
+  std::vector<ZoneProblem> CheckZones(const AutoCertificateRecord& desired);
+
+  // The plan for changing the stored auto certificate `prior` into `desired` at the manager's
+  // clock: `newest` and `certificates` are those the caller knows (Terraform: from the refreshed
+  // state); the CA's renewal information comes from the store. No side effects.
+  UpdatePlan PlanUpdate(const AutoCertificateRecord& prior, const AutoCertificateRecord& desired,
+                        const std::vector<CertificateSummary>& certificates_newest_first);
+
+  // ---------------------------------------------------------------- changing
+
+  // Obtains the first certificate for `desired` (id empty: a new one is assigned), then stores
+  // the auto certificate and the certificate. Nothing is stored when issuance fails.
+  Result<AutoCertificateView> Create(const AutoCertificateRecord& desired);
+
+  // Stores `desired` over the auto certificate `desired.id`; when `intent.reissue`, first obtains
+  // a new certificate under the auto certificate's lock (or adopts one another process issued
+  // meanwhile); then prunes as `intent` says.
+  Result<AutoCertificateView> Update(const AutoCertificateRecord& desired, const UpdateIntent& intent);
+
+  // Renews the auto certificate when renewal is due (window or ARI) at the manager's clock, with
+  // the account and settings it is stored with, under its lock, re-checking inside it; prunes the
+  // certificates whose grace period is over either way. The `renew` command.
+  Result<RenewOutcome> RenewIfDue(const std::string& auto_certificate_id);
+
+  // Deletes the certificates in `ids` (all of whose grace periods must be over; the newest is
+  // never deleted). Returns the names of those deleted.
+  Result<std::vector<std::string>> Prune(const std::string& auto_certificate_id, const std::set<std::string>& ids);
+
+  // Deletes the auto certificate and every certificate of it. Deleting one that is gone is OK.
+  Status Delete(const std::string& auto_certificate_id);
+
+  // Removes the challenge TXT records that interrupted earlier runs left behind (noted in the
+  // store), through the DNS API of `settings`. Logs, never fails the caller's operation.
+  void CleanUpLeftovers(const IssuanceSettings& settings);
+
+ private:
+  Result<CertificateRecord> Issue(const AutoCertificateRecord& desired, const std::string& replaces_certificate_id);
+  Result<CertificateRecord> AddIssued(const AutoCertificateRecord& desired, CertificateRecord issued);
+  Result<AutoCertificateView> Reissue(const AutoCertificateRecord& desired, const std::string& replaces_certificate_id,
+                                      bool* adopted);
+  std::optional<RenewalInfoRecord> RenewalInfoOf(const std::string& certificate_id);
+
+  Store* store_;
+  IssuerFactory* issuers_;
+  const Clock* clock_;
+  Logger* logger_;
+  const CancelToken* cancel_;
+  CertificateManagerOptions options_;
+};
+
+}  // namespace ionos

@@ -1,0 +1,108 @@
+#include "core/store/store.h"
+
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "core/store/sqlite_store.h"
+
+namespace ionos {
+namespace {
+
+// Only the scheme of an unrecognised URL is echoed: the rest may hold a password.
+std::string SchemeOf(const std::string& url) {
+  const size_t colon = url.find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 20) {
+    return "";
+  }
+  for (size_t i = 0; i < colon; ++i) {
+    const char c = url[i];
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.')) {
+      return "";
+    }
+  }
+  return url.substr(0, colon);
+}
+
+bool IsPostgresUrl(const std::string& url) {
+  return url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
+}
+
+}  // namespace
+
+std::string EncodeIssuanceSettings(const IssuanceSettings& settings) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!settings.dns_api_url.empty()) {
+    j["dns_api_url"] = settings.dns_api_url;
+  }
+  if (!settings.dns_resolvers.empty()) {
+    j["dns_resolvers"] = settings.dns_resolvers;
+  }
+  if (!settings.ca_certificates_pem.empty()) {
+    j["ca_certificates_pem"] = settings.ca_certificates_pem;
+  }
+  if (settings.propagation_timeout.count() > 0) {
+    j["propagation_timeout_ms"] = settings.propagation_timeout.count();
+  }
+  return j.dump();
+}
+
+Result<IssuanceSettings> DecodeIssuanceSettings(std::string_view json) {
+  const nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) {
+    return DataLossError("issuance settings are not a JSON object");
+  }
+  IssuanceSettings out;
+  auto text = [&](const char* key, std::string* field) -> Status {
+    auto it = j.find(key);
+    if (it == j.end()) {
+      return Status::Ok();
+    }
+    if (!it->is_string()) {
+      return DataLossError(std::string("issuance setting ") + key + " is not a string");
+    }
+    *field = it->get<std::string>();
+    return Status::Ok();
+  };
+  IONOS_RETURN_IF_ERROR(text("dns_api_url", &out.dns_api_url));
+  IONOS_RETURN_IF_ERROR(text("ca_certificates_pem", &out.ca_certificates_pem));
+  if (auto it = j.find("dns_resolvers"); it != j.end()) {
+    if (!it->is_array()) {
+      return DataLossError("issuance setting dns_resolvers is not a list");
+    }
+    for (const auto& r : *it) {
+      if (!r.is_string()) {
+        return DataLossError("issuance setting dns_resolvers holds a non-string");
+      }
+      out.dns_resolvers.push_back(r.get<std::string>());
+    }
+  }
+  if (auto it = j.find("propagation_timeout_ms"); it != j.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0) {
+      return DataLossError("issuance setting propagation_timeout_ms is not a non-negative integer");
+    }
+    out.propagation_timeout = Duration(it->get<int64_t>());
+  }
+  return out;
+}
+
+Status ValidateStoreUrl(const std::string& url) {
+  if (IsPostgresUrl(url)) {
+    return UnimplementedError("postgres stores are not supported yet; use sqlite:PATH");
+  }
+  if (url.rfind("sqlite:", 0) == 0) {
+    Result<std::string> path = SqliteStorePath(url);
+    return path.status();
+  }
+  const std::string scheme = SchemeOf(url);
+  return InvalidArgumentError("unsupported store URL" + (scheme.empty() ? std::string() : " scheme \"" + scheme + ":\"") +
+                              "; " + kStoreUrlForms);
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options) {
+  IONOS_RETURN_IF_ERROR(ValidateStoreUrl(url));
+  IONOS_ASSIGN_OR_RETURN(std::string path, SqliteStorePath(url));
+  return OpenSqliteStore(path, options);
+}
+
+}  // namespace ionos
