@@ -18,6 +18,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/encoding.h"
+#include "core/base/host_port.h"
 #include "core/http/http.h"
 #include "core/dns/dns_name.h"
 #include "core/dns/ionos_cloud_dns.h"
@@ -159,6 +160,15 @@ std::optional<Paging> ParsePaging(const httplib::Request& req, httplib::Response
     p.limit = *v;
   }
   return p;
+}
+
+// `fqdn` is `zone` or a name below it (both lower case, no trailing dot).
+bool InZone(const std::string& fqdn, const std::string& zone) {
+  if (fqdn == zone) {
+    return true;
+  }
+  return fqdn.size() > zone.size() && fqdn[fqdn.size() - zone.size() - 1] == '.' &&
+         fqdn.compare(fqdn.size() - zone.size(), zone.size(), zone) == 0;
 }
 
 bool ValidLabel(std::string_view label) {
@@ -562,6 +572,10 @@ struct DnsApiEmulator::Impl {
   }
 
   void PublishLocked(const std::string& fqdn) {
+    if (!options->rfc2136_server.empty() && !fqdn.empty()) {
+      PublishRfc2136Locked(fqdn);
+      return;
+    }
     if (http == nullptr || fqdn.empty()) {
       return;
     }
@@ -601,6 +615,50 @@ struct DnsApiEmulator::Impl {
     if (!st.ok()) {
       publish_errors.push_back(st.message());
       std::fprintf(stderr, "ionos-dns-emulator: %s\n", st.message().c_str());
+    }
+  }
+
+  // RFC 2136 publishing (publish_mu held): the name's whole TXT set in one atomic update, sent only
+  // when it differs from what the server was last given.
+  void PublishRfc2136Locked(const std::string& fqdn) {
+    const std::string host = fqdn + ".";
+    TxtRrsetUpdate update;
+    update.server = options->rfc2136_server;
+    update.fqdn = fqdn;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (const EmulatorZone& z : zones) {  // the longest zone name the fqdn lies in
+        if (InZone(fqdn, z.name) && z.name.size() > update.zone.size()) {
+          update.zone = z.name;
+        }
+      }
+      int ttl = -1;
+      for (const Record* r : SortedRecords()) {
+        if (r->type == "TXT" && r->enabled && r->state == "AVAILABLE" && r->fqdn == fqdn) {
+          ttl = ttl < 0 ? r->ttl : std::min(ttl, r->ttl);
+          if (std::find(update.values.begin(), update.values.end(), r->content) == update.values.end()) {
+            update.values.push_back(r->content);
+          }
+        }
+      }
+      update.ttl = ttl < 0 ? 60 : ttl;
+    }
+    auto current = published.find(host);
+    const std::vector<std::string> empty;
+    if (update.values == (current == published.end() ? empty : current->second)) {
+      return;
+    }
+    Status st = update.zone.empty() ? FailedPreconditionError("RFC 2136 update of " + fqdn + ": in no emulated zone")
+                                    : ReplaceTxtRrset(update, options->tsig_key);
+    if (!st.ok()) {
+      publish_errors.push_back(st.message());
+      std::fprintf(stderr, "ionos-dns-emulator: %s\n", st.message().c_str());
+      return;
+    }
+    if (update.values.empty()) {
+      published.erase(host);
+    } else {
+      published[host] = update.values;
     }
   }
 
@@ -956,6 +1014,15 @@ Result<std::unique_ptr<DnsApiEmulator>> DnsApiEmulator::Start(DnsEmulatorOptions
   std::string& cts = emu->options_.challtestsrv_url;
   while (!cts.empty() && cts.back() == '/') {
     cts.pop_back();
+  }
+  if (const std::string& server = emu->options_.rfc2136_server; !server.empty()) {
+    if (!cts.empty()) {
+      return InvalidArgumentError("the DNS API emulator publishes to challtestsrv or to an RFC 2136 server, not both");
+    }
+    IONOS_ASSIGN_OR_RETURN_CTX(auto host_port, SplitHostPort(server, 53), "RFC 2136 server");
+    if (IpLiteralFamily(host_port.first) == IpFamily::kNone || !IsLoopbackHost(host_port.first)) {
+      return InvalidArgumentError("RFC 2136 server \"" + server + "\": a loopback address literal is required");
+    }
   }
   if (!cts.empty()) {
     IONOS_RETURN_IF_ERROR(ParseHttpUrl(cts).status().WithContext("challtestsrv management URL"));

@@ -30,6 +30,13 @@
 // per name: new values are appended (no gap for values already there); a removed or changed value
 // clears the name and re-adds the remaining ones. A name's values are settled before any request
 // that reads the record's AVAILABLE state is answered, so "AVAILABLE" implies "in DNS".
+// When `rfc2136_server` is set instead, the same TXT sets go to a real authoritative server (BIND)
+// as RFC 2136 dynamic updates signed with `tsig_key` (tests/dns_emulator/rfc2136.h): each change of
+// a name replaces its whole TXT RRset in one atomic UPDATE to the zone the record belongs to, sent
+// (and acknowledged by the server) before any request that can see the record AVAILABLE or gone is
+// answered, so "AVAILABLE implies in DNS" holds there too. The server must be primary for every
+// emulated zone (the zone names are the same); a failed update is kept in publish_errors() and on
+// stderr.
 //
 // Control endpoints (outside the API namespace, no authentication, not counted):
 //   GET  /_emulator/faults           current fault switches (JSON as below)
@@ -41,7 +48,8 @@
 //   GET  /_emulator/requests         {"GET /zones": 3, "PUT /zones/{zoneId}/records/{recordId}": 1, ...}
 //   GET  /_emulator/zones            {"zones":[{id,name,nameservers}]}
 //   POST /_emulator/zones            {"name":"example.org","id":"...optional..."} adds a zone
-//   GET  /_emulator/published        {"<fqdn>.": ["value", ...]} as pushed to challtestsrv, plus
+//   GET  /_emulator/published        {"<fqdn>.": ["value", ...]} as pushed to challtestsrv (or to the
+//                                    RFC 2136 server), plus
 //                                    "errors": [...] from failed pushes
 //   POST /_emulator/reset            deletes all records (unpublishing them), clears counts and faults
 // Fault switches apply to API requests in this order: unauthorized → 401, wrong token → 401,
@@ -60,6 +68,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base/status.h"
+#include "tests/dns_emulator/rfc2136.h"
 
 namespace httplib {
 class Server;
@@ -111,6 +120,11 @@ struct DnsEmulatorOptions {
   std::vector<EmulatorZone> zones;
   // pebble-challtestsrv management URL, e.g. "http://127.0.0.1:8055"; empty: publish nowhere.
   std::string challtestsrv_url;
+  // Or: an authoritative server on loopback ("127.0.0.1:53", an address literal) that receives the
+  // TXT records as RFC 2136 dynamic updates, signed with `tsig_key` unless its name is empty.
+  // At most one of challtestsrv_url and rfc2136_server may be set.
+  std::string rfc2136_server;
+  TsigKey tsig_key;
   EmulatorFaults faults;
   bool log_requests = false;  // one line per request on stderr
 };
@@ -148,7 +162,8 @@ class DnsApiEmulator {
   int request_count(const std::string& key) const;
   void ResetRequestCounts();
 
-  // What was pushed to challtestsrv per "<fqdn>." and the errors of failed pushes.
+  // What was pushed to challtestsrv (or the RFC 2136 server) per "<fqdn>." and the errors of
+  // failed pushes.
   std::map<std::string, std::vector<std::string>> published() const;
   std::vector<std::string> publish_errors() const;
 

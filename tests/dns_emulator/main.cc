@@ -2,10 +2,16 @@
 // for end-to-end tests that run the real plugin.
 //
 //   ionos-dns-emulator [--listen 127.0.0.1:0] [--token T] [--zone example.com[=ID] ...]
-//                      [--challtestsrv http://127.0.0.1:8055] [--nameserver HOST ...]
+//                      [--challtestsrv http://127.0.0.1:8055 | --rfc2136 127.0.0.1:53
+//                       [--tsig-key [ALGORITHM:]NAME:SECRET]] [--nameserver HOST ...]
 //                      [--provisioning-delay-ms N] [--faults JSON] [--unauthorized]
 //                      [--rate-limit-next N] [--retry-after-seconds N] [--server-error always|N]
 //                      [--server-error-status N] [--fail-provisioning-next N] [--log-requests]
+//
+// --rfc2136 publishes the TXT records into an authoritative server (BIND) by TSIG-signed dynamic
+// updates instead of into pebble-challtestsrv (tests/dns_emulator/rfc2136.h); --tsig-key takes the
+// syntax of `nsupdate -y` (algorithm default hmac-sha256). --nameserver sets the zones'
+// metadata.nameservers (every zone; default: IONOS's four ns-ic.ui-dns.* servers).
 //
 // The first line on stdout is "listening on http://127.0.0.1:PORT" (flushed), once the server
 // accepts connections. The environment variable IONOS_DNS_EMULATOR_FAULTS may hold fault switches
@@ -32,7 +38,8 @@ using nlohmann::json;
 
 const char kUsage[] =
     "usage: ionos-dns-emulator [--listen 127.0.0.1:PORT] [--token TOKEN] [--zone NAME[=ID] ...]\n"
-    "         [--challtestsrv URL] [--nameserver HOST ...] [--provisioning-delay-ms N]\n"
+    "         [--challtestsrv URL | --rfc2136 ADDRESS:PORT [--tsig-key [ALGORITHM:]NAME:SECRET]]\n"
+    "         [--nameserver HOST ...] [--provisioning-delay-ms N]\n"
     "         [--faults JSON] [--unauthorized] [--rate-limit-next N] [--retry-after-seconds N]\n"
     "         [--server-error always|N] [--server-error-status N] [--fail-provisioning-next N]\n"
     "         [--log-requests]\n"
@@ -112,6 +119,14 @@ int main(int argc, char** argv) {
       options.zones.push_back(zone);
     } else if (flag == "--challtestsrv") {
       options.challtestsrv_url = value();
+    } else if (flag == "--rfc2136") {
+      options.rfc2136_server = value();
+    } else if (flag == "--tsig-key") {
+      ionos::Result<ionos::testing::TsigKey> key = ionos::testing::ParseTsigKey(value());
+      if (!key.ok()) {
+        Usage("--tsig-key: " + key.status().message());
+      }
+      options.tsig_key = *key;
     } else if (flag == "--nameserver") {
       nameservers.push_back(value());
     } else if (flag == "--provisioning-delay-ms") {

@@ -560,12 +560,18 @@ class ChallTestSrv:
 
 
 class DnsEmulator:
-    """The IONOS Cloud DNS API emulator (tests/dns_emulator) publishing into challtestsrv."""
+    """The IONOS Cloud DNS API emulator (tests/dns_emulator) publishing into challtestsrv, or into
+    an authoritative server by RFC 2136 (`rfc2136`: a bind.Bind). `nameservers` become the zones'
+    metadata.nameservers (default: the emulator's, IONOS's own). With `rfc2136` the emulator's
+    stderr is kept in stderr_path (a failed update is reported there)."""
 
-    def __init__(self, zones, challtestsrv=None, token=DNS_TOKEN):
+    def __init__(self, zones, challtestsrv=None, token=DNS_TOKEN, rfc2136=None, nameservers=None):
         self.zones = zones
         self.challtestsrv = challtestsrv
         self.token = token
+        self.rfc2136 = rfc2136
+        self.nameservers = nameservers or []
+        self.stderr_path = None
 
     def start(self):
         args = [EMULATOR_BINARY, "--listen", "127.0.0.1:0", "--token", self.token]
@@ -573,10 +579,20 @@ class DnsEmulator:
             args += ["--zone", z]
         if self.challtestsrv:
             args += ["--challtestsrv", self.challtestsrv.management_url]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        if self.rfc2136:
+            args += ["--rfc2136", self.rfc2136.address, "--tsig-key", self.rfc2136.tsig_spec]
+        for ns in self.nameservers:
+            args += ["--nameserver", ns]
+        stderr = subprocess.DEVNULL
+        if self.rfc2136:
+            fd, self.stderr_path = tempfile.mkstemp(prefix="dns-emulator-", suffix=".log")
+            stderr = os.fdopen(fd, "w")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        if stderr is not subprocess.DEVNULL:
+            stderr.close()
         line = self.proc.stdout.readline().strip()
         if not line.startswith("listening on "):
-            raise RuntimeError("emulator did not start: %r" % line)
+            raise RuntimeError("emulator did not start: %r %s" % (line, self.stderr_text()))
         self.url = line[len("listening on "):]
         return self
 
@@ -606,6 +622,16 @@ class DnsEmulator:
     def requests(self):
         return self._call("GET", "/_emulator/requests")
 
+    def published(self):
+        """{"<fqdn>.": [values]} as published into the DNS server, and "errors": [...]."""
+        return self._call("GET", "/_emulator/published")
+
+    def stderr_text(self):
+        if not self.stderr_path:
+            return ""
+        with open(self.stderr_path) as f:
+            return f.read()
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -614,6 +640,9 @@ class DnsEmulator:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.proc.stdout.close()
+        if self.stderr_path:
+            os.unlink(self.stderr_path)
+            self.stderr_path = None
 
 
 class IssuanceEnv:
