@@ -260,12 +260,20 @@ Result<HttpResponse> HttplibClient::Do(const HttpRequest& request, const CancelT
     if (!ok) {
       Status st = TransportError(error, *client, url, request.method);
       // A kept-alive connection the server closed while idle fails on first use; one retry on
-      // a fresh connection is what every keep-alive client does.
+      // a fresh connection is what every keep-alive client does. But the server may just as well
+      // have read the request and lost its answer, so only an idempotent request is sent again
+      // (RFC 9110 §9.2.2). A POST is reported as possibly sent; the caller decides (ACME signs
+      // it afresh with a new nonce, and finalize looks at the order first). Issue 13.2.
       const bool stale = reused && (error == httplib::Error::Read || error == httplib::Error::Write ||
                                     error == httplib::Error::SSLConnection);
       client.reset();
       if (stale && attempt == 0 && !(cancel != nullptr && cancel->cancelled())) {
-        continue;
+        if (IsIdempotentMethod(request.method)) {
+          continue;
+        }
+        st = UnavailableError(request.method + " " + url.RedactedUrl() +
+                              ": the kept-alive connection closed before an answer came; the request may have "
+                              "been sent, and a " + request.method + " is not repeated by the transport");
       }
       if (options_.logger != nullptr && options_.logger->Enabled(LogLevel::kDebug)) {
         options_.logger->Debug("HTTP request failed", {{"method", request.method},

@@ -28,7 +28,6 @@ namespace ionos::testing {
 namespace {
 
 using json = nlohmann::json;
-using SteadyTime = std::chrono::steady_clock::time_point;
 
 const char* const kDefaultNameservers[] = {"ns-ic.ui-dns.com", "ns-ic.ui-dns.de", "ns-ic.ui-dns.org",
                                            "ns-ic.ui-dns.biz"};
@@ -384,7 +383,7 @@ json EmulatorFaults::ToJson() const {
 struct DnsApiEmulator::Impl {
   struct Record : EmulatorRecord {
     uint64_t seq = 0;
-    SteadyTime available_at;
+    TimePoint available_at;
     bool fail = false;
     std::string created;
     std::string modified;
@@ -530,7 +529,7 @@ struct DnsApiEmulator::Impl {
     r.enabled = in.enabled;
     r.modified = now;
     r.state = "PROVISIONING";
-    r.available_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(faults.provisioning_delay_ms);
+    r.available_at = Now() + std::chrono::milliseconds(faults.provisioning_delay_ms);
     r.fail = false;
     if (faults.fail_provisioning_next > 0) {
       --faults.fail_provisioning_next;
@@ -662,13 +661,16 @@ struct DnsApiEmulator::Impl {
     }
   }
 
+  // The provisioning clock: the injected one, else the system clock.
+  TimePoint Now() const { return options->clock != nullptr ? options->clock->Now() : std::chrono::system_clock::now(); }
+
   // Finishes provisioning of every record whose time has come and publishes what changed.
   void Settle() {
     std::lock_guard<std::mutex> publish_lock(publish_mu);
     std::set<std::string> touched;
     {
       std::lock_guard<std::mutex> lock(mu);
-      const SteadyTime now = std::chrono::steady_clock::now();
+      const TimePoint now = Now();
       for (auto& [id, r] : records) {
         if (r.state == "PROVISIONING" && r.available_at <= now) {
           r.state = r.fail ? "FAILED" : "AVAILABLE";
@@ -684,7 +686,7 @@ struct DnsApiEmulator::Impl {
   void ProvisionerLoop() {
     std::unique_lock<std::mutex> lock(mu);
     while (!stopping) {
-      std::optional<SteadyTime> next;
+      std::optional<TimePoint> next;
       for (const auto& [id, r] : records) {
         if (r.state == "PROVISIONING" && (!next || r.available_at < *next)) {
           next = r.available_at;
@@ -692,7 +694,7 @@ struct DnsApiEmulator::Impl {
       }
       if (!next) {
         cv.wait(lock);
-      } else if (*next > std::chrono::steady_clock::now()) {
+      } else if (*next > Now()) {
         cv.wait_until(lock, *next);
       } else {
         lock.unlock();
@@ -1157,7 +1159,9 @@ Result<std::unique_ptr<DnsApiEmulator>> DnsApiEmulator::Start(DnsEmulatorOptions
   for (int i = 0; i < 500 && !svr.is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  impl.provisioner = std::thread([p] { p->ProvisionerLoop(); });
+  if (impl.options->clock == nullptr) {
+    impl.provisioner = std::thread([p] { p->ProvisionerLoop(); });
+  }
   return emu;
 }
 
@@ -1257,6 +1261,8 @@ Result<EmulatorRecord> DnsApiEmulator::AddRecord(const std::string& zone_id, con
   impl_->PublishLocked(copy.fqdn);
   return static_cast<EmulatorRecord>(copy);
 }
+
+void DnsApiEmulator::SettleNow() { impl_->Settle(); }
 
 std::vector<EmulatorRecord> DnsApiEmulator::records() const {
   impl_->Settle();

@@ -67,6 +67,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/base/clock.h"
 #include "core/base/status.h"
 #include "tests/dns_emulator/rfc2136.h"
 
@@ -127,6 +128,10 @@ struct DnsEmulatorOptions {
   TsigKey tsig_key;
   EmulatorFaults faults;
   bool log_requests = false;  // one line per request on stderr
+  // When set (a FakeClock in unit tests), provisioning delays are measured on this clock and no
+  // background thread settles records: a record becomes AVAILABLE at the first request (or
+  // records()/SettleNow() call) after its time has come on the clock. Borrowed.
+  const Clock* clock = nullptr;
 };
 
 class DnsApiEmulator {
@@ -135,6 +140,9 @@ class DnsApiEmulator {
   ~DnsApiEmulator();
   DnsApiEmulator(const DnsApiEmulator&) = delete;
   DnsApiEmulator& operator=(const DnsApiEmulator&) = delete;
+
+  // Finishes the provisioning of every record whose time has come and publishes it, now.
+  void SettleNow();
 
   // Stops the server and joins its threads. Published TXT values are left as they are.
   void Stop();

@@ -44,7 +44,8 @@ int ParseId(const std::string& s) {
 
 // A certificate for `subject_key`, signed by `issuer_key` (self-signed when `issuer` is null).
 Result<X509Ptr> MakeCertificate(const std::string& common_name, EVP_PKEY* subject_key, X509* issuer,
-                                EVP_PKEY* issuer_key, bool is_ca, const std::vector<std::string>& dns_names) {
+                                EVP_PKEY* issuer_key, bool is_ca, const std::vector<std::string>& dns_names,
+                                std::time_t now = std::time(nullptr)) {
   X509Ptr cert(X509_new());
   if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) {
     return InternalError("X509_new failed");
@@ -58,7 +59,6 @@ Result<X509Ptr> MakeCertificate(const std::string& common_name, EVP_PKEY* subjec
   if (!bn || BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())) == nullptr) {
     return InternalError("serial: " + TakeOpenSslError());
   }
-  const std::time_t now = std::time(nullptr);
   if (ASN1_TIME_set(X509_getm_notBefore(cert.get()), now - 3600) == nullptr ||
       ASN1_TIME_set(X509_getm_notAfter(cert.get()), now + 90L * 24 * 3600) == nullptr) {
     return InternalError("validity: " + TakeOpenSslError());
@@ -147,7 +147,10 @@ Result<ParsedCsr> ParseCsr(const std::string& der) {
 
 // ---------------------------------------------------------------- FakeAcmeCa
 
-FakeAcmeCa::FakeAcmeCa(std::string account_thumbprint) : thumbprint_(std::move(account_thumbprint)) {
+FakeAcmeCa::FakeAcmeCa(std::string account_thumbprint) {
+  if (!account_thumbprint.empty()) {
+    accounts_[next_account_++].thumbprint = std::move(account_thumbprint);
+  }
   PrivateKey root_key = PrivateKey::Generate(KeyAlgorithm::kEcdsa256).value();
   PrivateKey intermediate_key = PrivateKey::Generate(KeyAlgorithm::kEcdsa256).value();
   X509Ptr root = MakeCertificate("Fake Root", root_key.get(), nullptr, root_key.get(), true, {}).value();
@@ -312,7 +315,7 @@ void FakeAcmeCa::Validate(Challenge& c) {
   }
   const std::string base = c.name.rfind("*.", 0) == 0 ? c.name.substr(2) : c.name;
   const std::string fqdn = "_acme-challenge." + base;
-  const std::string expected = Base64UrlEncode(Sha256(c.token + "." + thumbprint_));
+  const std::string expected = Base64UrlEncode(Sha256(c.token + "." + c.thumbprint));
   if (script.txt_visible && !script.txt_visible(fqdn, expected)) {
     c.status = "invalid";
     c.error = json{{"type", std::string(kErrorPrefix) + "unauthorized"},
@@ -370,7 +373,9 @@ Result<std::string> FakeAcmeCa::Issue(Order& order, const std::string& csr_der) 
   }
   IONOS_ASSIGN_OR_RETURN(X509Ptr leaf,
                          MakeCertificate(csr.common_name.empty() ? names.front() : csr.common_name, subject_key,
-                                         intermediate.front().get(), intermediate_key.get(), false, names));
+                                         intermediate.front().get(), intermediate_key.get(), false, names,
+                                         clock != nullptr ? std::chrono::system_clock::to_time_t(clock->Now())
+                                                          : std::time(nullptr)));
   IONOS_ASSIGN_OR_RETURN(std::string leaf_pem, CertificateToPem(leaf.get()));
   return leaf_pem + intermediate_pem_;
 }
@@ -385,6 +390,10 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
     endpoint = "nonce";
   } else if (url == base + "/new-order") {
     endpoint = "newOrder";
+  } else if (url == base + "/new-account") {
+    endpoint = "newAccount";
+  } else if (!Suffix(url, base + "/acct/").empty()) {
+    endpoint = "account";
   } else if (!Suffix(url, base + "/order/").empty()) {
     endpoint = "order";
   } else if (!Suffix(url, base + "/authz/").empty()) {
@@ -443,10 +452,27 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
   if (header.is_discarded() || header.value("url", "") != url) {
     return Problem(400, "malformed", "JWS url does not match the request URL");
   }
-  if (header.value("kid", "") != kAccountUrl) {
-    return Problem(403, "unauthorized", "unknown account");
-  }
   const std::string& payload = *payload_raw;
+  if (endpoint == "newAccount") {
+    return NewAccount(header, payload);
+  }
+  // RFC 8555 §6.2: every other request names its account by "kid".
+  const std::string kid = header.value("kid", "");
+  const int account_id = ParseId(Suffix(kid, base + "/acct/"));
+  auto account = accounts_.find(account_id);
+  if (account == accounts_.end()) {
+    return Problem(400, "accountDoesNotExist", "No account at " + kid);
+  }
+  if (account->second.status != "valid") {
+    return Problem(403, "unauthorized", "Account is not valid, has status \"" + account->second.status + "\"");
+  }
+  if (endpoint == "account") {
+    const int id = ParseId(Suffix(url, base + "/acct/"));
+    if (id != account_id) {
+      return Problem(403, "unauthorized", "a request about another account");
+    }
+    return AccountRequest(id, payload);
+  }
 
   if (endpoint == "newOrder") {
     json p = json::parse(payload, nullptr, false);
@@ -455,6 +481,7 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
     }
     const int order_id = static_cast<int>(orders_.size()) + 1;
     Order order;
+    order.account = account_id;
     for (const json& id : p["identifiers"]) {
       if (id.value("type", "") != "dns") {
         return Problem(400, "unsupportedIdentifier", "only dns identifiers");
@@ -470,6 +497,7 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
       a.challenge = challenge_id;
       a.order = order_id;
       Challenge c;
+      c.thumbprint = account->second.thumbprint;
       c.name = name;
       c.token = "token-" + std::to_string(challenge_id) + "-abcdefghijklmnopqrstuvwxyz";
       challenges_[challenge_id] = c;
@@ -760,6 +788,98 @@ size_t FakeDnsResolver::queries() const {
 std::set<std::string> FakeDnsResolver::servers_asked() const {
   std::lock_guard<std::mutex> lock(mu_);
   return servers_;
+}
+
+// ---------------------------------------------------------------- accounts
+
+json FakeAcmeCa::AccountJson(int id) const {
+  const Account& a = accounts_.at(id);
+  return json{{"status", a.status}, {"contact", a.contact}, {"orders", std::string(kBase) + "/orders/" + std::to_string(id)}};
+}
+
+HttpResponse FakeAcmeCa::NewAccount(const json& header, const std::string& payload) {
+  if (!header.contains("jwk") || header.contains("kid")) {
+    return Problem(400, "malformed", "newAccount must carry a jwk and no kid");
+  }
+  Result<std::string> thumbprint = JwkThumbprint(header["jwk"]);
+  if (!thumbprint.ok()) {
+    return Problem(400, "badPublicKey", "unusable jwk");
+  }
+  json p = json::parse(payload, nullptr, false);
+  if (p.is_discarded() || !p.is_object()) {
+    return Problem(400, "malformed", "newAccount payload is not an object");
+  }
+  for (auto& [id, a] : accounts_) {
+    if (a.thumbprint == *thumbprint) {
+      if (a.status != "valid") {
+        return Problem(403, "unauthorized", "An account with the provided public key exists but is " + a.status);
+      }
+      const std::string location = std::string(kBase) + "/acct/" + std::to_string(id);
+      return Json(200, AccountJson(id), {{"Location", location}});
+    }
+  }
+  if (p.value("onlyReturnExisting", false)) {
+    return Problem(400, "accountDoesNotExist", "No account exists with the provided key");
+  }
+  if (!p.value("termsOfServiceAgreed", false)) {
+    return Problem(400, "malformed", "must agree to the terms of service");
+  }
+  const int id = next_account_++;
+  Account a;
+  a.thumbprint = *thumbprint;
+  if (p.contains("contact") && p["contact"].is_array()) {
+    a.contact = p["contact"];
+  }
+  accounts_[id] = a;
+  return Json(201, AccountJson(id), {{"Location", std::string(kBase) + "/acct/" + std::to_string(id)}});
+}
+
+HttpResponse FakeAcmeCa::AccountRequest(int id, const std::string& payload) {
+  Account& a = accounts_.at(id);
+  if (!payload.empty()) {
+    json p = json::parse(payload, nullptr, false);
+    if (p.is_discarded() || !p.is_object()) {
+      return Problem(400, "malformed", "account update is not an object");
+    }
+    if (p.value("status", "") == "deactivated") {
+      a.status = "deactivated";
+    }
+    if (p.contains("contact")) {
+      if (!p["contact"].is_array()) {
+        return Problem(400, "invalidContact", "contact must be a list");
+      }
+      a.contact = p["contact"];
+    }
+  }
+  return Json(200, AccountJson(id));
+}
+
+void FakeAcmeCa::ForgetAccounts() {
+  std::lock_guard<std::mutex> lock(mu_);
+  accounts_.clear();  // numbering goes on: a forgotten URL is never handed out again
+}
+
+std::string FakeAcmeCa::AccountStatus(const std::string& url) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = accounts_.find(ParseId(Suffix(url, std::string(kBase) + "/acct/")));
+  return it == accounts_.end() ? "" : it->second.status;
+}
+
+std::vector<std::string> FakeAcmeCa::AccountContact(const std::string& url) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  auto it = accounts_.find(ParseId(Suffix(url, std::string(kBase) + "/acct/")));
+  if (it != accounts_.end()) {
+    for (const json& c : it->second.contact) {
+      out.push_back(c.get<std::string>());
+    }
+  }
+  return out;
+}
+
+int FakeAcmeCa::account_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(accounts_.size());
 }
 
 }  // namespace ionos::fakes

@@ -3,11 +3,15 @@
 //
 // FakeAcmeCa serves, under https://ca.test:
 //   GET  /dir          directory          HEAD /nonce     Replay-Nonce
+//   POST /new-account  newAccount (RFC 8555 §7.3: 201 new, 200 existing; onlyReturnExisting)
+//   POST /acct/N       the account: POST-as-GET, {"contact":[...]}, {"status":"deactivated"}
 //   POST /new-order    201 + Location     POST /order/N   the order (POST-as-GET)
 //   POST /authz/N      the authorization  POST /chall/N   answer a challenge ({})
 //   POST /finalize/N   CSR → certificate  POST /cert/N    PEM chain (leaf, intermediate)
-// It checks every POST's JWS envelope (protected "url" equals the request URL, "kid" equals the
-// account URL) and answers malformed/unauthorized problems otherwise. Every answer carries a fresh
+// It checks every POST's JWS envelope (protected "url" equals the request URL; "kid" names a
+// known, valid account, else accountDoesNotExist or unauthorized as Boulder answers; newAccount
+// carries a "jwk") and answers malformed/unauthorized problems otherwise. Accounts are known by
+// their key's thumbprint; the account a challenge's TXT value is computed for is the order's. Every answer carries a fresh
 // Replay-Nonce. Certificates are real X.509 (leaf ← "Fake Intermediate" ← "Fake Root"), issued for
 // the CSR's key and names after checking the CSR's signature and that its names equal the order's.
 //
@@ -86,8 +90,10 @@ class FakeAcmeCa {
   static constexpr char kBase[] = "https://ca.test";
   static constexpr char kAccountUrl[] = "https://ca.test/acct/1";
 
-  // `account_thumbprint`: the RFC 7638 thumbprint of the account key the tests sign with.
-  explicit FakeAcmeCa(std::string account_thumbprint);
+  // `account_thumbprint`: the RFC 7638 thumbprint of an account key registered from the start as
+  // kAccountUrl (what tests that sign orders themselves use). Empty: no account yet; accounts come
+  // from newAccount as /acct/1, /acct/2, ...
+  explicit FakeAcmeCa(std::string account_thumbprint = "");
 
   // Makes this CA the handler of `http` (FakeHttpClient::SetHandler).
   void Install(FakeHttpClient* http);
@@ -97,6 +103,9 @@ class FakeAcmeCa {
 
   // Set before the test issues (not synchronised against requests in flight).
   FakeAcmeCaScript script;
+  // When set, certificates are valid from this clock's now - 1 h for 90 days; else from the
+  // real time.
+  const Clock* clock = nullptr;
   // Called (without the CA's lock) before each request with its endpoint: "directory", "nonce",
   // "newOrder", "order", "authz", "challenge", "finalize", "cert".
   std::function<void(const std::string& endpoint)> on_request;
@@ -123,8 +132,18 @@ class FakeAcmeCa {
   // Challenge tokens handed out, by name as ordered.
   std::map<std::string, std::string> tokens() const;
 
+  // Forgets every account, as a CA that was reset (a restarted Pebble, a wiped staging): their
+  // URLs and keys are unknown from now on (accountDoesNotExist).
+  void ForgetAccounts();
+  // The status of the account at `url` ("valid", "deactivated"; "" when unknown), and its contact.
+  std::string AccountStatus(const std::string& url) const;
+  std::vector<std::string> AccountContact(const std::string& url) const;
+  // Accounts known so far (including deactivated ones).
+  int account_count() const;
+
  private:
   struct Challenge {
+    std::string thumbprint;  // of the ordering account's key
     std::string name;  // as ordered
     std::string token;
     std::string status = "pending";
@@ -140,7 +159,13 @@ class FakeAcmeCa {
     int challenge = 0;
     int order = 0;
   };
+  struct Account {
+    std::string thumbprint;
+    std::string status = "valid";
+    nlohmann::json contact = nlohmann::json::array();
+  };
   struct Order {
+    int account = 0;
     std::vector<std::string> names;  // as ordered
     std::vector<int> authzs;
     bool finalized = false;
@@ -159,12 +184,16 @@ class FakeAcmeCa {
   nlohmann::json AuthzJson(int id) const;
   nlohmann::json ChallengeJson(int id) const;
   void Validate(Challenge& c);
+  HttpResponse NewAccount(const nlohmann::json& header, const std::string& payload);
+  HttpResponse AccountRequest(int id, const std::string& payload);
+  nlohmann::json AccountJson(int id) const;
   void Tick();  // one poll passes for deferred validations
   bool AnyAnswered(const Order& order) const;
   Result<std::string> Issue(Order& order, const std::string& csr_der);
   HttpHeaders RetryAfterIf(bool pending) const;
 
-  const std::string thumbprint_;
+  std::map<int, Account> accounts_;  // by the number in /acct/N; 1 is kAccountUrl
+  int next_account_ = 1;
   std::string root_pem_;
   std::string intermediate_pem_;
   std::string intermediate_key_pem_;

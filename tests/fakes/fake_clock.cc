@@ -16,10 +16,22 @@ Status FakeClock::SleepFor(Duration d, const CancelToken* cancel) const {
   if (cancel != nullptr && cancel->cancelled()) {
     return CancelledError("operation cancelled");
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  sleeps_.push_back(d);
-  now_ += d;
+  std::function<void(Duration)> hook;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sleeps_.push_back(d);
+    now_ += d;
+    hook = on_sleep_;
+  }
+  if (hook) {
+    hook(d);
+  }
   return Status::Ok();
+}
+
+void FakeClock::SetOnSleep(std::function<void(Duration)> on_sleep) {
+  std::lock_guard<std::mutex> lock(mu_);
+  on_sleep_ = std::move(on_sleep);
 }
 
 void FakeClock::Set(TimePoint t) {

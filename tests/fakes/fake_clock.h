@@ -6,6 +6,7 @@
 // Thread-safe.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -25,6 +26,10 @@ class FakeClock : public Clock {
   void Set(TimePoint t);
   void Advance(Duration d);
 
+  // Called after every SleepFor has advanced the time (outside the clock's lock), e.g. to let
+  // something happen "while" a caller waits.
+  void SetOnSleep(std::function<void(Duration)> on_sleep);
+
   // Every SleepFor duration so far, in order.
   std::vector<Duration> sleeps() const;
   // Their sum.
@@ -35,6 +40,7 @@ class FakeClock : public Clock {
   mutable std::mutex mu_;
   mutable TimePoint now_;
   mutable std::vector<Duration> sleeps_;
+  std::function<void(Duration)> on_sleep_;
 };
 
 }  // namespace ionos::fakes

@@ -423,7 +423,9 @@ TEST(AcmeHttpTransportTest, ConnectionClosedByServerWhileIdleIsReplaced) {
   const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/echo";
   ASSERT_TRUE(http->Do(Req("GET", url)).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(1600));  // the server drops the idle socket
-  auto r = http->Do(Req("POST", url, "{}"));
+  // An idempotent request is sent again on a fresh connection; a POST would be reported as
+  // possibly sent instead (tests/unit/core_http_test.cc).
+  auto r = http->Do(Req("GET", url));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(server.connections(), 2u);
 }

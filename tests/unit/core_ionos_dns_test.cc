@@ -92,6 +92,7 @@ class IonosDnsTest : public ::testing::Test {
   void StartEmulator(const std::vector<std::string>& zones, emu::EmulatorFaults faults = {}) {
     emu::DnsEmulatorOptions options;
     options.token = kToken;
+    options.clock = &clock_;  // provisioning delays pass on the test's clock
     for (const std::string& z : zones) {
       options.zones.push_back({z, "", {}});
     }
@@ -330,20 +331,17 @@ TEST_F(IonosDnsTest, WaitPollsThroughProvisioningDelay) {
   emu::EmulatorFaults faults;
   faults.provisioning_delay_ms = 300;
   StartEmulator({"example.com"}, faults);
-  std::unique_ptr<IonosCloudDnsClient> client = NewClient(Options(nullptr));  // real time
+  std::unique_ptr<IonosCloudDnsClient> client = NewClient();
   DnsZone zone = client->FindZoneForName("example.com").value();
   const std::string id = Uuid();
   ASSERT_TRUE(client->EnsureTxtRecord(zone, id, "_acme-challenge", "x", 60).ok());
-  const auto start = std::chrono::steady_clock::now();
+  clock_.ClearSleeps();
   Status st = client->WaitRecordAvailable(zone.id, id, seconds(10));
-  const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(st.ok()) << st.ToString();
-  EXPECT_GE(elapsed, milliseconds(250));
-  EXPECT_LT(elapsed, milliseconds(2000));
-  // 50, 100, 200, 400 ms: a handful of polls, not a busy loop and not seconds of sleep.
-  const int polls = emulator_->request_count("GET /zones/{zoneId}/records/{recordId}");
-  EXPECT_GE(polls, 2);
-  EXPECT_LE(polls, 8);
+  // 50, 100, 200 ms on the emulator's clock: short waits doubling, until the 300 ms have passed;
+  // neither a busy loop nor seconds of sleep.
+  EXPECT_EQ(clock_.sleeps(), (std::vector<Duration>{milliseconds(50), milliseconds(100), milliseconds(200)}));
+  EXPECT_EQ(emulator_->request_count("GET /zones/{zoneId}/records/{recordId}"), 4);
 }
 
 TEST_F(IonosDnsTest, WaitBacksOffAndTimesOut) {

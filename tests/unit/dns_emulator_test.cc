@@ -6,6 +6,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "tests/fakes/fake_clock.h"
 #include <httplib.h>
 #include <stdbool.h>  // before ldns, which otherwise #defines true and false as 0 and 1 in C++
 #include <ldns/ldns.h>
@@ -53,6 +55,7 @@ class DnsEmulatorTest : public ::testing::Test {
     options.token = kToken;
     options.zones = zones;
     options.challtestsrv_url = challtestsrv;
+    options.clock = provisioning_clock_;
     Result<std::unique_ptr<emu::DnsApiEmulator>> started = emu::DnsApiEmulator::Start(options);
     ASSERT_TRUE(started.ok()) << started.status().ToString();
     emulator_ = std::move(started).value();
@@ -121,6 +124,8 @@ class DnsEmulatorTest : public ::testing::Test {
 
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<emu::DnsApiEmulator> emulator_;
+  // Set before Start() to measure provisioning delays on a FakeClock.
+  const Clock* provisioning_clock_ = nullptr;
 };
 
 TEST_F(DnsEmulatorTest, BindsLoopbackOnly) {
@@ -442,12 +447,16 @@ TEST_F(DnsEmulatorTest, FaultSwitchesThroughTheControlEndpoint) {
 }
 
 TEST_F(DnsEmulatorTest, ProvisioningDelayAndFailure) {
+  fakes::FakeClock clock;
+  provisioning_clock_ = &clock;
   StartDefault();
   Call("POST", "/_emulator/faults", R"({"provisioning_delay_ms":300})", "");
   const std::string path = std::string("/zones/") + kZoneId + "/records/" + kRecordId;
   Put(kRecordId, Txt("_acme-challenge", "v"));
   EXPECT_EQ(Call("GET", path).body["metadata"]["state"], "PROVISIONING");
-  std::this_thread::sleep_for(milliseconds(400));
+  clock.Advance(milliseconds(299));
+  EXPECT_EQ(Call("GET", path).body["metadata"]["state"], "PROVISIONING");
+  clock.Advance(milliseconds(1));
   EXPECT_EQ(Call("GET", path).body["metadata"]["state"], "AVAILABLE");
 
   Call("POST", "/_emulator/faults", R"({"provisioning_delay_ms":0,"fail_provisioning_next":1})", "");
@@ -591,9 +600,14 @@ TEST_F(DnsEmulatorTest, PublishesOnlyOnceAvailable) {
   Put(failed, Txt("_acme-challenge.bad", "never"));
   Put(kRecordId, Txt("_acme-challenge.www", "later"));
   EXPECT_TRUE(cts.TakeCalls().empty());
-  // Published by the emulator itself when the delay is over, without anyone polling.
-  std::this_thread::sleep_for(milliseconds(600));
-  EXPECT_EQ(cts.TakeCalls(), std::vector<std::string>{"set _acme-challenge.www.example.com. later"});
+  // Published by the emulator's own provisioner when the delay is over, without anyone polling:
+  // wait (boundedly) for the push instead of sleeping a fixed time.
+  std::vector<std::string> calls;
+  for (int i = 0; i < 1000 && calls.empty(); ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+    calls = cts.TakeCalls();
+  }
+  EXPECT_EQ(calls, std::vector<std::string>{"set _acme-challenge.www.example.com. later"});
 }
 
 // ---------------------------------------------------------------- with the real pebble-challtestsrv

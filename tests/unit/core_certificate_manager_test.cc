@@ -1,0 +1,428 @@
+// Tests for core/lifecycle/certificate_manager.h and account_manager.h: the certificate
+// lifecycle against a scripted ACME CA, an in-memory DNS provider and store, on a FakeClock.
+#include "core/lifecycle/certificate_manager.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/crypto/x509.h"
+#include "core/lifecycle/account_manager.h"
+#include "tests/fakes/fake_services.h"
+
+namespace ionos {
+namespace {
+
+using fakes::FakeWorld;
+using std::chrono::hours;
+using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr int64_t kDay = 24;  // hours
+
+class CertificateManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    settings_.dns_api_url = "https://dns.test";
+    issuers_ = std::make_unique<Issuers>(world_.Factories(), world_.IssuerOptions());
+    accounts_ = std::make_unique<AccountManager>(&world_.store, issuers_.get(), &world_.logger, settings_);
+    manager_ = std::make_unique<CertificateManager>(&world_.store, issuers_.get(), &world_.clock, &world_.logger,
+                                                    &world_.cancel);
+    AccountSpec spec{"acme", "admin@example.com", world_.ca.directory_url(), "ecdsa256", std::nullopt};
+    Result<AccountRecord> account = accounts_->Register(spec);
+    ASSERT_TRUE(account.ok()) << account.status().ToString();
+    account_ = *account;
+  }
+
+  AutoCertificateRecord Desired(const std::string& cn, std::vector<std::string> sans = {}) {
+    AutoCertificateRecord r;
+    r.provider_id = account_.id;
+    r.name = cn;
+    r.common_name = cn;
+    r.subject_alternative_names = std::move(sans);
+    r.key_algorithm = "ecdsa256";
+    r.renew_before_days = 30;
+    r.grace_period_days = 30;
+    r.settings = settings_;
+    return r;
+  }
+
+  // The fake CA stamps 90-day certificates with the fake clock (valid from an hour before);
+  // days count from the certificate's not_before.
+  void AtDay(const CertificateSummary& c, int64_t day) { world_.clock.Set(c.not_before + hours(day * kDay)); }
+
+  std::vector<std::string> Ids(const AutoCertificateView& v) {
+    std::vector<std::string> out;
+    for (const auto& c : v.certificates) out.push_back(c.summary.id);
+    return out;
+  }
+
+  FakeWorld world_;
+  IssuanceSettings settings_;
+  std::unique_ptr<Issuers> issuers_;
+  std::unique_ptr<AccountManager> accounts_;
+  std::unique_ptr<CertificateManager> manager_;
+  AccountRecord account_;
+};
+
+// ---------------------------------------------------------------- obtaining
+
+TEST_F(CertificateManagerTest, CreateIssuesStoresAndNamesTheCertificate) {
+  Result<AutoCertificateView> view = manager_->Create(Desired("www.example.com", {"example.com"}));
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  ASSERT_EQ(view->certificates.size(), 1u);
+  ASSERT_TRUE(view->newest.has_value());
+  EXPECT_EQ(view->certificates[0].status, CertificateStatus::kActive);
+  EXPECT_THAT(view->newest->name, ::testing::MatchesRegex("www\\.example\\.com-[0-9]{8}T[0-9]{6}Z"));
+  EXPECT_EQ(view->newest->key_algorithm, "ecdsa256");
+  EXPECT_THAT(InspectCertificate(view->newest->certificate_pem)->dns_names,
+              ElementsAre("www.example.com", "example.com"));
+  EXPECT_FALSE(view->renewal->due);
+  EXPECT_EQ(world_.store.GetAutoCertificate(view->record.id)->settings, settings_);
+  EXPECT_TRUE(world_.dns.records().empty()) << "challenge records are removed";
+}
+
+TEST_F(CertificateManagerTest, FailedIssuanceStoresNothing) {
+  world_.ca.script.rejected_challenges["www.example.com"] = "CAA forbids it";
+  Result<AutoCertificateView> view = manager_->Create(Desired("www.example.com"));
+  ASSERT_FALSE(view.ok());
+  EXPECT_THAT(view.status().message(), HasSubstr("CAA forbids it"));
+  EXPECT_TRUE(world_.memory.ListAutoCertificates()->empty());
+  EXPECT_EQ(world_.memory.certificate_count(), 0u);
+  EXPECT_TRUE(world_.memory.ListPendingDnsRecords()->empty());
+}
+
+TEST_F(CertificateManagerTest, CertificateTheStoreCannotKeepTakesItsAutoCertificateAlong) {
+  world_.store.FailNext("AddCertificate", UnavailableError("disk full"));
+  Result<AutoCertificateView> view = manager_->Create(Desired("www.example.com"));
+  ASSERT_FALSE(view.ok());
+  EXPECT_THAT(view.status().message(), HasSubstr("saving the certificate: disk full"));
+  EXPECT_TRUE(world_.memory.ListAutoCertificates()->empty()) << "nothing half-written";
+}
+
+// Issue 15.9: four certificates for one common name in one second get four names.
+TEST_F(CertificateManagerTest, NamesStayUniqueWithinOneSecond) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 4; ++i) {
+    AutoCertificateRecord d = Desired("dual.example.com");
+    d.name = "dual " + std::to_string(i);
+    Result<AutoCertificateView> view = manager_->Create(d);
+    ASSERT_TRUE(view.ok()) << view.status().ToString();
+    names.push_back(view->newest->name);
+  }
+  const std::string base = names[0];
+  EXPECT_THAT(names, ElementsAre(base, base + "-2", base + "-3", base + "-4"));
+}
+
+// ---------------------------------------------------------------- planning
+
+TEST_F(CertificateManagerTest, PlanUpdateTable) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  const AutoCertificateRecord prior = created->record;
+  std::vector<CertificateSummary> certs;
+  for (const auto& c : created->certificates) certs.push_back(c.summary);
+  struct Case {
+    const char* name;
+    std::function<void(AutoCertificateRecord&)> change;
+    int64_t day;
+    ReissueReason want;
+  };
+  const Case cases[] = {
+      {"nothing", [](AutoCertificateRecord&) {}, 1, ReissueReason::kNone},
+      {"rename alone", [](AutoCertificateRecord& r) { r.name = "renamed"; }, 1, ReissueReason::kNone},
+      {"renew_before_days alone", [](AutoCertificateRecord& r) { r.renew_before_days = 10; }, 1,
+       ReissueReason::kNone},
+      {"grace alone", [](AutoCertificateRecord& r) { r.grace_period_days = 5; }, 1, ReissueReason::kNone},
+      {"sans", [](AutoCertificateRecord& r) { r.subject_alternative_names = {"example.com"}; }, 1,
+       ReissueReason::kNamesChanged},
+      {"sans in another case are the same names",
+       [](AutoCertificateRecord& r) { r.common_name = "WWW.example.com."; }, 1, ReissueReason::kNone},
+      {"key algorithm", [](AutoCertificateRecord& r) { r.key_algorithm = "rsa2048"; }, 1,
+       ReissueReason::kKeyAlgorithm},
+      {"provider", [](AutoCertificateRecord& r) { r.provider_id = "other"; }, 1, ReissueReason::kProvider},
+      {"profile", [](AutoCertificateRecord& r) { r.profile = "shortlived"; }, 1, ReissueReason::kProfile},
+      {"day 59", [](AutoCertificateRecord&) {}, 59, ReissueReason::kNone},
+      {"day 61", [](AutoCertificateRecord&) {}, 61, ReissueReason::kRenewalDue},
+      {"day 61 with renew_before_days 10", [](AutoCertificateRecord& r) { r.renew_before_days = 10; }, 61,
+       ReissueReason::kNone},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    AutoCertificateRecord desired = prior;
+    c.change(desired);
+    AtDay(certs.front(), c.day);
+    UpdatePlan plan = manager_->PlanUpdate(prior, desired, certs);
+    EXPECT_EQ(plan.reissue, c.want) << ReissueReasonText(plan.reissue);
+    EXPECT_TRUE(plan.prune.empty());
+  }
+  EXPECT_EQ(manager_->PlanUpdate(prior, prior, {}).reissue, ReissueReason::kNoCertificate);
+}
+
+// ---------------------------------------------------------------- renewing and pruning
+
+TEST_F(CertificateManagerTest, RenewalSupersedesThenPrunesOnlyWhenTold) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok());
+  const CertificateSummary first = created->certificates[0].summary;
+  AtDay(first, 61);
+  UpdateIntent intent;
+  intent.reissue = true;
+  intent.replaces_certificate_id = first.id;
+  Result<AutoCertificateView> renewed = manager_->Update(created->record, intent);
+  ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
+  ASSERT_EQ(renewed->certificates.size(), 2u);
+  EXPECT_EQ(renewed->certificates[1].summary.id, first.id);
+  EXPECT_EQ(renewed->certificates[1].status, CertificateStatus::kSuperseded);
+  EXPECT_NE(renewed->newest->id, first.id);
+
+  // Reading at day 121 (grace over for the first) shows it prune-due but deletes nothing.
+  AtDay(first, 121);
+  Result<AutoCertificateView> read = manager_->View(created->record.id);
+  ASSERT_TRUE(read.ok());
+  EXPECT_THAT(read->PruneDue(), ElementsAre(first.id));
+  EXPECT_EQ(world_.memory.certificate_count(), 2u);
+
+  // Prune deletes what the rules allow, never the newest.
+  Result<std::vector<std::string>> pruned =
+      manager_->Prune(created->record.id, {first.id, renewed->newest->id});
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_THAT(*pruned, ElementsAre(first.name));
+  EXPECT_EQ(world_.memory.certificate_count(), 1u);
+}
+
+// Another process renewed between plan and apply: the apply adopts its certificate instead of
+// ordering a second one.
+TEST_F(CertificateManagerTest, UpdateAdoptsWhatAnotherProcessIssuedMeanwhile) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok());
+  const std::string planned_to_replace = created->newest->id;
+  AtDay(created->certificates[0].summary, 61);
+  UpdateIntent intent;
+  intent.reissue = true;
+  intent.replaces_certificate_id = planned_to_replace;
+  // The other process.
+  Result<AutoCertificateView> other = manager_->Update(created->record, intent);
+  ASSERT_TRUE(other.ok());
+  const int orders = world_.ca.count("newOrder");
+  // This process, with the same plan.
+  Result<AutoCertificateView> mine = manager_->Update(created->record, intent);
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  EXPECT_EQ(world_.ca.count("newOrder"), orders) << "no second issuance";
+  EXPECT_EQ(mine->newest->id, other->newest->id);
+  EXPECT_THAT(world_.logger.All(), HasSubstr("adopting the certificate another process issued meanwhile"));
+}
+
+TEST_F(CertificateManagerTest, RenewalWaitsForTheLockAndSaysWhoFor) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok());
+  AtDay(created->certificates[0].summary, 61);
+  LockOptions mine;
+  std::unique_ptr<StoreLock> held = world_.memory.Lock("auto_certificate/" + created->record.id, mine).value();
+  // The lock holder finishes after the renewal has waited a while.
+  int sleeps = 0;
+  world_.clock.SetOnSleep([&](Duration) {
+    if (++sleeps == 3) held.reset();
+  });
+  UpdateIntent intent;
+  intent.reissue = true;
+  intent.replaces_certificate_id = created->newest->id;
+  Result<AutoCertificateView> renewed = manager_->Update(created->record, intent);
+  world_.clock.SetOnSleep(nullptr);
+  ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
+  EXPECT_EQ(renewed->certificates.size(), 2u);
+  EXPECT_THAT(world_.logger.All(), HasSubstr("waiting for another process that is renewing www.example.com"));
+  EXPECT_TRUE(world_.memory.held_locks().empty()) << "released after the renewal";
+}
+
+TEST_F(CertificateManagerTest, WaitingForTheLockIsBounded) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok());
+  std::unique_ptr<StoreLock> held =
+      world_.memory.Lock("auto_certificate/" + created->record.id, LockOptions{}).value();
+  UpdateIntent intent;
+  intent.reissue = true;
+  intent.replaces_certificate_id = created->newest->id;
+  const TimePoint start = world_.clock.Now();
+  Result<AutoCertificateView> renewed = manager_->Update(created->record, intent);
+  ASSERT_FALSE(renewed.ok());
+  EXPECT_EQ(renewed.status().code(), StatusCode::kDeadlineExceeded) << renewed.status().ToString();
+  EXPECT_THAT(renewed.status().message(), HasSubstr("renewing www.example.com"));
+  EXPECT_EQ(world_.clock.Now() - start, std::chrono::minutes(10));
+}
+
+TEST_F(CertificateManagerTest, RenewIfDueRenewsOnlyWhatIsDue) {
+  Result<AutoCertificateView> due = manager_->Create(Desired("due.example.com"));
+  AutoCertificateRecord late_spec = Desired("late.example.com");
+  late_spec.renew_before_days = 10;
+  Result<AutoCertificateView> late = manager_->Create(late_spec);
+  ASSERT_TRUE(due.ok() && late.ok());
+  AtDay(due->certificates[0].summary, 61);
+  Result<RenewOutcome> a = manager_->RenewIfDue(due->record.id);
+  Result<RenewOutcome> b = manager_->RenewIfDue(late->record.id);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->action, RenewOutcome::Action::kRenewed);
+  EXPECT_EQ(b->action, RenewOutcome::Action::kNotDue);
+  EXPECT_THAT(b->reason, HasSubstr("renewal is due from"));
+  EXPECT_EQ(a->view.certificates.size(), 2u);
+  EXPECT_EQ(b->view.certificates.size(), 1u);
+}
+
+// ARI (RFC 9773): a chosen moment before the window rule makes renewal due.
+TEST_F(CertificateManagerTest, RenewalInfoInTheStoreMakesRenewalDueEarlier) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok());
+  const CertificateSummary c = created->certificates[0].summary;
+  RenewalInfoRecord info;
+  info.certificate_id = c.id;
+  info.window_start = c.not_before + hours(10 * kDay);
+  info.window_end = c.not_before + hours(12 * kDay);
+  info.chosen_at = c.not_before + hours(11 * kDay);
+  info.explanation_url = "https://ca.test/why";
+  ASSERT_TRUE(world_.store.PutRenewalInfo(info).ok());
+  AtDay(c, 12);
+  Result<AutoCertificateView> view = manager_->View(created->record.id);
+  ASSERT_TRUE(view.ok());
+  EXPECT_TRUE(view->renewal->due);
+  EXPECT_EQ(view->renewal->source, RenewalSource::kAri);
+  EXPECT_EQ(view->renewal->explanation_url, "https://ca.test/why");
+}
+
+// ---------------------------------------------------------------- reading
+
+TEST_F(CertificateManagerTest, DataSourceGivenAnAutoCertificateIdSaysSo) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok());
+  Result<CertificateView> wrong = manager_->ViewCertificate(created->record.id);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_THAT(wrong.status().message(), HasSubstr("is the id of the auto certificate"));
+  EXPECT_THAT(wrong.status().message(), HasSubstr("last_issued_certificate_id"));
+  Result<CertificateView> right = manager_->ViewCertificate(created->newest->id);
+  ASSERT_TRUE(right.ok());
+  EXPECT_EQ(right->status, CertificateStatus::kActive);
+}
+
+TEST_F(CertificateManagerTest, ReadingNeverWrites) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok());
+  for (const char* method : {"CreateAccount", "UpdateAccount", "DeleteAccount", "CreateAutoCertificate",
+                             "UpdateAutoCertificate", "DeleteAutoCertificate", "AddCertificate",
+                             "DeleteCertificate", "NotePendingDnsRecord", "PutRenewalInfo", "Lock"}) {
+    world_.store.FailAlways(method, InternalError(std::string("a read called ") + method));
+  }
+  AtDay(created->certificates[0].summary, 400);
+  EXPECT_TRUE(manager_->View(created->record.id).ok());
+  EXPECT_TRUE(manager_->ViewCertificate(created->newest->id).ok());
+  EXPECT_TRUE(manager_->ListCertificates().ok());
+  (void)manager_->PlanUpdate(created->record, created->record, {created->certificates[0].summary});
+}
+
+TEST_F(CertificateManagerTest, DeleteIsIdempotent) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok());
+  EXPECT_TRUE(manager_->Delete(created->record.id).ok());
+  EXPECT_TRUE(manager_->Delete(created->record.id).ok());
+  EXPECT_EQ(world_.memory.certificate_count(), 0u);
+}
+
+// ---------------------------------------------------------------- accounts
+
+class AccountManagerTest : public CertificateManagerTest {};
+
+TEST_F(AccountManagerTest, CheckTellsTheCasWordFromFailures) {
+  Result<AccountCheck> check = accounts_->Check(account_.id);
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->standing, AccountStanding::kValid);
+
+  // The CA is down: keep the account, say why (no "gone" without the CA's word).
+  world_.ca.SetUnreachable(true);
+  check = accounts_->Check(account_.id);
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->standing, AccountStanding::kUnconfirmed);
+  EXPECT_THAT(check->detail, HasSubstr("connection failed"));
+  world_.ca.SetUnreachable(false);
+
+  // A proxy answering a bare 404 for the account URL: still not the CA's word.
+  world_.http.SetHandler([this](const HttpRequest& r) -> Result<HttpResponse> {
+    if (r.method == "POST" && r.url == account_.account_url) {
+      return fakes::MakeResponse(404, "<html>Not Found</html>", {{"Content-Type", "text/html"}});
+    }
+    return world_.ca.Handle(r);
+  });
+  check = accounts_->Check(account_.id);
+  world_.ca.Install(&world_.http);
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->standing, AccountStanding::kUnconfirmed) << check->detail;
+  EXPECT_THAT(check->detail, HasSubstr("not the CA's answer about the account"));
+
+  // The CA was reset: accountDoesNotExist for the URL, confirmed for the key.
+  world_.ca.ForgetAccounts();
+  check = accounts_->Check(account_.id);
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->standing, AccountStanding::kForgotten);
+  EXPECT_THAT(check->detail, HasSubstr("no longer knows the account"));
+  EXPECT_EQ(world_.ca.account_count(), 0) << "checking created nothing at the CA";
+}
+
+TEST_F(AccountManagerTest, UpdateChangesTheContactInPlaceAndRepairsAForgottenAccount) {
+  AccountSpec spec{"renamed", "ops@example.com", world_.ca.directory_url(), "ecdsa256", std::nullopt};
+  Result<AccountRecord> updated = accounts_->Update(account_.id, spec, AccountStanding::kValid);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->account_url, account_.account_url);
+  EXPECT_THAT(world_.ca.AccountContact(account_.account_url), ElementsAre("mailto:ops@example.com"));
+
+  world_.ca.ForgetAccounts();
+  Result<AccountRecord> repaired = accounts_->Update(account_.id, spec, AccountStanding::kForgotten);
+  ASSERT_TRUE(repaired.ok()) << repaired.status().ToString();
+  EXPECT_EQ(repaired->id, account_.id);
+  EXPECT_NE(repaired->account_url, account_.account_url);
+  EXPECT_EQ(repaired->private_key_pem, account_.private_key_pem) << "the stored key is registered again";
+  EXPECT_EQ(world_.ca.AccountStatus(repaired->account_url), "valid");
+  EXPECT_EQ(accounts_->Check(account_.id)->standing, AccountStanding::kValid);
+}
+
+TEST_F(AccountManagerTest, DeactivatedAccountIsRepairedWithANewKey) {
+  ASSERT_TRUE(accounts_->Deactivate(account_.id).ok());  // deactivates and deletes
+  AccountSpec spec{"acme", "admin@example.com", world_.ca.directory_url(), "ecdsa256", std::nullopt};
+  Result<AccountRecord> second = accounts_->Register(spec);
+  ASSERT_TRUE(second.ok());
+  // Deactivate it at the CA behind the store's back.
+  PrivateKey key = PrivateKey::FromPem(second->private_key_pem).value();
+  ASSERT_TRUE((*issuers_->AcmeClientFor(world_.ca.directory_url(), settings_))
+                  ->DeactivateAccount(key, second->account_url)
+                  .ok());
+  Result<AccountCheck> check = accounts_->Check(second->id);
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->standing, AccountStanding::kDeactivated) << check->detail;
+  Result<AccountRecord> repaired = accounts_->Update(second->id, spec, check->standing);
+  ASSERT_TRUE(repaired.ok()) << repaired.status().ToString();
+  EXPECT_NE(repaired->private_key_pem, second->private_key_pem);
+  EXPECT_EQ(accounts_->Check(second->id)->standing, AccountStanding::kValid);
+}
+
+TEST_F(AccountManagerTest, AnAccountTheStoreCannotKeepIsDeactivatedAgainAndThatIsLogged) {
+  world_.store.FailNext("CreateAccount", UnavailableError("database down"));
+  AccountSpec spec{"second", "admin@example.com", world_.ca.directory_url(), "ecdsa256", std::nullopt};
+  Result<AccountRecord> r = accounts_->Register(spec);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("database down"));
+  EXPECT_THAT(world_.logger.All(), HasSubstr("deactivated the new ACME account again"));
+}
+
+TEST_F(AccountManagerTest, RegistrationBlamesTheServerWhenTheCaIsDown) {
+  world_.ca.SetUnreachable(true);
+  AccountArgument blamed = AccountArgument::kNone;
+  AccountSpec spec{"x", "admin@example.com", world_.ca.directory_url(), "ecdsa256",
+                   AcmeExternalAccountBinding{"kid", "c2VjcmV0"}};
+  Result<AccountRecord> r = accounts_->Register(spec, &blamed);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(blamed, AccountArgument::kServer) << "not external_account_binding (issue 13.6)";
+}
+
+}  // namespace
+}  // namespace ionos

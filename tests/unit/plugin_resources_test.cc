@@ -1,0 +1,583 @@
+// In-process tests of the provider's RPC handlers (plugin/provider_service.h) with both
+// resources, the data source and the provider block, against a whole fake world
+// (tests/fakes/fake_services.h): a scripted ACME CA, in-memory DNS, a MemoryStore behind a
+// FaultStore, a FakeClock. Requests and answers are the real tfplugin6 messages with msgpack
+// values, as Terraform sends them; no gRPC server runs.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/crypto/x509.h"
+#include "plugin/provider.h"
+#include "plugin/provider_service.h"
+#include "plugin/value/json_codec.h"
+#include "tests/fakes/fake_services.h"
+
+namespace ionos::tf {
+namespace {
+
+using fakes::FakeWorld;
+using ::testing::HasSubstr;
+
+constexpr char kAccount[] = "ionos_certificate_provider";
+constexpr char kAuto[] = "ionos_auto_certificate";
+constexpr char kData[] = "ionos_certificate";
+
+struct Diag {
+  bool error = false;
+  std::string summary;
+  std::string detail;
+  std::string attribute;  // first step of the path, if any
+
+  std::string Text() const { return (error ? "error: " : "warning: ") + summary + ": " + detail; }
+};
+
+std::vector<Diag> FromProto(const google::protobuf::RepeatedPtrField<tfplugin6::Diagnostic>& in) {
+  std::vector<Diag> out;
+  for (const auto& d : in) {
+    Diag x;
+    x.error = d.severity() == tfplugin6::Diagnostic::ERROR;
+    x.summary = d.summary();
+    x.detail = d.detail();
+    if (d.has_attribute() && d.attribute().steps_size() > 0) x.attribute = d.attribute().steps(0).attribute_name();
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+bool HasError(const std::vector<Diag>& diags) {
+  for (const Diag& d : diags) {
+    if (d.error) return true;
+  }
+  return false;
+}
+
+std::string All(const std::vector<Diag>& diags) {
+  std::string out;
+  for (const Diag& d : diags) out += d.Text() + "\n";
+  return out;
+}
+
+struct Answer {
+  Value value;
+  std::vector<Diag> diags;
+  std::vector<std::string> replace;
+};
+
+class PluginTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Configure({});
+  }
+
+  const Schema& SchemaOf(const std::string& type) {
+    if (type == kData) return provider_.data_source(type)->schema();
+    return provider_.resource(type)->schema();
+  }
+
+  std::vector<Diag> Configure(const std::map<std::string, Value>& extra) {
+    const Schema& s = provider_.schema();
+    Value config = EmptyObject(s.block);
+    config = WithAttr(config, "store", Value::String("sqlite:/nonexistent/in-memory.db"));
+    config = WithAttr(config, "token", Value::String("token"));
+    config = WithAttr(config, "dns_api_url", Value::String("https://dns.test"));
+    for (const auto& [k, v] : extra) config = WithAttr(config, k, v);
+    tfplugin6::ConfigureProvider::Request req;
+    tfplugin6::ConfigureProvider::Response resp;
+    EncodeDynamicValue(config, s.type(), req.mutable_config());
+    EXPECT_TRUE(service_.ConfigureProvider(nullptr, &req, &resp).ok());
+    return FromProto(resp.diagnostics());
+  }
+
+  // Terraform's proposed new state: the configuration, with the prior values of computed
+  // attributes the configuration leaves null.
+  Value Proposed(const std::string& type, const Value& prior, const Value& config) {
+    const Schema& s = SchemaOf(type);
+    Value v = config;
+    for (const auto& a : s.block.attributes) {
+      if (a.computed && config.GetAttr(a.name).is_null()) {
+        v = WithAttr(v, a.name, prior.is_null() ? Value::Null(a.type) : prior.GetAttr(a.name));
+      }
+    }
+    return v;
+  }
+
+  std::vector<Diag> Validate(const std::string& type, const Value& config) {
+    tfplugin6::ValidateResourceConfig::Request req;
+    tfplugin6::ValidateResourceConfig::Response resp;
+    req.set_type_name(type);
+    EncodeDynamicValue(config, SchemaOf(type).type(), req.mutable_config());
+    EXPECT_TRUE(service_.ValidateResourceConfig(nullptr, &req, &resp).ok());
+    return FromProto(resp.diagnostics());
+  }
+
+  Answer Plan(const std::string& type, const Value& prior, const Value& config) {
+    const Type t = SchemaOf(type).type();
+    tfplugin6::PlanResourceChange::Request req;
+    tfplugin6::PlanResourceChange::Response resp;
+    req.set_type_name(type);
+    EncodeDynamicValue(prior, t, req.mutable_prior_state());
+    EncodeDynamicValue(config.is_null() ? Value::Null(t) : Proposed(type, prior, config), t,
+                       req.mutable_proposed_new_state());
+    EncodeDynamicValue(config, t, req.mutable_config());
+    EXPECT_TRUE(service_.PlanResourceChange(nullptr, &req, &resp).ok());
+    Answer a;
+    a.value = DecodeDynamicValue(resp.planned_state(), t).value();
+    a.diags = FromProto(resp.diagnostics());
+    for (const auto& p : resp.requires_replace()) a.replace.push_back(p.steps(0).attribute_name());
+    return a;
+  }
+
+  Answer Apply(const std::string& type, const Value& prior, const Value& planned, const Value& config) {
+    const Type t = SchemaOf(type).type();
+    tfplugin6::ApplyResourceChange::Request req;
+    tfplugin6::ApplyResourceChange::Response resp;
+    req.set_type_name(type);
+    EncodeDynamicValue(prior, t, req.mutable_prior_state());
+    EncodeDynamicValue(planned, t, req.mutable_planned_state());
+    EncodeDynamicValue(config, t, req.mutable_config());
+    EXPECT_TRUE(service_.ApplyResourceChange(nullptr, &req, &resp).ok());
+    return Answer{DecodeDynamicValue(resp.new_state(), t).value(), FromProto(resp.diagnostics()), {}};
+  }
+
+  Answer Read(const std::string& type, const Value& state) {
+    const Type t = SchemaOf(type).type();
+    tfplugin6::ReadResource::Request req;
+    tfplugin6::ReadResource::Response resp;
+    req.set_type_name(type);
+    EncodeDynamicValue(state, t, req.mutable_current_state());
+    EXPECT_TRUE(service_.ReadResource(nullptr, &req, &resp).ok());
+    return Answer{DecodeDynamicValue(resp.new_state(), t).value(), FromProto(resp.diagnostics()), {}};
+  }
+
+  Answer Import(const std::string& type, const std::string& id) {
+    tfplugin6::ImportResourceState::Request req;
+    tfplugin6::ImportResourceState::Response resp;
+    req.set_type_name(type);
+    req.set_id(id);
+    EXPECT_TRUE(service_.ImportResourceState(nullptr, &req, &resp).ok());
+    Answer a;
+    a.diags = FromProto(resp.diagnostics());
+    a.value = resp.imported_resources_size() == 0
+                  ? Value::Null(SchemaOf(type).type())
+                  : DecodeDynamicValue(resp.imported_resources(0).state(), SchemaOf(type).type()).value();
+    return a;
+  }
+
+  Answer ReadData(const std::string& id) {
+    const Type t = SchemaOf(kData).type();
+    tfplugin6::ReadDataSource::Request req;
+    tfplugin6::ReadDataSource::Response resp;
+    req.set_type_name(kData);
+    EncodeDynamicValue(WithAttr(EmptyObject(SchemaOf(kData).block), "id", Value::String(id)), t, req.mutable_config());
+    EXPECT_TRUE(service_.ReadDataSource(nullptr, &req, &resp).ok());
+    Answer a;
+    a.diags = FromProto(resp.diagnostics());
+    a.value = resp.has_state() ? DecodeDynamicValue(resp.state(), t).value() : Value::Null(t);
+    return a;
+  }
+
+  // Plan and apply a configuration for a resource that does not exist yet.
+  Value Create(const std::string& type, const Value& config) {
+    Answer plan = Plan(type, Value::Null(SchemaOf(type).type()), config);
+    EXPECT_FALSE(HasError(plan.diags)) << All(plan.diags);
+    Answer applied = Apply(type, Value::Null(SchemaOf(type).type()), plan.value, config);
+    EXPECT_FALSE(HasError(applied.diags)) << All(applied.diags);
+    return applied.value;
+  }
+
+  Value AccountConfig(const std::string& name = "acme", const std::string& email = "admin@example.com") {
+    Value v = EmptyObject(SchemaOf(kAccount).block);
+    v = WithAttr(v, "name", Value::String(name));
+    v = WithAttr(v, "email", Value::String(email));
+    v = WithAttr(v, "server", Value::String(world_.ca.directory_url()));
+    return v;
+  }
+
+  Value AutoConfig(const std::string& provider_id, const std::string& cn = "www.example.com",
+                   const std::map<std::string, Value>& extra = {}) {
+    Value v = EmptyObject(SchemaOf(kAuto).block);
+    v = WithAttr(v, "provider_id", Value::String(provider_id));
+    v = WithAttr(v, "name", Value::String("www"));
+    v = WithAttr(v, "common_name", Value::String(cn));
+    for (const auto& [k, x] : extra) v = WithAttr(v, k, x);
+    return v;
+  }
+
+  static std::string Str(const Value& object, const std::string& attr) { return GetString(object, attr).value_or(""); }
+
+  FakeWorld world_;
+  Provider provider_{world_.Factories(), &world_.clock, &world_.random, &world_.logger, &world_.cancel};
+  ProviderService service_{&provider_, &world_.cancel};
+};
+
+// ---------------------------------------------------------------- ionos_certificate_provider
+
+TEST_F(PluginTest, AccountCreateReadRenameChangeEmailImportDelete) {
+  Value state = Create(kAccount, AccountConfig());
+  EXPECT_EQ(Str(state, "status"), "valid");
+  const std::string url = Str(state, "account_url");
+  EXPECT_EQ(world_.ca.AccountStatus(url), "valid");
+
+  Answer read = Read(kAccount, state);
+  EXPECT_TRUE(read.diags.empty()) << All(read.diags);
+  EXPECT_EQ(read.value, state);
+
+  // A rename and an e-mail change: one update in place, the contact changed at the CA.
+  Value config = AccountConfig("renamed", "ops@example.com");
+  Answer plan = Plan(kAccount, state, config);
+  EXPECT_TRUE(plan.replace.empty());
+  Answer applied = Apply(kAccount, state, plan.value, config);
+  ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
+  EXPECT_EQ(Str(applied.value, "id"), Str(state, "id"));
+  EXPECT_EQ(Str(applied.value, "account_url"), url);
+  EXPECT_THAT(world_.ca.AccountContact(url), ::testing::ElementsAre("mailto:ops@example.com"));
+
+  Answer imported = Import(kAccount, Str(state, "id"));
+  ASSERT_FALSE(HasError(imported.diags)) << All(imported.diags);
+  EXPECT_EQ(Str(imported.value, "email"), "ops@example.com");
+
+  Answer deleted = Apply(kAccount, applied.value, Value::Null(SchemaOf(kAccount).type()),
+                         Value::Null(SchemaOf(kAccount).type()));
+  ASSERT_FALSE(HasError(deleted.diags)) << All(deleted.diags);
+  EXPECT_TRUE(deleted.value.is_null());
+  EXPECT_EQ(world_.ca.AccountStatus(url), "deactivated");
+  EXPECT_TRUE(world_.memory.ListAccounts()->empty());
+  // Deleting again is not an error.
+  deleted = Apply(kAccount, applied.value, Value::Null(SchemaOf(kAccount).type()),
+                  Value::Null(SchemaOf(kAccount).type()));
+  EXPECT_FALSE(HasError(deleted.diags)) << All(deleted.diags);
+}
+
+// Issue 15.6 with 13.1: a CA that forgot the account keeps the resource, warns, and the plan
+// repairs it in place.
+TEST_F(PluginTest, AccountTheCaForgotIsKeptAndRepairedInPlace) {
+  Value state = Create(kAccount, AccountConfig());
+  world_.ca.ForgetAccounts();
+  Answer read = Read(kAccount, state);
+  ASSERT_FALSE(HasError(read.diags)) << All(read.diags);
+  ASSERT_EQ(read.diags.size(), 1u);
+  EXPECT_THAT(read.diags[0].summary, HasSubstr("The CA no longer knows the ACME account"));
+  EXPECT_FALSE(read.value.is_null()) << "kept in state";
+  EXPECT_EQ(Str(read.value, "status"), "unknown to the CA");
+
+  Answer plan = Plan(kAccount, read.value, AccountConfig());
+  EXPECT_TRUE(plan.replace.empty());
+  EXPECT_TRUE(plan.value.GetAttr("account_url").is_unknown());
+  Answer applied = Apply(kAccount, read.value, plan.value, AccountConfig());
+  ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
+  EXPECT_EQ(Str(applied.value, "id"), Str(state, "id"));
+  EXPECT_EQ(Str(applied.value, "status"), "valid");
+  EXPECT_EQ(world_.ca.AccountStatus(Str(applied.value, "account_url")), "valid");
+}
+
+// Issue 13.1: a proxy's 404 or a CA that is down never ends an account.
+TEST_F(PluginTest, AccountRefreshWhileTheCaIsDownKeepsItWithAWarning) {
+  Value state = Create(kAccount, AccountConfig());
+  world_.ca.SetUnreachable(true);
+  Answer read = Read(kAccount, state);
+  world_.ca.SetUnreachable(false);
+  ASSERT_FALSE(HasError(read.diags)) << All(read.diags);
+  ASSERT_EQ(read.diags.size(), 1u);
+  EXPECT_EQ(read.diags[0].summary, "Could not confirm the ACME account at the CA");
+  EXPECT_EQ(read.value, state);
+  EXPECT_EQ(world_.memory.GetAccount(Str(state, "id"))->status, "valid") << "nothing written on refresh";
+}
+
+// ---------------------------------------------------------------- ionos_auto_certificate
+
+TEST_F(PluginTest, AutoCertificateCreateRenameReissueImportDelete) {
+  Value account = Create(kAccount, AccountConfig());
+  Value config = AutoConfig(Str(account, "id"), "www.example.com",
+                            {{"key_algorithm", Value::String("ecdsa384")}});
+  Value state = Create(kAuto, config);
+  ASSERT_FALSE(state.is_null());
+  EXPECT_EQ(InspectCertificate(Str(state, "certificate_pem"))->key_type, "ecdsa384");
+  const std::string serial = Str(state, "serial_number");
+  EXPECT_EQ(GetInt(state, "renew_before_days"), 30) << "the schema default is planned and stored";
+
+  // Refresh right after: nothing changes, no warnings.
+  Answer read = Read(kAuto, state);
+  EXPECT_TRUE(read.diags.empty()) << All(read.diags);
+  EXPECT_EQ(read.value, state);
+
+  // A rename alone keeps the certificate.
+  Value renamed = WithAttr(config, "name", Value::String("renamed"));
+  Answer plan = Plan(kAuto, state, renamed);
+  ASSERT_FALSE(HasError(plan.diags)) << All(plan.diags);
+  EXPECT_FALSE(plan.value.GetAttr("certificate_pem").is_unknown());
+  Answer applied = Apply(kAuto, state, plan.value, renamed);
+  ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
+  EXPECT_EQ(Str(applied.value, "serial_number"), serial);
+
+  // Removing key_algorithm plans the default "rsa2048" and re-issues (issue 15.1).
+  Value without = renamed;
+  without = WithAttr(without, "key_algorithm", Value::Null(Type::String()));
+  plan = Plan(kAuto, applied.value, without);
+  EXPECT_EQ(Str(plan.value, "key_algorithm"), "rsa2048");
+  EXPECT_TRUE(plan.value.GetAttr("certificate_pem").is_unknown());
+  Answer reissued = Apply(kAuto, applied.value, plan.value, without);
+  ASSERT_FALSE(HasError(reissued.diags)) << All(reissued.diags);
+  EXPECT_NE(Str(reissued.value, "serial_number"), serial);
+  EXPECT_EQ(reissued.value.GetAttr("certificates").elements().size(), 2u);
+
+  Answer imported = Import(kAuto, Str(state, "id"));
+  ASSERT_FALSE(HasError(imported.diags)) << All(imported.diags);
+  EXPECT_EQ(Str(imported.value, "serial_number"), Str(reissued.value, "serial_number"));
+
+  Answer deleted = Apply(kAuto, reissued.value, Value::Null(SchemaOf(kAuto).type()),
+                         Value::Null(SchemaOf(kAuto).type()));
+  ASSERT_FALSE(HasError(deleted.diags)) << All(deleted.diags);
+  EXPECT_EQ(world_.memory.certificate_count(), 0u);
+}
+
+// Issue 15.5: another account re-issues in place; the history stays.
+TEST_F(PluginTest, ProviderIdChangeReissuesInPlace) {
+  Value a = Create(kAccount, AccountConfig("a"));
+  Value b = Create(kAccount, AccountConfig("b", "b@example.com"));
+  Value state = Create(kAuto, AutoConfig(Str(a, "id")));
+  Value moved = AutoConfig(Str(b, "id"));
+  Answer plan = Plan(kAuto, state, moved);
+  EXPECT_TRUE(plan.replace.empty()) << "no replacement";
+  EXPECT_TRUE(plan.value.GetAttr("certificate_pem").is_unknown());
+  Answer applied = Apply(kAuto, state, plan.value, moved);
+  ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
+  EXPECT_EQ(Str(applied.value, "id"), Str(state, "id"));
+  EXPECT_EQ(applied.value.GetAttr("certificates").elements().size(), 2u);
+}
+
+// Issue 15.3: an id the store never knew fails at plan, naming provider_id.
+TEST_F(PluginTest, UnknownProviderIdIsAPlanError) {
+  Answer plan = Plan(kAuto, Value::Null(SchemaOf(kAuto).type()), AutoConfig("no-such-account"));
+  ASSERT_TRUE(HasError(plan.diags));
+  EXPECT_EQ(plan.diags[0].attribute, "provider_id");
+  EXPECT_EQ(world_.ca.count("newOrder"), 0);
+}
+
+// Issue 15.2 and 13.4: day counts are whole numbers within bounds, checked at validate.
+TEST_F(PluginTest, DayCountsAreValidatedNamingTheAttribute) {
+  struct Case {
+    const char* name;
+    const char* attribute;
+    Value value;
+    bool ok;
+  };
+  const Case cases[] = {
+      {"fraction", "renew_before_days", Value::NumberV(Number::FromDouble(2.5)), false},
+      {"zero renew", "renew_before_days", Value::Int(0), false},
+      {"too large renew", "renew_before_days", Value::Int(3651), false},
+      {"huge grace", "grace_period_days", Value::Int(1000000000000), false},
+      {"negative grace", "grace_period_days", Value::Int(-1), false},
+      {"zero grace", "grace_period_days", Value::Int(0), true},
+      {"ten years", "grace_period_days", Value::Int(3650), true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<Diag> diags = Validate(kAuto, AutoConfig("x", "www.example.com", {{c.attribute, c.value}}));
+    EXPECT_EQ(HasError(diags), !c.ok) << All(diags);
+    if (!c.ok) {
+      EXPECT_EQ(diags[0].attribute, c.attribute);
+    }
+  }
+}
+
+TEST_F(PluginTest, NameOutsideEveryZoneIsAPlanErrorOnItsAttribute) {
+  Value account = Create(kAccount, AccountConfig());
+  Answer plan = Plan(kAuto, Value::Null(SchemaOf(kAuto).type()),
+                     AutoConfig(Str(account, "id"), "www.example.net"));
+  ASSERT_TRUE(HasError(plan.diags));
+  EXPECT_EQ(plan.diags[0].attribute, "common_name");
+  EXPECT_THAT(plan.diags[0].detail, HasSubstr("www.example.net"));
+}
+
+// Issue 15.4: refresh reports, apply prunes.
+TEST_F(PluginTest, RefreshWarnsAboutPruningAndTheApplyPrunes) {
+  Value account = Create(kAccount, AccountConfig());
+  Value config = AutoConfig(Str(account, "id"));
+  Value state = Create(kAuto, config);
+  const TimePoint nb = ParseRfc3339(Str(state, "not_before")).value();
+  // Renew at day 61.
+  world_.clock.Set(nb + std::chrono::hours(24 * 61));
+  Answer read = Read(kAuto, state);
+  ASSERT_EQ(read.diags.size(), 1u) << All(read.diags);
+  EXPECT_THAT(read.diags[0].summary, HasSubstr("Certificate renewal due"));
+  Answer plan = Plan(kAuto, read.value, config);
+  Answer renewed = Apply(kAuto, read.value, plan.value, config);
+  ASSERT_FALSE(HasError(renewed.diags)) << All(renewed.diags);
+  const std::string first_id = Str(state, "last_issued_certificate_id");
+  // Day 120.5: the first one's grace period (30 days after its expiry at day 90) is over, and the
+  // renewed one (issued at day 61) is not due yet. A refresh warns and deletes nothing.
+  world_.clock.Set(nb + std::chrono::hours(24 * 120 + 12));
+  read = Read(kAuto, renewed.value);
+  ASSERT_FALSE(HasError(read.diags)) << All(read.diags);
+  EXPECT_THAT(All(read.diags), HasSubstr("Old certificates past their grace period"));
+  EXPECT_EQ(world_.memory.certificate_count(), 2u);
+  EXPECT_TRUE(world_.memory.GetCertificate(first_id).ok());
+  // The plan shows it leaving the list; the apply deletes exactly that.
+  plan = Plan(kAuto, read.value, config);
+  ASSERT_FALSE(HasError(plan.diags)) << All(plan.diags);
+  ASSERT_TRUE(plan.value.GetAttr("certificates").is_known());
+  EXPECT_EQ(plan.value.GetAttr("certificates").elements().size(), 1u);
+  EXPECT_EQ(world_.memory.certificate_count(), 2u) << "a plan never deletes";
+  Answer applied = Apply(kAuto, read.value, plan.value, config);
+  ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
+  EXPECT_EQ(world_.memory.certificate_count(), 1u);
+  EXPECT_EQ(world_.memory.GetCertificate(first_id).status().code(), StatusCode::kNotFound);
+}
+
+// ---------------------------------------------------------------- error paths
+
+TEST_F(PluginTest, ReadKeepsTheStateWhenTheStoreFails) {
+  Value account = Create(kAccount, AccountConfig());
+  Value state = Create(kAuto, AutoConfig(Str(account, "id")));
+  world_.store.FailNext("GetAutoCertificate", UnavailableError("the store memory:test is locked"));
+  Answer read = Read(kAuto, state);
+  ASSERT_TRUE(HasError(read.diags));
+  EXPECT_THAT(read.diags[0].detail, HasSubstr("locked"));
+  EXPECT_EQ(read.value, state) << "a failed refresh must not lose track of the object";
+}
+
+TEST_F(PluginTest, ReadOfAnIdTheStoreNeverKnewNamesTheStoreAndSaysWhatToDo) {
+  Value account = Create(kAccount, AccountConfig());
+  Value state = Create(kAuto, AutoConfig(Str(account, "id")));
+  Value foreign = WithAttr(state, "id", Value::String("never-known"));
+  Answer read = Read(kAuto, foreign);
+  ASSERT_TRUE(HasError(read.diags));
+  EXPECT_EQ(read.diags[0].summary, "Auto certificate not in the store");
+  EXPECT_THAT(read.diags[0].detail, HasSubstr("memory:test"));
+  EXPECT_EQ(read.value, foreign);
+  // Deleted from the store outside Terraform: gone from state (drift), no error.
+  ASSERT_TRUE(world_.memory.DeleteAutoCertificate(Str(state, "id")).ok());
+  read = Read(kAuto, state);
+  EXPECT_FALSE(HasError(read.diags)) << All(read.diags);
+  EXPECT_TRUE(read.value.is_null());
+  // A store that cannot tell whether it ever knew the id: that failure is the error (issue 13.6).
+  world_.store.FailNext("WasDeleted", UnavailableError("database down"));
+  read = Read(kAuto, foreign);
+  ASSERT_TRUE(HasError(read.diags));
+  EXPECT_THAT(read.diags[0].detail, HasSubstr("database down"));
+  EXPECT_THAT(read.diags[0].detail, ::testing::Not(HasSubstr("never known")));
+}
+
+TEST_F(PluginTest, FailedIssuanceIsAnErrorAndLeavesNothing) {
+  Value account = Create(kAccount, AccountConfig());
+  world_.ca.script.rejected_challenges["www.example.com"] = "CAA record forbids issuance";
+  Value config = AutoConfig(Str(account, "id"));
+  Answer plan = Plan(kAuto, Value::Null(SchemaOf(kAuto).type()), config);
+  Answer applied = Apply(kAuto, Value::Null(SchemaOf(kAuto).type()), plan.value, config);
+  ASSERT_TRUE(HasError(applied.diags));
+  EXPECT_THAT(applied.diags[0].summary, HasSubstr("Cannot issue the certificate for www.example.com"));
+  EXPECT_THAT(applied.diags[0].detail, HasSubstr("CAA record forbids issuance"));
+  EXPECT_TRUE(applied.value.is_null());
+  EXPECT_TRUE(world_.memory.ListAutoCertificates()->empty());
+  EXPECT_TRUE(world_.dns.records().empty());
+}
+
+TEST_F(PluginTest, FailedUpdateKeepsThePriorState) {
+  Value account = Create(kAccount, AccountConfig());
+  Value config = AutoConfig(Str(account, "id"));
+  Value state = Create(kAuto, config);
+  Value renamed = WithAttr(config, "name", Value::String("renamed"));
+  Answer plan = Plan(kAuto, state, renamed);
+  world_.store.FailNext("UpdateAutoCertificate", UnavailableError("database down"));
+  Answer applied = Apply(kAuto, state, plan.value, renamed);
+  ASSERT_TRUE(HasError(applied.diags));
+  EXPECT_EQ(applied.value, state);
+}
+
+TEST_F(PluginTest, ApplyWithAnUndecodableValueIsAnErrorNotACrash) {
+  tfplugin6::ApplyResourceChange::Request req;
+  tfplugin6::ApplyResourceChange::Response resp;
+  req.set_type_name(kAuto);
+  req.mutable_prior_state()->set_msgpack(std::string("\xc1\xff\x00", 3));
+  req.mutable_planned_state()->set_msgpack(std::string("\x93", 1));
+  EXPECT_TRUE(service_.ApplyResourceChange(nullptr, &req, &resp).ok());
+  std::vector<Diag> diags = FromProto(resp.diagnostics());
+  ASSERT_TRUE(HasError(diags));
+  EXPECT_THAT(diags[0].summary, HasSubstr("Cannot decode"));
+}
+
+TEST_F(PluginTest, UnconfiguredProviderIsAnError) {
+  FakeWorld other;
+  Provider unconfigured(other.Factories(), &other.clock, &other.random, &other.logger, &other.cancel);
+  ProviderService service(&unconfigured, &other.cancel);
+  const Type t = SchemaOf(kAuto).type();
+  tfplugin6::ReadResource::Request req;
+  tfplugin6::ReadResource::Response resp;
+  req.set_type_name(kAuto);
+  EncodeDynamicValue(WithAttr(EmptyObject(SchemaOf(kAuto).block), "id", Value::String("x")), t,
+                     req.mutable_current_state());
+  EXPECT_TRUE(service.ReadResource(nullptr, &req, &resp).ok());
+  std::vector<Diag> diags = FromProto(resp.diagnostics());
+  ASSERT_TRUE(HasError(diags));
+  EXPECT_EQ(diags[0].summary, "Provider not configured");
+}
+
+// ---------------------------------------------------------------- data source
+
+TEST_F(PluginTest, DataSourceReadsACertificateAndExplainsAnAutoCertificateId) {
+  Value account = Create(kAccount, AccountConfig());
+  Value state = Create(kAuto, AutoConfig(Str(account, "id")));
+  Answer data = ReadData(Str(state, "last_issued_certificate_id"));
+  ASSERT_FALSE(HasError(data.diags)) << All(data.diags);
+  EXPECT_EQ(Str(data.value, "certificate_pem"), Str(state, "certificate_pem"));
+  EXPECT_EQ(Str(data.value, "status"), "active");
+  data = ReadData(Str(state, "id"));
+  ASSERT_TRUE(HasError(data.diags));
+  EXPECT_EQ(data.diags[0].attribute, "id");
+  EXPECT_THAT(data.diags[0].detail, HasSubstr("last_issued_certificate_id"));
+}
+
+// ---------------------------------------------------------------- provider block
+
+TEST_F(PluginTest, ProviderSettingsErrorsNameTheirAttribute) {
+  struct Case {
+    const char* attribute;
+    Value value;
+  };
+  const Case cases[] = {
+      {"dns_api_url", Value::String("http://dns.example.com")},
+      {"propagation_timeout", Value::String("soon")},
+      {"propagation_timeout", Value::String("5h")},
+      {"ca_certificates_pem", Value::String("not a certificate")},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.attribute);
+    std::vector<Diag> diags = Configure({{c.attribute, c.value}});
+    ASSERT_TRUE(HasError(diags));
+    EXPECT_EQ(diags[0].attribute, c.attribute);
+  }
+}
+
+// ---------------------------------------------------------------- state upgrades
+
+TEST_F(PluginTest, UpgradeResourceStateDecodesVersionZeroAndRefusesNewerOnes) {
+  Value account = Create(kAccount, AccountConfig());
+  Value state = Create(kAuto, AutoConfig(Str(account, "id")));
+  const Type t = SchemaOf(kAuto).type();
+  tfplugin6::UpgradeResourceState::Request req;
+  tfplugin6::UpgradeResourceState::Response resp;
+  req.set_type_name(kAuto);
+  req.set_version(0);
+  req.mutable_raw_state()->set_json(EncodeJson(state, t).value());
+  EXPECT_TRUE(service_.UpgradeResourceState(nullptr, &req, &resp).ok());
+  ASSERT_FALSE(HasError(FromProto(resp.diagnostics()))) << All(FromProto(resp.diagnostics()));
+  EXPECT_EQ(DecodeDynamicValue(resp.upgraded_state(), t).value(), state);
+
+  req.set_version(SchemaOf(kAuto).version + 1);
+  resp.Clear();
+  EXPECT_TRUE(service_.UpgradeResourceState(nullptr, &req, &resp).ok());
+  ASSERT_TRUE(HasError(FromProto(resp.diagnostics())));
+  EXPECT_EQ(FromProto(resp.diagnostics())[0].summary, "State written by a newer provider");
+
+  req.set_version(0);
+  req.mutable_raw_state()->set_json("{\"id\": [1, 2");
+  resp.Clear();
+  EXPECT_TRUE(service_.UpgradeResourceState(nullptr, &req, &resp).ok());
+  EXPECT_TRUE(HasError(FromProto(resp.diagnostics())));
+}
+
+}  // namespace
+}  // namespace ionos::tf
