@@ -24,6 +24,7 @@
 #include "core/base/encoding.h"
 #include "core/crypto/aead.h"
 #include "core/crypto/crypto.h"
+#include "core/store/key_sealing.h"
 
 namespace ionos {
 namespace {
@@ -636,39 +637,12 @@ Status SqliteStore::Migrate() {
 // ------------------------------------------------------------------ row codecs
 
 Result<std::string> SqliteStore::SealPrivateKey(const std::string& id, const std::string& pem) {
-  if (key_.empty() || pem.empty()) {
-    return pem;
-  }
-  IONOS_ASSIGN_OR_RETURN_CTX(std::string sealed, AesGcmSeal(key_, pem, id, *random_), "encrypting a private key");
-  return std::string(kEncryptedValuePrefix) + Base64Encode(sealed);
+  return ionos::SealPrivateKey(key_, id, pem, *random_);
 }
 
 Result<std::string> SqliteStore::OpenPrivateKey(const char* kind, const std::string& id,
                                                 const std::string& stored) const {
-  const std::string_view prefix = kEncryptedValuePrefix;
-  if (stored.compare(0, prefix.size(), prefix) != 0) {
-    return stored;  // plaintext (written without store_encryption_key)
-  }
-  const std::string whose = std::string(kind) + " " + Quoted(id) + " in the store " + url_;
-  if (key_.empty()) {
-    return DataLossError("the private key of " + whose +
-                         " is encrypted, but store_encryption_key is missing; set it (or IONOS_CERT_STORE_KEY) to "
-                         "the key the store was written with");
-  }
-  Result<std::string> sealed = Base64Decode(std::string_view(stored).substr(prefix.size()));
-  if (!sealed.ok()) {
-    return DataLossError("the encrypted private key of " + whose + " is corrupt (not base64)");
-  }
-  Result<std::string> pem = AesGcmOpen(key_, *sealed, id);
-  if (!pem.ok()) {
-    if (pem.status().code() == StatusCode::kDataLoss) {
-      return DataLossError("cannot decrypt the private key of " + whose +
-                           ": store_encryption_key is wrong (not the key the store was written with) or the stored "
-                           "data was altered");
-    }
-    return pem.status().WithContext("decrypting the private key of " + whose);
-  }
-  return pem;
+  return ionos::OpenPrivateKey(key_, kind, id, stored, url_);
 }
 
 Result<TimePoint> SqliteStore::ColTime(const Stmt& stmt, int col, const char* column) const {

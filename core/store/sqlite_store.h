@@ -11,9 +11,9 @@
 //   (higher version than kSqliteStoreSchemaVersion) is refused with FailedPreconditionError.
 // - Private keys (accounts.private_key, certificates.private_key) are stored as
 //   "enc:v1:" + base64(AesGcmSeal(key, pem, aad = record id)) when an encryption key is set,
-//   as plaintext PEM otherwise. Plaintext values written before a key was configured are still
-//   read; an encrypted value without a key or with the wrong key → DataLossError that names
-//   store_encryption_key.
+//   as plaintext PEM otherwise (core/store/key_sealing.h, shared with the PostgreSQL backend).
+//   Plaintext values written before a key was configured are still read; an encrypted value
+//   without a key or with the wrong key → DataLossError that names store_encryption_key.
 //
 // OpenStore / DefaultStoreUrl / ValidateStoreUrl are declared in core/store/store.h (included here).
 #pragma once
@@ -22,15 +22,13 @@
 #include <string>
 
 #include "core/base/status.h"
+#include "core/store/key_sealing.h"  // kEncryptedValuePrefix
 #include "core/store/store.h"
 
 namespace ionos {
 
 // The schema version this binary writes (the highest migration it knows).
 inline constexpr int kSqliteStoreSchemaVersion = 4;
-
-// Prefix of an encrypted private key value in the database.
-inline constexpr char kEncryptedValuePrefix[] = "enc:v1:";
 
 // The absolute file path named by a `sqlite:` URL (see OpenStore for the forms).
 // Errors: InvalidArgumentError for a URL that is not a usable sqlite: URL.

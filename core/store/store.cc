@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/store/postgres_store.h"
 #include "core/store/sqlite_store.h"
 
 namespace ionos {
@@ -88,7 +89,7 @@ Result<IssuanceSettings> DecodeIssuanceSettings(std::string_view json) {
 
 Status ValidateStoreUrl(const std::string& url) {
   if (IsPostgresUrl(url)) {
-    return UnimplementedError("postgres stores are not supported yet; use sqlite:PATH");
+    return ParsePostgresUrl(url).status();
   }
   if (url.rfind("sqlite:", 0) == 0) {
     Result<std::string> path = SqliteStorePath(url);
@@ -101,6 +102,9 @@ Status ValidateStoreUrl(const std::string& url) {
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options) {
   IONOS_RETURN_IF_ERROR(ValidateStoreUrl(url));
+  if (IsPostgresUrl(url)) {
+    return OpenPostgresStore(url, options);
+  }
   IONOS_ASSIGN_OR_RETURN(std::string path, SqliteStorePath(url));
   return OpenSqliteStore(path, options);
 }

@@ -297,19 +297,22 @@ Result<IssuanceSettings> DecodeIssuanceSettings(std::string_view json);
 // What store URLs look like, for messages.
 inline constexpr char kStoreUrlForms[] =
     "use sqlite:PATH (a relative PATH is resolved against the working directory), sqlite:///ABSOLUTE/PATH, "
-    "or (not supported yet) postgres://...";
+    "or postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=MODE (also postgresql://)";
 
 // Opens (creating when needed) the store named by `url`:
 //   sqlite:PATH         embedded SQLite file; a relative PATH is resolved against the current
 //                       directory, a leading "~/" against $HOME
 //   sqlite:///ABS/PATH  the same with an absolute path
-//   postgres://...      (and postgresql://) UnimplementedError for now
+//   postgres://user:pass@host:port/db?sslmode=...   (and postgresql://) a PostgreSQL database
+//                       shared by a team (core/store/postgres_store.h: URL parameters, TLS,
+//                       connections); opening connects and migrates the schema
 // Anything else → InvalidArgumentError naming the accepted forms. An encryption key that is
 // neither empty nor 32 bytes → InvalidArgumentError. Opening is cheap (no scans).
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options);
 
-// Checks the form of a store URL without opening anything (for config validation):
-// OK, InvalidArgumentError or UnimplementedError exactly as OpenStore would.
+// Checks the form of a store URL without opening anything (for config validation; nothing is
+// connected to): OK or InvalidArgumentError exactly as OpenStore would. Messages never contain
+// a password.
 Status ValidateStoreUrl(const std::string& url);
 
 // "sqlite:$XDG_DATA_HOME/terraform-provider-ionos/certificates.db" when XDG_DATA_HOME is set

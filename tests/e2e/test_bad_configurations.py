@@ -20,7 +20,8 @@ BAD_PEM = '"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n"'
 CASES = [
     # provider settings
     ("store scheme unknown", "store", "provider", {"store": '"mysql://db/certs"'}),
-    ("store postgres not yet", "store", "provider", {"store": '"postgres://db/certs"'}),
+    ("store postgres with an unknown sslmode", "store", "provider", {"store": '"postgres://u@h/db?sslmode=requre"'}),
+    ("store postgres without a database", "store", "provider", {"store": '"postgres://u@h:5432"'}),
     ("store empty", "store", "provider", {"store": '""'}),
     ("encryption key too short", "store_encryption_key", "provider",
      {"store_encryption_key": '"MTIzNDU2Nzg5MDEyMzQ1Ng=="'}),

@@ -1,0 +1,179 @@
+// File: core/store/postgres_store.h
+//
+// The PostgreSQL implementation of Store (URL `postgres://user:pass@host:port/db?sslmode=...`, also
+// `postgresql://`): the shared certificate store of a team, its CI runners and scheduled jobs,
+// which share nothing but the Terraform state backend and this database. libpq underneath.
+//
+// URL (ParsePostgresUrl; checked without connecting):
+// - scheme postgres:// or postgresql://; a host (several as "h1:p1,h2:p2", IPv6 in brackets);
+//   a numeric port 1-65535 when given (default: libpq's, 5432); a database (the path, required);
+//   user and password optional (absent: libpq's defaults, e.g. PGUSER / PGPASSWORD / ~/.pgpass, so
+//   the password need not appear in the URL at all). Percent-encoding (%40 for "@", %2F for "/",
+//   %3F for "?") in every part.
+// - query parameters (all optional, each checked): sslmode (disable, allow, prefer, require,
+//   verify-ca, verify-full; libpq's default prefer), sslrootcert, sslcert, sslkey, sslpassword,
+//   sslcrl, sslcrldir, sslsni, channel_binding, gssencmode, target_session_attrs, connect_timeout
+//   (seconds, default 10; 0 = no limit), keepalives, keepalives_idle, keepalives_interval,
+//   keepalives_count, tcp_user_timeout, application_name, options, password. Anything else is an
+//   InvalidArgumentError naming the parameter and the accepted ones. TLS is libpq's: sslmode and
+//   sslrootcert are passed through as given.
+// - Secrets: the password (in the user info or as ?password=) and ?sslpassword= never appear in
+//   any message or in Describe(), which is "scheme://user@host:port/db" (no query). Parse errors
+//   never quote the URL (a password with an unencoded "/" or "?" would otherwise leak through the
+//   part it spills into): they name the part that is wrong.
+//
+// Connections: a pool of up to kPostgresStorePoolSize connections per Store, opened on demand and
+// reused across calls; every method may be called concurrently from any thread (a call takes one
+// connection for its duration; a further caller waits for one to come free). A connection found
+// broken (server restarted, network cut) is dropped and a new one opened by the next call; an idle
+// connection the server has closed is noticed before use, and a read that fails because its reused
+// connection died is retried once on a fresh connection. Connecting honours connect_timeout. Each
+// session runs with lock_timeout = StoreOptions::busy_timeout, so waiting for another writer's row
+// or table lock is bounded (→ Unavailable "locked by another process").
+//
+// Round trips: every method is one statement, hence one round trip, in the common case (Open: one
+// more for the schema check; UpdateAccount: three, it decrypts inside a transaction; a failed
+// update: one more to tell NotFound from InvalidArgument). round_trips() counts them (benchmarks
+// report round trips per Terraform ReadResource).
+//
+// Schema: the same versioned migrations as the SQLite backend (same version numbers, a
+// schema_version table; kPostgresStoreSchemaVersion == kSqliteStoreSchemaVersion). Opening applies
+// the missing ones in one transaction under pg_advisory_xact_lock, so two runners starting at once
+// migrate once; a newer schema is refused (FailedPrecondition); a database holding tables of the
+// same names but no schema_version is refused and left alone. Times are timestamptz at whole
+// seconds. Private keys are sealed exactly as in SQLite (core/store/key_sealing.h). Deleted ids are
+// remembered by triggers (tombstones for WasDeleted). AddCertificate is one call of the function
+// ionos_add_certificate, which locks the auto certificate's row, supersedes and inserts.
+//
+// Locks: session-level advisory locks (pg_try_advisory_lock, keyed by 64 bits of SHA-256 of the
+// name) on a connection held for the lock's lifetime, outside the pool's count. A busy lock is
+// tried again every LockOptions::retry_interval through the store's Clock, on_wait is called once,
+// the wait ends at LockOptions::timeout (DeadlineExceeded naming the lock and the store) or on
+// LockOptions::cancel. A killed process's session ends with its connection, and its locks with it.
+// Advisory locks are per database: two stores in different databases never exclude each other.
+//
+// Errors (messages name the store by Describe()):
+//   unique_violation 23505                  → AlreadyExists
+//   invalid_password 28P01, other 28xxx     → Unauthenticated ("password authentication failed for user X")
+//   insufficient_privilege 42501            → PermissionDenied
+//   invalid_catalog_name 3D000              → NotFound naming the database
+//   connection refused / timeout / lost, 08xxx, 57P0x, 53300, admin shutdown → Unavailable
+//   lock_not_available 55P03, serialization 40001, deadlock 40P01 → Unavailable
+//   TLS verification / TLS configuration failures → FailedPrecondition
+//   other integrity violations 23xxx, a table of the store's name not made by it (42P07)
+//                                           → FailedPrecondition
+//   data exceptions 22xxx (e.g. invalid UTF-8) → InvalidArgument; a NUL character in a value is
+//                                           refused before sending (PostgreSQL text cannot hold it)
+//   disk full and other 53xxx               → ResourceExhausted
+//   anything else                           → Internal (with the SQLSTATE)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/base/clock.h"
+#include "core/base/status.h"
+#include "core/store/store.h"
+
+namespace ionos {
+
+// The schema version this binary writes; always equal to kSqliteStoreSchemaVersion.
+inline constexpr int kPostgresStoreSchemaVersion = 4;
+
+// Connections a PostgresStore keeps for its calls (held locks come on top, one each).
+inline constexpr size_t kPostgresStorePoolSize = 4;
+
+// The parts of a postgres:// URL, percent-decoded.
+struct PostgresUrl {
+  std::string scheme;    // "postgres" or "postgresql", as written
+  std::string user;      // empty: libpq's default
+  std::string password;  // secret; empty: libpq's default (PGPASSWORD, ~/.pgpass)
+  std::vector<std::string> hosts;  // at least one; IPv6 addresses without brackets
+  std::vector<std::string> ports;  // one per host; "" where none was given
+  std::string database;
+  // Query parameters in the order given (a repeated one keeps its last value), decoded.
+  std::vector<std::pair<std::string, std::string>> parameters;
+  std::chrono::seconds connect_timeout{10};  // connect_timeout, or 10 s; 0: no limit
+
+  // "scheme://user@host:port/db" (no password, no query).
+  std::string Describe() const;
+  // The value of a query parameter, or "" when absent.
+  std::string Parameter(const std::string& name) const;
+};
+
+// Parses and checks a postgres:// or postgresql:// URL without connecting.
+// Errors: InvalidArgumentError naming the part that is wrong (never quoting the URL).
+Result<PostgresUrl> ParsePostgresUrl(const std::string& url);
+
+class PostgresStore final : public Store {
+ public:
+  // Connects (one connection), checks the schema and migrates it when needed.
+  static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url, const StoreOptions& options);
+  ~PostgresStore() override;
+  PostgresStore(const PostgresStore&) = delete;
+  PostgresStore& operator=(const PostgresStore&) = delete;
+
+  Result<AccountRecord> CreateAccount(const AccountRecord& account) override;
+  Result<AccountRecord> GetAccount(const std::string& id) override;
+  Result<AccountRecord> UpdateAccount(const AccountRecord& account) override;
+  Status DeleteAccount(const std::string& id) override;
+  Result<std::vector<AccountRecord>> ListAccounts() override;
+
+  Result<AutoCertificateRecord> CreateAutoCertificate(const AutoCertificateRecord& auto_certificate) override;
+  Result<AutoCertificateRecord> GetAutoCertificate(const std::string& id) override;
+  Result<AutoCertificateRecord> UpdateAutoCertificate(const AutoCertificateRecord& auto_certificate) override;
+  Status DeleteAutoCertificate(const std::string& id) override;
+  Result<std::vector<AutoCertificateRecord>> ListAutoCertificates() override;
+
+  Result<CertificateRecord> AddCertificate(const CertificateRecord& certificate) override;
+  Result<CertificateRecord> GetCertificate(const std::string& id) override;
+  Result<std::vector<CertificateSummary>> ListCertificates(const std::string& auto_certificate_id) override;
+  Result<std::vector<CertificateSummary>> ListAllCertificates() override;
+  Status DeleteCertificate(const std::string& id) override;
+
+  Result<PendingDnsRecord> NotePendingDnsRecord(const PendingDnsRecord& record) override;
+  Status SetPendingDnsRecordId(const std::string& id, const std::string& record_id) override;
+  Status RemovePendingDnsRecord(const std::string& id) override;
+  Result<std::vector<PendingDnsRecord>> ListPendingDnsRecords() override;
+
+  Result<std::optional<RenewalInfoRecord>> GetRenewalInfo(const std::string& certificate_id) override;
+  Status PutRenewalInfo(const RenewalInfoRecord& info) override;
+
+  Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) override;
+
+  Result<bool> WasDeleted(const std::string& kind, const std::string& id) override;
+  std::string Describe() const override { return describe_; }
+
+  // Statements sent to the server so far (each a network round trip), including those of locks.
+  uint64_t round_trips() const;
+  // Connections opened so far (each several round trips: TCP, TLS, authentication).
+  uint64_t connections_opened() const;
+
+  class Pool;  // the connections (postgres_store.cc)
+
+ private:
+  PostgresStore(PostgresUrl url, const StoreOptions& options);
+  Status Migrate(bool must_exist);
+  TimePoint Now() const;
+  Result<std::string> IdFor(const std::string& given);
+  Status NotFound(const char* kind, const std::string& id) const;
+
+  const PostgresUrl url_;
+  const std::string describe_;
+  const std::string key_;
+  SystemClock own_clock_;
+  SystemRandom own_random_;
+  const Clock* clock_;
+  Random* random_;
+  std::shared_ptr<Pool> pool_;  // shared with held locks, which may outlive the store
+};
+
+// What OpenStore does for postgres:// and postgresql:// URLs.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const StoreOptions& options);
+
+}  // namespace ionos

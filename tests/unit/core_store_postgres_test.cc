@@ -1,0 +1,545 @@
+// PostgreSQL-only store tests, against a real server (tests/fakes/postgres_server.h; one per test
+// binary, TLS on, a fresh database per test): URL forms, the libpq error mapping (wrong password,
+// unreachable or silent server, missing database, missing permissions), TLS with verify-full, an
+// outage the same Store recovers from, replaced connections, lock_timeout, a database that belongs
+// to something else, the connection pool's bound, and round trips per call. No message may ever
+// contain a password. The contract every backend honours is in core_store_test.cc.
+#include "core/store/postgres_store.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/store/store.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/postgres_server.h"
+#include "tests/unit/store_test_support.h"
+
+namespace ionos {
+namespace {
+
+using store_test::Backend;
+using store_test::SampleAccount;
+using store_test::SampleAutoCertificate;
+using store_test::StoreLocation;
+using store_test::T;
+
+constexpr char kSecret[] = "hunter2-Secret";
+
+// ------------------------------------------------------------------ URLs (no server)
+
+TEST(PostgresUrlTest, AcceptedFormsTable) {
+  struct Case {
+    std::string url;
+    std::string describe;
+    std::string user;
+    std::string password;
+    std::string database;
+    int64_t connect_timeout;
+  };
+  const std::vector<Case> cases = {
+      {"postgres://app:hunter2-Secret@db.example:5432/certs?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+       "postgres://app@db.example:5432/certs", "app", kSecret, "certs", 10},
+      {"postgresql://app:hunter2-Secret@db.example/certs", "postgresql://app@db.example/certs", "app", kSecret,
+       "certs", 10},
+      {"postgres://db.example/certs", "postgres://db.example/certs", "", "", "certs", 10},
+      {"postgres://app@127.0.0.1:6543/certs?connect_timeout=3", "postgres://app@127.0.0.1:6543/certs", "app", "",
+       "certs", 3},
+      {"postgres://app:p%40ss%2Fw%3Ard@[::1]:5432/my%20db?sslmode=disable", "postgres://app@[::1]:5432/my db", "app",
+       "p@ss/w:rd", "my db", 10},
+      {"postgres://app:hunter2-Secret@h1:5432,h2:5433/certs?target_session_attrs=read-write",
+       "postgres://app@h1:5432,h2:5433/certs", "app", kSecret, "certs", 10},
+      {"postgres://a%40b:x@db.example/certs?application_name=ci&options=-c%20search_path%3Dcerts&keepalives=1",
+       "postgres://a@b@db.example/certs", "a@b", "x", "certs", 10},
+      {"postgres://app:hunter2-Secret@db.example/certs?sslmode=require&sslpassword=hunter2-Secret&password=x",
+       "postgres://app@db.example/certs", "app", kSecret, "certs", 10},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.describe);
+    EXPECT_TRUE(ValidateStoreUrl(c.url).ok()) << ValidateStoreUrl(c.url).ToString();
+    Result<PostgresUrl> parsed = ParsePostgresUrl(c.url);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    EXPECT_EQ(parsed->Describe(), c.describe);
+    EXPECT_EQ(parsed->Describe().find(kSecret), std::string::npos);
+    EXPECT_EQ(parsed->user, c.user);
+    EXPECT_EQ(parsed->password, c.password);
+    EXPECT_EQ(parsed->database, c.database);
+    EXPECT_EQ(parsed->connect_timeout.count(), c.connect_timeout);
+  }
+}
+
+TEST(PostgresUrlTest, RejectedFormsTableNeverEchoThePassword) {
+  struct Case {
+    std::string url;
+    std::string message_part;
+  };
+  const std::vector<Case> cases = {
+      {"postgres://", "has no host"},
+      {"postgres://app:hunter2-Secret@/certs", "has no host"},
+      {"postgres://app:hunter2-Secret@db.example", "names no database"},
+      {"postgres://app:hunter2-Secret@db.example/", "names no database"},
+      {"postgres://app:hunter2-Secret@db.example:port/certs", "port that is not a number from 1 to 65535"},
+      {"postgres://app:hunter2-Secret@db.example:0/certs", "port that is not a number"},
+      {"postgres://app:hunter2-Secret@db.example:65536/certs", "port that is not a number"},
+      {"postgres://app:hunter2-Secret@db.example:/certs", "port that is not a number"},
+      {"postgres://app:hunter2-Secret@[::1/certs", "IPv6 host without its closing"},
+      {"postgres://app:hunter2-Secret@db.example/certs?sslmode=requre",
+       "unknown sslmode \"requre\"; sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full"},
+      {"postgres://app:hunter2-Secret@db.example/certs?sslmode=", "sslmode must be one of"},
+      {"postgres://app:hunter2-Secret@db.example/certs?sslmod=require", "unknown query parameter \"sslmod\"; accepted: "},
+      {"postgres://app:hunter2-Secret@db.example/certs?sslmode", "without \"=VALUE\""},
+      {"postgres://app:hunter2-Secret@db.example/certs?connect_timeout=ten", "connect_timeout that is not a whole"},
+      {"postgres://app:hunter2-Secret@db.example/certs?host=other", "write it in the URL itself"},
+      {"postgres://app:hunter2-Secret@db.example/certs?dbname=other", "write it in the URL itself"},
+      // A password with unencoded "/", "?" or "#" spills into another part: that part is never echoed.
+      {"postgres://app:hunter2/Secret@db.example/certs", "has an \"@\" after the host; percent-encode"},
+      {"postgres://app:hunter2?Secret@db.example/certs", "has an \"@\" after the host"},
+      {"postgres://app:hunter2#Secret@db.example/certs", "has a \"#\""},
+      {"postgres://app:hunter2%zzSecret@db.example/certs", "bad percent-encoding in the password"},
+      {"postgres://app:hunter2%00Secret@db.example/certs", "NUL character in the password"},
+      {"postgres://app:x@db.example/certs?hunter2/Secret=1", "unknown query parameter; accepted"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.url);
+    Status validated = ValidateStoreUrl(c.url);
+    EXPECT_EQ(validated.code(), StatusCode::kInvalidArgument) << validated.ToString();
+    EXPECT_NE(validated.message().find(c.message_part), std::string::npos) << validated.message();
+    EXPECT_EQ(validated.message().find("hunter2"), std::string::npos) << "password echoed: " << validated.message();
+    EXPECT_EQ(validated.message().find("Secret"), std::string::npos) << "password echoed: " << validated.message();
+    Result<std::unique_ptr<Store>> store = OpenStore(c.url, StoreOptions{});
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.status(), validated) << "OpenStore checks the URL the same way, before connecting";
+  }
+}
+
+TEST(PostgresUrlTest, ValidationDoesNotConnect) {
+  // Nothing listens at this address and the name does not resolve: validation must not care.
+  EXPECT_TRUE(ValidateStoreUrl("postgres://app:x@no-such-host.invalid:1/certs?sslmode=verify-full").ok());
+}
+
+// ------------------------------------------------------------------ against a server
+
+void ExpectNoSecrets(const Status& status, const std::vector<std::string>& secrets) {
+  for (const std::string& secret : secrets) {
+    EXPECT_EQ(status.message().find(secret), std::string::npos) << "a secret in: " << status.message();
+  }
+}
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    location_ = StoreLocation::Make(Backend::kPostgres);
+    ASSERT_NE(location_, nullptr);
+    server_ = location_->server();
+    secrets_ = {server_->password(), "nopriv-" + std::string(kSecret), "wrong-" + std::string(kSecret)};
+  }
+
+  StoreOptions Options(const std::string& key = "") {
+    StoreOptions options;
+    options.encryption_key = key;
+    options.clock = &clock_;
+    options.random = &random_;
+    return options;
+  }
+  Result<std::unique_ptr<Store>> Open(const std::string& url) { return OpenStore(url, Options()); }
+  std::unique_ptr<PostgresStore> MustOpenPostgres(const std::string& query = "") {
+    Result<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(server_->Url(database(), query), Options());
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+  const std::string& database() const { return location_->database(); }
+  std::string Describe(const std::string& database, const std::string& user = "") const {
+    return "postgres://" + (user.empty() ? server_->user() : user) + "@127.0.0.1:" + std::to_string(server_->port()) +
+           "/" + database;
+  }
+  // A role that may log in and nothing more (unique per test).
+  std::string MakeUnprivilegedRole() {
+    const std::string name = "nopriv_" + database();
+    Status created = server_->CreateRole(name, "nopriv-" + std::string(kSecret));
+    EXPECT_TRUE(created.ok()) << created.ToString();
+    return name;
+  }
+  // Connections the server has for this test's database (the store's pool).
+  std::string SessionsOfDatabase(const std::string& extra_condition = "") {
+    return location_->Query("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database() +
+                            "' AND pid <> pg_backend_pid()" + extra_condition);
+  }
+
+  std::unique_ptr<StoreLocation> location_;
+  fakes::PostgresServer* server_ = nullptr;
+  std::vector<std::string> secrets_;
+  fakes::FakeClock clock_{T("2026-11-23T01:17:15Z")};
+  SystemRandom random_;
+};
+
+TEST_F(PostgresStoreTest, DescribeNamesSchemeUserHostPortAndDatabaseButNoPassword) {
+  Result<std::unique_ptr<Store>> store = Open(server_->Url(database(), "sslmode=require&application_name=t"));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->Describe(), Describe(database()));
+  EXPECT_NE(dynamic_cast<PostgresStore*>(store->get()), nullptr) << "OpenStore dispatches postgres:// here";
+  Result<std::unique_ptr<Store>> long_scheme = Open(
+      "postgresql" + server_->Url(database()).substr(std::string("postgres").size()));
+  ASSERT_TRUE(long_scheme.ok()) << long_scheme.status().ToString();
+  EXPECT_EQ((*long_scheme)->Describe(), "postgresql" + Describe(database()).substr(std::string("postgres").size()));
+}
+
+TEST_F(PostgresStoreTest, WrongPasswordIsUnauthenticatedWithoutEchoingIt) {
+  for (const char* sslmode : {"disable", "prefer"}) {
+    SCOPED_TRACE(sslmode);
+    Result<std::unique_ptr<Store>> store =
+        Open(server_->UrlFor(server_->user(), "wrong-" + std::string(kSecret), database(),
+                             std::string("sslmode=") + sslmode));
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.status().code(), StatusCode::kUnauthenticated) << store.status().ToString();
+    EXPECT_NE(store.status().message().find("password authentication failed for user \"" + server_->user() + "\""),
+              std::string::npos)
+        << store.status().message();
+    EXPECT_NE(store.status().message().find(Describe(database())), std::string::npos) << store.status().message();
+    const std::string m = store.status().message();
+    EXPECT_EQ(m.find("password authentication failed"), m.rfind("password authentication failed"))
+        << "said once, although sslmode=prefer tried twice: " << m;
+    ExpectNoSecrets(store.status(), secrets_);
+  }
+}
+
+TEST_F(PostgresStoreTest, PasswordMayComeFromTheEnvironmentInsteadOfTheUrl) {
+  const char* old = std::getenv("PGPASSWORD");
+  const std::optional<std::string> saved = old != nullptr ? std::optional<std::string>(old) : std::nullopt;
+  setenv("PGPASSWORD", server_->password().c_str(), 1);
+  const std::string url = "postgres://" + server_->user() + "@127.0.0.1:" + std::to_string(server_->port()) + "/" +
+                          database();
+  Result<std::unique_ptr<Store>> store = Open(url);
+  if (saved.has_value()) {
+    setenv("PGPASSWORD", saved->c_str(), 1);
+  } else {
+    unsetenv("PGPASSWORD");
+  }
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE((*store)->ListAccounts().ok());
+}
+
+TEST_F(PostgresStoreTest, UnreachableHostIsUnavailableNamingTheStore) {
+  // A loopback port nothing listens on: connection refused.
+  Result<int> port = [] () -> Result<int> {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      close(fd);
+      return InternalError("no free port");
+    }
+    close(fd);
+    return static_cast<int>(ntohs(addr.sin_port));
+  }();
+  ASSERT_TRUE(port.ok());
+  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
+                          std::to_string(*port) + "/" + database();
+  Result<std::unique_ptr<Store>> store = Open(url);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable) << store.status().ToString();
+  const std::string describe = "postgres://" + server_->user() + "@127.0.0.1:" + std::to_string(*port) + "/" +
+                               database();
+  EXPECT_NE(store.status().message().find("cannot connect to the store " + describe), std::string::npos)
+      << store.status().message();
+  EXPECT_NE(store.status().message().find("Connection refused"), std::string::npos) << store.status().message();
+  ExpectNoSecrets(store.status(), secrets_);
+}
+
+TEST_F(PostgresStoreTest, ServerThatNeverAnswersTimesOutAfterConnectTimeout) {
+  // Accepts TCP connections (the kernel's backlog) but never says a word.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ASSERT_EQ(listen(fd, 8), 0);
+  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
+                          std::to_string(ntohs(addr.sin_port)) + "/" + database() + "?connect_timeout=1";
+  Result<std::unique_ptr<Store>> store = Open(url);
+  close(fd);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("no answer within 1 s (connect_timeout)"), std::string::npos)
+      << store.status().message();
+  ExpectNoSecrets(store.status(), secrets_);
+}
+
+TEST_F(PostgresStoreTest, MissingDatabaseIsNotFoundNamingIt) {
+  Result<std::unique_ptr<Store>> store = Open(server_->Url("no_such_database"));
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kNotFound) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("the database \"no_such_database\" does not exist"), std::string::npos)
+      << store.status().message();
+  EXPECT_NE(store.status().message().find(Describe("no_such_database")), std::string::npos);
+  ExpectNoSecrets(store.status(), secrets_);
+}
+
+TEST_F(PostgresStoreTest, DatabaseWithoutPermissionsIsPermissionDeniedTable) {
+  const std::string role = MakeUnprivilegedRole();
+  const std::string role_password = "nopriv-" + std::string(kSecret);
+  // A store made by its owner, which the role may connect to but not read.
+  ASSERT_TRUE(Open(server_->Url(database())).ok());
+  Result<std::string> empty = server_->CreateDatabase("empty");
+  Result<std::string> closed = server_->CreateDatabase("closed");
+  ASSERT_TRUE(empty.ok());
+  ASSERT_TRUE(closed.ok());
+  ASSERT_TRUE(server_->Exec("postgres", "REVOKE CONNECT ON DATABASE " + *closed + " FROM PUBLIC").ok());
+  struct Case {
+    const char* name;
+    std::string database;
+    std::string message_part;
+  };
+  const std::vector<Case> cases = {
+      {"no CONNECT on the database", *closed, "permission denied for database \"" + *closed + "\""},
+      {"no CREATE in the schema of a new store", *empty, "permission denied for schema public"},
+      {"no privileges on an existing store", database(), "permission denied for table"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Result<std::unique_ptr<Store>> store = Open(server_->UrlFor(role, role_password, c.database));
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.status().code(), StatusCode::kPermissionDenied) << store.status().ToString();
+    EXPECT_NE(store.status().message().find(c.message_part), std::string::npos) << store.status().message();
+    EXPECT_NE(store.status().message().find(Describe(c.database, role)), std::string::npos)
+        << store.status().message();
+    ExpectNoSecrets(store.status(), secrets_);
+  }
+  EXPECT_EQ(location_->Query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "7");
+  EXPECT_EQ(*server_->Query(*empty, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "0")
+      << "a refused migration leaves nothing behind";
+}
+
+TEST_F(PostgresStoreTest, TlsAsSslmodeSays) {
+  const std::string ca = "sslrootcert=" + server_->ca_cert_path();
+  struct Case {
+    std::string query;
+    bool ok;
+    bool ssl;
+    std::string message_part;
+  };
+  const std::vector<Case> cases = {
+      {"sslmode=verify-full&" + ca, true, true, ""},
+      {"sslmode=verify-ca&" + ca, true, true, ""},
+      {"sslmode=require", true, true, ""},
+      {"sslmode=prefer", true, true, ""},
+      {"sslmode=disable", true, false, ""},
+      {"sslmode=verify-full&sslrootcert=" + server_->other_ca_cert_path(), false, false, "certificate verify failed"},
+      {"sslmode=verify-full&sslrootcert=" + location_->dir() + "/missing.pem", false, false, "root certificate file"},
+  };
+  int round = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.query);
+    // Each case's sessions are told apart by application_name (a closed store's may linger a moment).
+    const std::string application = "tls_case_" + std::to_string(round++);
+    Result<std::unique_ptr<Store>> store = Open(server_->Url(database(), c.query + "&application_name=" + application));
+    if (!c.ok) {
+      ASSERT_FALSE(store.ok());
+      EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition) << store.status().ToString();
+      EXPECT_NE(store.status().message().find(c.message_part), std::string::npos) << store.status().message();
+      EXPECT_NE(store.status().message().find("sslmode and sslrootcert"), std::string::npos);
+      ExpectNoSecrets(store.status(), secrets_);
+      continue;
+    }
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->ListAccounts().ok());
+    // The store keeps its connection open: the server tells whether it is encrypted.
+    const std::string ssl_sessions = location_->Query(
+        "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = '" +
+        application + "' AND s.ssl");
+    EXPECT_EQ(ssl_sessions != "0", c.ssl) << ssl_sessions;
+  }
+}
+
+TEST_F(PostgresStoreTest, OutageIsUnavailableAndTheSameStoreRecovers) {
+  Result<std::unique_ptr<Store>> opened = Open(server_->Url(database()));
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Store& store = **opened;
+  auto account = store.CreateAccount(SampleAccount("outage"));
+  ASSERT_TRUE(account.ok());
+
+  ASSERT_TRUE(server_->Stop().ok());
+  struct Restarter {  // the server is shared by the whole binary: always bring it back
+    fakes::PostgresServer* server;
+    ~Restarter() { EXPECT_TRUE(server->Restart().ok()); }
+  } restarter{server_};
+
+  const std::vector<std::pair<std::string, std::function<Status()>>> calls = {
+      {"GetAccount", [&] { return store.GetAccount(account->id).status(); }},
+      {"ListAccounts", [&] { return store.ListAccounts().status(); }},
+      {"CreateAccount", [&] { return store.CreateAccount(SampleAccount("down")).status(); }},
+      {"Lock", [&] { return store.Lock("auto_certificate/x", LockOptions{}).status(); }},
+      {"OpenStore", [&] { return Open(server_->Url(database())).status(); }},
+  };
+  for (const auto& [name, call] : calls) {
+    SCOPED_TRACE(name);
+    const Status s = call();
+    EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+    EXPECT_NE(s.message().find(Describe(database())), std::string::npos) << s.message();
+    ExpectNoSecrets(s, secrets_);
+  }
+
+  ASSERT_TRUE(server_->Restart().ok());
+  auto got = store.GetAccount(account->id);
+  EXPECT_TRUE(got.ok()) << "the same Store works again: " << got.status().ToString();
+  EXPECT_TRUE(store.CreateAccount(SampleAccount("back")).ok());
+  EXPECT_EQ(store.ListAccounts()->size(), 2u) << "nothing was written during the outage";
+  EXPECT_TRUE(store.Lock("auto_certificate/x", LockOptions{}).ok());
+}
+
+TEST_F(PostgresStoreTest, ConnectionsEndedByTheServerAreReplaced) {
+  std::unique_ptr<PostgresStore> store = MustOpenPostgres();
+  ASSERT_NE(store, nullptr);
+  auto account = store->CreateAccount(SampleAccount("replaced"));
+  ASSERT_TRUE(account.ok());
+  const uint64_t opened = store->connections_opened();
+  // An administrator (or an idle timeout) ends every session of the store; wait for them to end.
+  ASSERT_EQ(location_->Query("SELECT bool_and(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE datname = '" +
+                             database() + "' AND pid <> pg_backend_pid()"),
+            "t");
+  EXPECT_TRUE(store->CreateAccount(SampleAccount("write after")).ok()) << "a write goes to a new connection";
+  EXPECT_TRUE(store->GetAccount(account->id).ok());
+  EXPECT_GT(store->connections_opened(), opened);
+}
+
+TEST_F(PostgresStoreTest, WaitingForAnotherWritersTableLockIsBoundedByBusyTimeout) {
+  StoreOptions options = Options();
+  options.busy_timeout = std::chrono::milliseconds(200);
+  Result<std::unique_ptr<Store>> store = OpenStore(server_->Url(database()), options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Result<std::unique_ptr<fakes::PostgresServer::Session>> holder = server_->Connect(database());
+  ASSERT_TRUE(holder.ok()) << holder.status().ToString();
+  ASSERT_TRUE((*holder)->Exec("BEGIN; LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE").ok());
+  Result<AccountRecord> created = (*store)->CreateAccount(SampleAccount());
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), StatusCode::kUnavailable) << created.status().ToString();
+  EXPECT_NE(created.status().message().find("is locked by another process or thread (gave up after 200 ms)"),
+            std::string::npos)
+      << created.status().message();
+  EXPECT_NE(created.status().message().find(Describe(database())), std::string::npos);
+  ASSERT_TRUE((*holder)->Exec("ROLLBACK").ok());
+  EXPECT_TRUE((*store)->CreateAccount(SampleAccount()).ok()) << "usable again once the lock is gone";
+}
+
+TEST_F(PostgresStoreTest, DatabaseOfSomethingElseIsRefusedAndLeftAlone) {
+  location_->Exec("CREATE TABLE accounts (id integer PRIMARY KEY, owner text); INSERT INTO accounts VALUES (1, 'x')");
+  Result<std::unique_ptr<Store>> store = Open(server_->Url(database()));
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("give the store a database of its own"), std::string::npos)
+      << store.status().message();
+  EXPECT_EQ(location_->Query("SELECT owner FROM accounts"), "x");
+  EXPECT_EQ(location_->Query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "1") << "nothing created";
+}
+
+TEST_F(PostgresStoreTest, PoolKeepsAtMostItsSizeOfConnections) {
+  std::unique_ptr<PostgresStore> store = MustOpenPostgres();
+  ASSERT_NE(store, nullptr);
+  auto ac = store->CreateAutoCertificate(SampleAutoCertificate());
+  ASSERT_TRUE(ac.ok());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        if (!store->GetAutoCertificate(ac->id).ok() || !store->ListCertificates(ac->id).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_LE(store->connections_opened(), kPostgresStorePoolSize);
+  EXPECT_LE(std::stoul(SessionsOfDatabase()), kPostgresStorePoolSize);
+}
+
+TEST_F(PostgresStoreTest, RoundTripsPerCallTable) {
+  std::unique_ptr<PostgresStore> first = MustOpenPostgres();  // migrates
+  ASSERT_NE(first, nullptr);
+  first.reset();
+  std::unique_ptr<PostgresStore> store = MustOpenPostgres();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->round_trips(), 1u) << "opening a current store: one schema check";
+  EXPECT_EQ(store->connections_opened(), 1u);
+
+  AccountRecord account = SampleAccount();
+  account.id = "acct";
+  AutoCertificateRecord ac = SampleAutoCertificate("acct");
+  ac.id = "ac";
+  CertificateRecord cert = store_test::SampleCertificate(clock_, "ac", "1");
+  cert.id = "cert";
+  PendingDnsRecord pending;
+  pending.id = "pending";
+  std::unique_ptr<StoreLock> lock;
+  struct Case {
+    const char* name;
+    std::function<Status()> call;
+    uint64_t round_trips;
+  };
+  const std::vector<Case> cases = {
+      {"CreateAccount", [&] { return store->CreateAccount(account).status(); }, 1},
+      {"GetAccount", [&] { return store->GetAccount("acct").status(); }, 1},
+      {"UpdateAccount (in a transaction: it decrypts)", [&] { return store->UpdateAccount(account).status(); }, 3},
+      {"ListAccounts", [&] { return store->ListAccounts().status(); }, 1},
+      {"CreateAutoCertificate", [&] { return store->CreateAutoCertificate(ac).status(); }, 1},
+      {"UpdateAutoCertificate", [&] { return store->UpdateAutoCertificate(ac).status(); }, 1},
+      {"ListAutoCertificates", [&] { return store->ListAutoCertificates().status(); }, 1},
+      {"AddCertificate", [&] { return store->AddCertificate(cert).status(); }, 1},
+      {"PutRenewalInfo", [&] { return store->PutRenewalInfo(store_test::SampleRenewalInfo("cert", clock_.Now())); }, 1},
+      {"View: GetAutoCertificate + ListCertificates + GetCertificate + GetRenewalInfo",
+       [&]() -> Status {
+         IONOS_RETURN_IF_ERROR(store->GetAutoCertificate("ac").status());
+         IONOS_RETURN_IF_ERROR(store->ListCertificates("ac").status());
+         IONOS_RETURN_IF_ERROR(store->GetCertificate("cert").status());
+         return store->GetRenewalInfo("cert").status();
+       },
+       4},
+      {"ListAllCertificates", [&] { return store->ListAllCertificates().status(); }, 1},
+      {"NotePendingDnsRecord", [&] { return store->NotePendingDnsRecord(pending).status(); }, 1},
+      {"SetPendingDnsRecordId", [&] { return store->SetPendingDnsRecordId("pending", "r"); }, 1},
+      {"ListPendingDnsRecords", [&] { return store->ListPendingDnsRecords().status(); }, 1},
+      {"RemovePendingDnsRecord", [&] { return store->RemovePendingDnsRecord("pending"); }, 1},
+      {"Lock (free)",
+       [&]() -> Status {
+         IONOS_ASSIGN_OR_RETURN(lock, store->Lock("auto_certificate/ac", LockOptions{}));
+         return Status::Ok();
+       },
+       1},
+      {"unlock", [&] { lock.reset(); return Status::Ok(); }, 1},
+      {"DeleteCertificate", [&] { return store->DeleteCertificate("cert"); }, 1},
+      {"WasDeleted", [&] { return store->WasDeleted("certificate", "cert").status(); }, 1},
+      {"DeleteAutoCertificate", [&] { return store->DeleteAutoCertificate("ac"); }, 1},
+      {"DeleteAccount", [&] { return store->DeleteAccount("acct"); }, 1},
+      {"GetAccount (not found)", [&] { return store->GetAccount("acct").ok() ? InternalError("found") : Status::Ok(); },
+       1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const uint64_t before = store->round_trips();
+    const Status s = c.call();
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(store->round_trips() - before, c.round_trips);
+  }
+  EXPECT_EQ(store->connections_opened(), 1u) << "one connection serves calls made one after another, locks included";
+}
+
+}  // namespace
+}  // namespace ionos

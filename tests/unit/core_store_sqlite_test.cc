@@ -1,0 +1,316 @@
+// SQLite-only store tests: URL forms, files and their modes, the WAL journal, what happens with
+// files that are not a store, and SQLite's busy timeout. The contract every backend honours is
+// tested by the conformance suite in core_store_test.cc.
+#include "core/store/sqlite_store.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/store/store.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/unit/store_test_support.h"
+
+namespace ionos {
+namespace {
+
+namespace fs = std::filesystem;
+using store_test::RawSqlite;
+using store_test::SampleAccount;
+using store_test::T;
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ionos_store_test_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/data/certificates.db";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  StoreOptions Options(const std::string& key = "") {
+    StoreOptions options;
+    options.encryption_key = key;
+    options.clock = &clock_;
+    options.random = &random_;
+    return options;
+  }
+  Result<std::unique_ptr<Store>> OpenAt(const std::string& path, const std::string& key = "") {
+    return OpenStore("sqlite:" + path, Options(key));
+  }
+  std::unique_ptr<Store> MustOpen(const std::string& key = "") {
+    Result<std::unique_ptr<Store>> store = OpenAt(path_, key);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  fakes::FakeClock clock_{T("2026-11-23T01:17:15Z")};
+  SystemRandom random_;
+  std::string dir_;
+  std::string path_;
+};
+
+// ------------------------------------------------------------------ URLs
+
+TEST(StoreUrlTest, AcceptedSqliteFormsTable) {
+  const std::string cwd = fs::current_path().string();
+  const char* home = std::getenv("HOME");
+  struct Case {
+    std::string url;
+    std::string path;
+  };
+  std::vector<Case> cases = {
+      {"sqlite:/var/lib/certs.db", "/var/lib/certs.db"},
+      {"sqlite:///var/lib/certs.db", "/var/lib/certs.db"},
+      {"sqlite:certs.db", cwd + "/certs.db"},
+      {"sqlite:state/certs.db", cwd + "/state/certs.db"},
+      {"sqlite:./a/../b/certs.db", cwd + "/b/certs.db"},
+      {"sqlite:/var//lib/./certs.db", "/var/lib/certs.db"},
+  };
+  if (home != nullptr && home[0] == '/') {
+    cases.push_back({"sqlite:~/certs.db", (fs::path(home) / "certs.db").lexically_normal().string()});
+  }
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.url);
+    EXPECT_TRUE(ValidateStoreUrl(c.url).ok());
+    Result<std::string> path = SqliteStorePath(c.url);
+    ASSERT_TRUE(path.ok()) << path.status().ToString();
+    EXPECT_EQ(*path, c.path);
+  }
+}
+
+TEST(StoreUrlTest, RejectedFormsTable) {
+  struct Case {
+    std::string url;
+    StatusCode code;
+    std::string message_part;
+  };
+  const std::vector<Case> cases = {
+      {"", StatusCode::kInvalidArgument, "sqlite:PATH"},
+      {"sqlite:", StatusCode::kInvalidArgument, "no path"},
+      {"sqlite://host/certs.db", StatusCode::kInvalidArgument, "absolute path"},
+      {"sqlite:/var/certs.db?mode=ro", StatusCode::kInvalidArgument, "no query parameters"},
+      {"sqlite:/var/lib/", StatusCode::kInvalidArgument, "names a directory"},
+      {"/var/lib/certs.db", StatusCode::kInvalidArgument, "sqlite:PATH"},
+      {"mysql://admin:hunter2@db.example/certs", StatusCode::kInvalidArgument, "sqlite:PATH"},
+      {"file:certs.db", StatusCode::kInvalidArgument, "\"file:\""},
+      {"ftp://admin:hunter2@db.example/certs", StatusCode::kInvalidArgument,
+       "postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=MODE"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.url);
+    Status validated = ValidateStoreUrl(c.url);
+    EXPECT_EQ(validated.code(), c.code) << validated.ToString();
+    EXPECT_NE(validated.message().find(c.message_part), std::string::npos) << validated.message();
+    EXPECT_EQ(validated.message().find("hunter2"), std::string::npos) << "password echoed";
+
+    Result<std::unique_ptr<Store>> store = OpenStore(c.url, StoreOptions{});
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.status(), validated);
+  }
+}
+
+// Sets an environment variable for the scope of a test and restores it afterwards.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    const char* old = std::getenv(name);
+    if (old != nullptr) {
+      old_ = old;
+    }
+    if (value != nullptr) {
+      setenv(name, value, 1);
+    } else {
+      unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_.has_value()) {
+      setenv(name_.c_str(), old_->c_str(), 1);
+    } else {
+      unsetenv(name_.c_str());
+    }
+  }
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+TEST(StoreUrlTest, DefaultStoreUrlTable) {
+  struct Case {
+    const char* xdg;
+    const char* home;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"/xdg/data", "/home/u", "sqlite:/xdg/data/terraform-provider-ionos/certificates.db"},
+      {"/xdg/data/", "/home/u", "sqlite:/xdg/data/terraform-provider-ionos/certificates.db"},
+      {nullptr, "/home/u", "sqlite:/home/u/.local/share/terraform-provider-ionos/certificates.db"},
+      {"", "/home/u", "sqlite:/home/u/.local/share/terraform-provider-ionos/certificates.db"},
+      {"relative/dir", "/home/u", "sqlite:/home/u/.local/share/terraform-provider-ionos/certificates.db"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.expected + " xdg=" + (c.xdg ? c.xdg : "(unset)"));
+    ScopedEnv xdg("XDG_DATA_HOME", c.xdg);
+    ScopedEnv home("HOME", c.home);
+    EXPECT_EQ(DefaultStoreUrl(), c.expected);
+    EXPECT_TRUE(ValidateStoreUrl(DefaultStoreUrl()).ok());
+  }
+}
+
+// ------------------------------------------------------------------ files
+
+TEST_F(StoreTest, CreatesDirectories0700AndFile0600) {
+  path_ = dir_ + "/a/b/certificates.db";
+  auto store = MustOpen();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(ModeOf(dir_ + "/a"), 0700u);
+  EXPECT_EQ(ModeOf(dir_ + "/a/b"), 0700u);
+  EXPECT_EQ(ModeOf(path_), 0600u);
+  ASSERT_TRUE(store->CreateAccount(SampleAccount()).ok());
+  for (const char* suffix : {"-wal", "-shm"}) {
+    if (fs::exists(path_ + suffix)) {
+      EXPECT_EQ(ModeOf(path_ + suffix) & 0077, 0u) << suffix << " readable by others";
+    }
+  }
+  EXPECT_EQ(store->Describe(), "sqlite:" + path_);
+}
+
+TEST_F(StoreTest, MustExistOpensOnlyAnExistingStoreAndCreatesNothing) {
+  StoreOptions options = Options();
+  options.must_exist = true;
+  Result<std::unique_ptr<Store>> missing = OpenStore("sqlite:" + path_, options);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(), "there is no store at sqlite:" + path_ + " (the file does not exist)");
+  EXPECT_FALSE(fs::exists(path_));
+  EXPECT_FALSE(fs::exists(fs::path(path_).parent_path()));
+
+  ASSERT_NE(MustOpen(), nullptr);  // now it exists
+  Result<std::unique_ptr<Store>> existing = OpenStore("sqlite:" + path_, options);
+  ASSERT_TRUE(existing.ok()) << existing.status().ToString();
+  EXPECT_TRUE((*existing)->ListAutoCertificates().ok());
+}
+
+TEST_F(StoreTest, UsesWalJournalAndRecordsSchemaVersion) {
+  {
+    auto store = MustOpen();
+    ASSERT_NE(store, nullptr);
+    RawSqlite raw(path_);
+    EXPECT_EQ(raw.Query("PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(raw.Query("SELECT group_concat(version) FROM schema_version"), "1,2,3,4");
+  }
+  // Re-opening an up-to-date store applies nothing twice.
+  auto again = MustOpen();
+  ASSERT_NE(again, nullptr);
+  RawSqlite raw(path_);
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM schema_version"), std::to_string(kSqliteStoreSchemaVersion));
+}
+
+TEST_F(StoreTest, MigratesAnEmptyExistingFile) {
+  fs::create_directories(dir_ + "/data");
+  const int fd = open(path_.c_str(), O_CREAT | O_WRONLY, 0600);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  ASSERT_EQ(fs::file_size(path_), 0u);
+  auto store = MustOpen();
+  ASSERT_NE(store, nullptr);
+  RawSqlite raw(path_);
+  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_version"), std::to_string(kSqliteStoreSchemaVersion));
+  for (const char* table : {"accounts", "auto_certificates", "certificates", "pending_dns_records"}) {
+    EXPECT_EQ(raw.Query(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") + table +
+                        "'"),
+              "1")
+        << table;
+  }
+}
+
+TEST_F(StoreTest, ForeignSqliteDatabaseIsRefused) {
+  fs::create_directories(dir_ + "/data");
+  {
+    RawSqlite raw(path_);
+    raw.Exec("CREATE TABLE photos (id INTEGER)");
+  }
+  Result<std::unique_ptr<Store>> store = OpenAt(path_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find(path_), std::string::npos);
+  RawSqlite raw(path_);
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM sqlite_master WHERE name = 'accounts'"), "0") << "foreign file altered";
+}
+
+TEST_F(StoreTest, NonDatabaseFileIsDataLossNamingThePath) {
+  fs::create_directories(dir_ + "/data");
+  {
+    std::ofstream out(path_, std::ios::binary);
+    out << std::string(8192, 'G');
+  }
+  Result<std::unique_ptr<Store>> store = OpenAt(path_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("sqlite:" + path_), std::string::npos) << store.status().message();
+}
+
+TEST_F(StoreTest, UncreatableLocationNamesThePath) {
+  {
+    std::ofstream blocker(dir_ + "/blocker");
+    blocker << "a file where a directory should be";
+  }
+  const std::string path = dir_ + "/blocker/sub/certificates.db";
+  Result<std::unique_ptr<Store>> store = OpenAt(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("sqlite:" + path), std::string::npos) << store.status().message();
+  EXPECT_NE(store.status().message().find(dir_ + "/blocker"), std::string::npos) << store.status().message();
+}
+
+TEST_F(StoreTest, ReadOnlyFileIsPermissionDeniedNamingThePath) {
+  if (geteuid() == 0) {
+    GTEST_SKIP() << "root ignores file permissions";
+  }
+  ASSERT_NE(MustOpen(), nullptr);
+  ASSERT_EQ(chmod(path_.c_str(), 0400), 0);
+  Result<std::unique_ptr<Store>> store = OpenAt(path_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kPermissionDenied) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("sqlite:" + path_), std::string::npos);
+}
+
+TEST_F(StoreTest, LockedStoreIsUnavailableNamingThePath) {
+  ASSERT_NE(MustOpen(), nullptr);
+  RawSqlite holder(path_);
+  ASSERT_EQ(holder.Exec("BEGIN IMMEDIATE"), SQLITE_OK);
+  StoreOptions options = Options();
+  options.busy_timeout = std::chrono::milliseconds(100);
+  Result<std::unique_ptr<Store>> store = OpenStore("sqlite:" + path_, options);
+  ASSERT_TRUE(store.ok()) << "readers are not blocked in WAL mode: " << store.status().ToString();
+  Result<AccountRecord> created = (*store)->CreateAccount(SampleAccount());
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(created.status().message().find("sqlite:" + path_), std::string::npos) << created.status().message();
+  EXPECT_NE(created.status().message().find("locked"), std::string::npos) << created.status().message();
+  ASSERT_EQ(holder.Exec("ROLLBACK"), SQLITE_OK);
+  EXPECT_TRUE((*store)->CreateAccount(SampleAccount()).ok()) << "usable again once the lock is gone";
+}
+
+}  // namespace
+}  // namespace ionos
