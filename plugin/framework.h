@@ -7,6 +7,7 @@
 // Terraform applies to what a provider returns.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,6 +19,9 @@
 #include "plugin/value/value.h"
 
 namespace ionos::tf {
+
+// Upgrades the raw JSON state of a resource from one schema version to the next, in place.
+using StateUpgrader = std::function<Status(nlohmann::json& state)>;
 
 struct PlanRequest {
   Value prior;     // null on create
@@ -50,6 +54,9 @@ class Resource {
   virtual void Delete(const Value& prior, Diagnostics& diags) = 0;
   // Returns the state of an existing object by id (Terraform reads it afterwards).
   virtual Value Import(const std::string& id, Diagnostics& diags) = 0;
+  // StateUpgraders()[v] turns a state of schema version v into one of version v + 1; there is one
+  // for every version below schema().version, so state written by any earlier provider reads.
+  virtual std::vector<StateUpgrader> StateUpgraders() const { return {}; }
 };
 
 class DataSource {

@@ -131,7 +131,7 @@ ProviderContext::ProviderContext(ProviderConfig config, std::unique_ptr<Store> s
       clock_(clock),
       log_(log),
       issuers_(factories, IssuerOptions(config_, store_.get(), clock, random, log, cancel)),
-      certificates_(store_.get(), &issuers_, clock, log, cancel),
+      certificates_(store_.get(), &issuers_, clock, random, log, cancel),
       accounts_(store_.get(), &issuers_, log, config_.settings) {}
 
 Provider::Provider(ServiceFactories factories, const Clock* clock, Random* random, Logger* log,
@@ -176,7 +176,15 @@ void Provider::ValidateConfig(const Value& config, Diagnostics& diags) {
   ParseProviderConfig(schema(), config, /*allow_unknown=*/true, diags);
 }
 
+void Provider::SetConfigurationError(std::string summary, std::string detail) {
+  configuration_error_.emplace(std::move(summary), std::move(detail));
+}
+
 void Provider::Configure(const Value& config, Diagnostics& diags) {
+  if (configuration_error_) {
+    diags.AddError(configuration_error_->first, configuration_error_->second);
+    return;
+  }
   auto parsed = ParseProviderConfig(schema(), config, /*allow_unknown=*/false, diags);
   if (!parsed) return;
   StoreOptions store_opts;
@@ -196,9 +204,30 @@ void Provider::Configure(const Value& config, Diagnostics& diags) {
     return;
   }
   log_->Debug("provider configured", {{"store", (*store)->Describe()}});
+  if (!parsed->encryption_key.empty()) {
+    // A store key set on a store that has keys from before: say how to encrypt those too.
+    if (Result<KeyCounts> keys = (*store)->CountKeys(); keys.ok() && keys->plaintext > 0) {
+      diags.AddWarning("Private keys stored unencrypted",
+                       std::to_string(keys->plaintext) + " private key(s) in the store " + (*store)->Describe() +
+                           " were written before store_encryption_key was set and are not encrypted; new ones are. "
+                           "Encrypt them with: terraform-provider-ionos store rekey --store '" +
+                           (*store)->Describe() + "' --key '' --new-key \"$IONOS_CERT_STORE_KEY\"");
+    }
+  }
   std::lock_guard<std::mutex> lock(mu_);
   context_ = std::make_unique<ProviderContext>(std::move(*parsed), std::move(store).value(), factories_, clock_,
                                                random_, log_, cancel_);
+}
+
+Status UnknownIdStatus(Store& store, const Status& not_found) {
+  const std::string described = store.Describe();
+  std::string hint = "the store " + described +
+                     " has never known this id: is `store` pointing at the right place, or was the store lost?";
+  if (described.rfind("sqlite:", 0) == 0) {
+    hint += " A sqlite: store lives on one machine's disk; runners and teammates that share the Terraform "
+            "state must also share the store: use a postgres:// store (see \"Teams and CI\" in the docs).";
+  }
+  return Status(not_found.code(), not_found.message() + "; " + hint);
 }
 
 ProviderContext* Provider::context() {

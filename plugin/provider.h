@@ -77,6 +77,10 @@ class Provider {
   Logger& log() { return *log_; }
   const CancelToken* cancel() const { return cancel_; }
 
+  // A problem found before Terraform connected (an invalid IONOS_CERT_NOW): ConfigureProvider
+  // reports it as an error and the provider stays unconfigured.
+  void SetConfigurationError(std::string summary, std::string detail);
+
  private:
   void LoadSchemas();
 
@@ -91,7 +95,14 @@ class Provider {
   std::map<std::string, std::unique_ptr<DataSource>> data_sources_;
   std::mutex mu_;
   std::unique_ptr<ProviderContext> context_;
+  std::optional<std::pair<std::string, std::string>> configuration_error_;
 };
+
+// The error for an id the store has never known (not one deleted from it): the store's own NotFound
+// message, then which store and what to do; for a sqlite: store also that it belongs to one
+// machine, so runners sharing the state must share a postgres:// store (issue 12.4). Used by every
+// resource's Read and Import.
+Status UnknownIdStatus(Store& store, const Status& not_found);
 
 // Resource factories (one file each).
 std::unique_ptr<Resource> NewCertificateProviderResource(Provider* provider, Schema schema);

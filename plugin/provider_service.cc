@@ -204,7 +204,28 @@ grpc::Status ProviderService::UpgradeResourceState(grpc::ServerContext*,
                          std::to_string(r->schema().version) + ". Upgrade the provider.");
       return;
     }
-    auto state = DecodeJson(req->raw_state().json(), type);
+    // Each earlier schema version's state passes through the upgraders to the current one.
+    nlohmann::json raw = nlohmann::json::parse(req->raw_state().json(), nullptr, /*allow_exceptions=*/false);
+    if (raw.is_discarded() || !raw.is_object()) {
+      diags.AddError("Cannot read the stored state of " + req->type_name(),
+                     "The state (schema version " + std::to_string(req->version()) + ") is not a JSON object.");
+      return;
+    }
+    const std::vector<StateUpgrader> upgraders = r->StateUpgraders();
+    for (int64_t v = req->version(); v < r->schema().version; ++v) {
+      if (v < 0 || static_cast<size_t>(v) >= upgraders.size()) {
+        diags.AddError("Cannot upgrade the stored state of " + req->type_name(),
+                       "This provider has no upgrade from schema version " + std::to_string(v) +
+                           ". This is a bug in the provider; please report it.");
+        return;
+      }
+      if (Status s = upgraders[static_cast<size_t>(v)](raw); !s.ok()) {
+        diags.AddStatus("Cannot upgrade the stored state of " + req->type_name(),
+                        s.WithContext("from schema version " + std::to_string(v)));
+        return;
+      }
+    }
+    auto state = DecodeJson(raw.dump(), type);
     if (!state.ok()) {
       diags.AddStatus("Cannot read the stored state of " + req->type_name(), state.status());
       return;

@@ -128,6 +128,16 @@ class AutoCertificateResource final : public Resource {
     if (names_known && names_changed) {
       CheckZones(*ctx, desired, resp.diagnostics);
     }
+    // A profile the CA does not offer fails now, listing the offered ones (issue 14.4).
+    const bool profile_changed = creating || GetString(req.prior, "profile") != GetString(planned, "profile");
+    if (!IsUnknown(planned, "profile") && !IsUnknown(planned, "provider_id") && profile_changed) {
+      if (Status s = ctx->certificates().CheckProfile(desired); !s.ok()) {
+        resp.diagnostics.AddAttributeError(AttributePath("profile"), s.code() == StatusCode::kInvalidArgument
+                                                                         ? "Profile not offered by the CA"
+                                                                         : "Cannot check the ACME profile",
+                                           s.message());
+      }
+    }
     if (creating) return;
 
     // An update: the manager decides whether a new certificate is needed and what is pruned.
@@ -148,7 +158,13 @@ class AutoCertificateResource final : public Resource {
 
   Value Create(const Value& planned, const Value&, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
-    Result<AutoCertificateView> view = ctx->certificates().Create(RecordFromValue(*ctx, planned));
+    const AutoCertificateRecord desired = RecordFromValue(*ctx, planned);
+    // When the account was created in the same run, the plan could not ask its CA yet.
+    if (Status s = ctx->certificates().CheckProfile(desired); !s.ok()) {
+      diags.AddAttributeError(AttributePath("profile"), "Profile not offered by the CA", s.message());
+      return Value::Null(schema_.type());
+    }
+    Result<AutoCertificateView> view = ctx->certificates().Create(desired);
     if (!view.ok()) {
       diags.AddStatus("Cannot issue the certificate for " + GetString(planned, "common_name").value_or(""),
                       view.status());
@@ -160,6 +176,11 @@ class AutoCertificateResource final : public Resource {
   Value Read(const Value& state, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
     const std::string id = GetString(state, "id").value_or("");
+    // ARI (RFC 9773): the CA's suggested window, where it offers one; a failure only warns.
+    if (Status ari = ctx->certificates().RefreshRenewalInfo(id); !ari.ok() && ari.code() != StatusCode::kNotFound) {
+      diags.AddWarning("Could not get the CA's renewal information",
+                       ari.message() + ". The renewal window (renew_before_days) decides until it can be asked.");
+    }
     Result<AutoCertificateView> view = ctx->certificates().View(id);
     if (!view.ok()) {
       if (view.status().code() != StatusCode::kNotFound) {
@@ -175,7 +196,8 @@ class AutoCertificateResource final : public Resource {
         ctx->log().Warn("auto certificate was deleted from the store outside Terraform", {{"id", id}});
         return Value::Null(schema_.type());
       }
-      diags.AddStatus("Auto certificate not in the store", UnknownIdStatus(*ctx, view.status()), AttributePath("id"));
+      diags.AddStatus("Auto certificate not in the store", UnknownIdStatus(ctx->store(), view.status()),
+                      AttributePath("id"));
       return state;
     }
     WarnAboutLifecycle(*ctx, *view, diags);
@@ -221,12 +243,22 @@ class AutoCertificateResource final : public Resource {
     if (!s.ok()) diags.AddStatus("Cannot delete the auto certificate from the store", s);
   }
 
+  std::vector<StateUpgrader> StateUpgraders() const override {
+    return {
+        // 0 → 1: `profile` (issue 14); earlier certificates were issued under the CA's default.
+        [](nlohmann::json& state) {
+          if (!state.contains("profile")) state["profile"] = nullptr;
+          return Status::Ok();
+        },
+    };
+  }
+
   Value Import(const std::string& id, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
     Result<AutoCertificateView> view = ctx->certificates().View(id);
     if (!view.ok()) {
       diags.AddStatus("Cannot import the auto certificate",
-                      view.status().code() == StatusCode::kNotFound ? UnknownIdStatus(*ctx, view.status())
+                      view.status().code() == StatusCode::kNotFound ? UnknownIdStatus(ctx->store(), view.status())
                                                                     : view.status());
       return Value::Null(schema_.type());
     }
@@ -235,17 +267,6 @@ class AutoCertificateResource final : public Resource {
 
  private:
   static Diagnostics& diags(PlanResponse& resp) { return resp.diagnostics; }
-
-  // An id the store has never known: say which store, and what to do (issue 12.4).
-  static Status UnknownIdStatus(ProviderContext& ctx, const Status& not_found) {
-    std::string hint = "the store " + ctx.store().Describe() +
-                       " has never known this id: is `store` pointing at the right place, or was the store lost?";
-    if (ctx.store().Describe().rfind("sqlite:", 0) == 0) {
-      hint += " A sqlite: store lives on one machine's disk; runners and teammates that share the Terraform "
-              "state must also share the store: use a postgres:// store (see \"Teams and CI\" in the docs).";
-    }
-    return Status(not_found.code(), not_found.message() + "; " + hint);
-  }
 
   // The desired auto certificate from a plan or a state (every attribute with a default is
   // planned, so none is missing).
@@ -260,6 +281,7 @@ class AutoCertificateResource final : public Resource {
     r.key_algorithm = GetString(v, "key_algorithm").value_or("");
     r.renew_before_days = GetInt(v, "renew_before_days").value_or(0);
     r.grace_period_days = GetInt(v, "grace_period_days").value_or(0);
+    r.profile = GetString(v, "profile").value_or("");
     r.settings = ctx.config().settings;
     return r;
   }
@@ -290,9 +312,10 @@ class AutoCertificateResource final : public Resource {
       const bool is_cn = NormalizeDnsName(desired.common_name) == problem.name;
       diags.AddAttributeError(AttributePath(is_cn ? "common_name" : "subject_alternative_names"),
                               "Name outside every hosted DNS zone",
-                              "\"" + problem.name + "\" does not lie in any zone of the IONOS Cloud DNS API at " +
-                                  desired.settings.dns_api_url + ": " + problem.status.message() +
-                                  ". Only names in zones hosted there can be certified.");
+                              "The IONOS Cloud DNS API at " + desired.settings.dns_api_url + " has " +
+                                  problem.status.message() +
+                                  ". Only names in zones hosted there can be certified (DNS-01 writes the "
+                                  "challenge record into the name's zone).");
     }
   }
 
@@ -353,6 +376,7 @@ class AutoCertificateResource final : public Resource {
     v = WithAttr(v, "key_algorithm", Value::String(r.key_algorithm));
     v = WithAttr(v, "renew_before_days", Value::Int(r.renew_before_days));
     v = WithAttr(v, "grace_period_days", Value::Int(r.grace_period_days));
+    if (!r.profile.empty()) v = WithAttr(v, "profile", Value::String(r.profile));
     // Keep the configuration's form of the SAN set (null vs empty) when it holds the same names.
     Value base_sans = base.is_known() ? base.GetAttr("subject_alternative_names") : Value::Null(Type::Dynamic());
     auto base_list = GetStringList(base, "subject_alternative_names");

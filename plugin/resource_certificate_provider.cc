@@ -118,10 +118,7 @@ class CertificateProviderResource final : public Resource {
         ctx->log().Warn("certificate provider was deleted from the store outside Terraform", {{"id", id}});
         return Value::Null(schema_.type());
       }
-      diags.AddStatus("Certificate provider not in the store",
-                      check.status().WithContext(
-                          "the store " + ctx->store().Describe() +
-                          " has never known this id; is `store` pointing at the right place, or was the store lost?"),
+      diags.AddStatus("Certificate provider not in the store", UnknownIdStatus(ctx->store(), check.status()),
                       AttributePath("id"));
       return state;
     }
@@ -177,7 +174,9 @@ class CertificateProviderResource final : public Resource {
     ProviderContext* ctx = provider_->context();
     auto record = ctx->store().GetAccount(id);
     if (!record.ok()) {
-      diags.AddStatus("Cannot import the certificate provider", record.status());
+      diags.AddStatus("Cannot import the certificate provider",
+                      record.status().code() == StatusCode::kNotFound ? UnknownIdStatus(ctx->store(), record.status())
+                                                                      : record.status());
       return Value::Null(schema_.type());
     }
     return StateFromRecord(*record, record->status, Value::Null(schema_.type()));

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "core/acme/jws.h"
+#include "core/base/json.h"
 #include "core/base/retry.h"
 #include "core/base/strings.h"
 
@@ -28,13 +29,9 @@ Logger& DefaultLogger() {
   return logger;
 }
 
-std::string JsonString(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it != j.end() && it->is_string()) {
-    return it->get<std::string>();
-  }
-  return std::string();
-}
+// RFC 8555 §6.7.1 problems carry subproblems; nested ones deeper than this are ignored (a
+// hostile answer could otherwise nest them until the recursion runs out of stack).
+constexpr int kMaxSubproblemDepth = 3;
 
 // RFC 8555 §6.5.1: a nonce is base64url without padding.
 bool ValidNonce(std::string_view nonce) {
@@ -60,9 +57,8 @@ std::string BodyExcerpt(std::string_view body) {
 }
 
 AcmeProblem ProblemFromResponse(const HttpResponse& response) {
-  nlohmann::json j = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_discarded()) {
-    if (auto p = AcmeProblem::FromJson(j)) {
+  if (const std::optional<nlohmann::json> j = ParseJson(response.body)) {
+    if (auto p = AcmeProblem::FromJson(*j)) {
       if (p->status == 0) {
         p->status = response.status;
       }
@@ -115,31 +111,36 @@ std::string AcmeProblem::ToString() const {
   return out;
 }
 
-std::optional<AcmeProblem> AcmeProblem::FromJson(const nlohmann::json& j) {
-  if (!j.is_object() || (!j.contains("type") && !j.contains("detail"))) {
-    return std::nullopt;
+namespace {
+
+std::optional<AcmeProblem> ProblemFromJson(const nlohmann::json& j, int depth) {
+  if (JsonMember(j, "type") == nullptr && JsonMember(j, "detail") == nullptr) {
+    return std::nullopt;  // also for anything that is not an object
   }
   AcmeProblem p;
   p.type = JsonString(j, "type");
   p.detail = JsonString(j, "detail");
   p.instance = JsonString(j, "instance");
-  if (auto it = j.find("status"); it != j.end() && it->is_number_integer()) {
-    p.status = it->get<int>();
-  }
-  if (auto it = j.find("identifier"); it != j.end() && it->is_object()) {
-    const std::string t = JsonString(*it, "type");
-    const std::string v = JsonString(*it, "value");
+  // An HTTP status code; anything else (a string, a float, 2^40) is ignored.
+  p.status = static_cast<int>(JsonInteger(j, "status", 0, 999).value_or(0));
+  if (const nlohmann::json* id = JsonMember(j, "identifier"); id != nullptr && id->is_object()) {
+    const std::string t = JsonString(*id, "type");
+    const std::string v = JsonString(*id, "value");
     p.identifier = t.empty() ? v : t + ":" + v;
   }
-  if (auto it = j.find("subproblems"); it != j.end() && it->is_array()) {
-    for (const auto& sub : *it) {
-      if (auto sp = FromJson(sub)) {
+  if (depth < kMaxSubproblemDepth) {
+    for (const auto& sub : JsonArray(j, "subproblems")) {
+      if (auto sp = ProblemFromJson(sub, depth + 1)) {
         p.subproblems.push_back(std::move(*sp));
       }
     }
   }
   return p;
 }
+
+}  // namespace
+
+std::optional<AcmeProblem> AcmeProblem::FromJson(const nlohmann::json& j) { return ProblemFromJson(j, 0); }
 
 StatusCode AcmeProblemCode(const AcmeProblem& problem, int http_status) {
   const std::string t = problem.type.rfind(kAcmeErrorPrefix, 0) == 0 ? problem.ShortType() : std::string();
@@ -267,11 +268,11 @@ std::vector<std::string> AcmeResponse::Links(std::string_view rel) const {
 }
 
 Result<nlohmann::json> AcmeResponse::Json() const {
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
+  std::optional<nlohmann::json> j = ParseJson(body);
+  if (!j) {
     return UnavailableError("the ACME server answered HTTP " + std::to_string(status) + " with a body that is not JSON");
   }
-  return j;
+  return std::move(*j);
 }
 
 // ---------------------------------------------------------------- client
@@ -436,8 +437,8 @@ Result<AcmeDirectory> AcmeClient::Directory() {
   if (response.status != 200) {
     return InvalidArgumentError(not_directory + " (HTTP " + std::to_string(response.status) + ")");
   }
-  nlohmann::json j = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
+  const nlohmann::json j = ParseJson(response.body).value_or(nlohmann::json());
+  if (!j.is_object()) {
     return InvalidArgumentError(not_directory + " (the response is not a JSON object)");
   }
   AcmeDirectory dir;
@@ -463,6 +464,11 @@ Result<AcmeDirectory> AcmeClient::Directory() {
     }
     if (auto ear = meta->find("externalAccountRequired"); ear != meta->end() && ear->is_boolean()) {
       dir.external_account_required = ear->get<bool>();
+    }
+    if (auto profiles = meta->find("profiles"); profiles != meta->end() && profiles->is_object()) {
+      for (const auto& [name, description] : profiles->items()) {
+        dir.profiles[name] = description.is_string() ? description.get<std::string>() : std::string();
+      }
     }
   }
   options_.logger->Debug("fetched ACME directory", {{"url", url}});
@@ -569,8 +575,8 @@ Result<AcmeAccount> AcmeClient::ParseAccount(const AcmeResponse& response, std::
   AcmeAccount account;
   account.url = std::move(account_url);
   account.created = response.status == 201;
-  nlohmann::json j = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
+  const nlohmann::json j = ParseJson(response.body).value_or(nlohmann::json());
+  if (!j.is_object()) {
     // The account object is informative only; the Location is what matters.
     return account;
   }
@@ -621,7 +627,7 @@ Result<AcmeAccount> AcmeClient::NewAccount(const PrivateKey& key, const NewAccou
     }
   }
   AcmeProblem problem;
-  Result<AcmeResponse> response = PostImpl(key, "", dir.new_account, payload.dump(), &problem);
+  Result<AcmeResponse> response = PostImpl(key, "", dir.new_account, DumpJson(payload), &problem);
   if (!response.ok()) {
     if (problem_out != nullptr) {
       *problem_out = problem;
@@ -678,7 +684,7 @@ Result<AcmeAccount> AcmeClient::UpdateAccountContact(const PrivateKey& key, std:
     }
   }
   nlohmann::json payload = {{"contact", std::move(contact)}};
-  IONOS_ASSIGN_OR_RETURN_CTX(AcmeResponse response, Post(key, account_url, account_url, payload.dump()),
+  IONOS_ASSIGN_OR_RETURN_CTX(AcmeResponse response, Post(key, account_url, account_url, DumpJson(payload)),
                              "updating the contact of ACME account " + std::string(account_url));
   return ParseAccount(response, std::string(account_url));
 }

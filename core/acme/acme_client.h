@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,6 +42,8 @@ struct AcmeDirectory {
   std::string revoke_cert;
   std::string key_change;
   std::string renewal_info;  // ARI (RFC 9773)
+  // draft-ietf-acme-profiles §3: meta.profiles, name → description (empty: none offered).
+  std::map<std::string, std::string> profiles;
   // meta
   std::string terms_of_service;
   std::string website;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/base/encoding.h"
+#include "core/base/json.h"
 #include "core/base/strings.h"
 
 namespace ionos {
@@ -12,14 +13,6 @@ namespace ionos {
 namespace {
 
 using nlohmann::json;
-
-std::string JsonString(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it != j.end() && it->is_string()) {
-    return it->get<std::string>();
-  }
-  return std::string();
-}
 
 std::optional<TimePoint> JsonTime(const json& j, const char* key) {
   const std::string s = JsonString(j, key);
@@ -34,11 +27,11 @@ std::optional<TimePoint> JsonTime(const json& j, const char* key) {
 }
 
 std::optional<AcmeProblem> JsonProblem(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end()) {
+  const json* member = JsonMember(j, key);
+  if (member == nullptr) {
     return std::nullopt;
   }
-  return AcmeProblem::FromJson(*it);
+  return AcmeProblem::FromJson(*member);
 }
 
 AcmeIdentifier ParseIdentifier(const json& j) {
@@ -111,24 +104,20 @@ Result<AcmeAuthorization> ParseAcmeAuthorization(const json& j, std::string url)
   if (a.status.empty()) {
     return UnavailableError("the ACME authorization " + a.url + " has no status");
   }
-  if (auto it = j.find("identifier"); it != j.end() && it->is_object()) {
-    a.identifier = ParseIdentifier(*it);
+  if (const json* id = JsonMember(j, "identifier"); id != nullptr && id->is_object()) {
+    a.identifier = ParseIdentifier(*id);
   }
   a.expires = JsonTime(j, "expires");
-  if (auto it = j.find("wildcard"); it != j.end() && it->is_boolean()) {
-    a.wildcard = it->get<bool>();
-  }
+  a.wildcard = JsonBool(j, "wildcard").value_or(false);
   // RFC 8555 §7.1.4: the identifier never carries the "*." prefix; tolerate CAs that add it.
   if (a.identifier.value.rfind("*.", 0) == 0) {
     a.identifier.value.erase(0, 2);
     a.wildcard = true;
   }
-  if (auto it = j.find("challenges"); it != j.end() && it->is_array()) {
-    for (const json& c : *it) {
-      Result<AcmeChallenge> challenge = ParseAcmeChallenge(c);
-      if (challenge.ok()) {
-        a.challenges.push_back(std::move(challenge).value());
-      }
+  for (const json& c : JsonArray(j, "challenges")) {
+    Result<AcmeChallenge> challenge = ParseAcmeChallenge(c);
+    if (challenge.ok()) {
+      a.challenges.push_back(std::move(challenge).value());
     }
   }
   return a;
@@ -145,20 +134,12 @@ Result<AcmeOrder> ParseAcmeOrder(const json& j, std::string url) {
     return UnavailableError("the ACME order " + o.url + " has no status");
   }
   o.expires = JsonTime(j, "expires");
-  if (auto it = j.find("identifiers"); it != j.end() && it->is_array()) {
-    for (const json& id : *it) {
-      if (id.is_object()) {
-        o.identifiers.push_back(ParseIdentifier(id));
-      }
+  for (const json& id : JsonArray(j, "identifiers")) {
+    if (id.is_object()) {
+      o.identifiers.push_back(ParseIdentifier(id));
     }
   }
-  if (auto it = j.find("authorizations"); it != j.end() && it->is_array()) {
-    for (const json& a : *it) {
-      if (a.is_string()) {
-        o.authorizations.push_back(a.get<std::string>());
-      }
-    }
-  }
+  o.authorizations = JsonStrings(j, "authorizations");
   o.finalize = JsonString(j, "finalize");
   o.certificate = JsonString(j, "certificate");
   o.error = JsonProblem(j, "error");
@@ -187,7 +168,8 @@ std::string Dns01RecordFqdn(std::string_view identifier_value) {
 
 // ---------------------------------------------------------------- requests
 
-Result<AcmeOrder> NewOrder(const AcmeAccountRef& account, const std::vector<AcmeIdentifier>& identifiers) {
+Result<AcmeOrder> NewOrder(const AcmeAccountRef& account, const std::vector<AcmeIdentifier>& identifiers,
+                           const NewOrderOptions& options) {
   IONOS_RETURN_IF_ERROR_CTX(CheckAccount(account), "newOrder");
   if (identifiers.empty()) {
     return InvalidArgumentError("newOrder: no identifiers");
@@ -197,9 +179,15 @@ Result<AcmeOrder> NewOrder(const AcmeAccountRef& account, const std::vector<Acme
   for (const AcmeIdentifier& id : identifiers) {
     ids.push_back({{"type", id.type}, {"value", id.value}});
   }
-  const json payload = {{"identifiers", std::move(ids)}};
+  json payload = {{"identifiers", std::move(ids)}};
+  if (!options.profile.empty()) {
+    payload["profile"] = options.profile;
+  }
+  if (!options.replaces.empty()) {
+    payload["replaces"] = options.replaces;
+  }
   IONOS_ASSIGN_OR_RETURN_CTX(AcmeResponse response,
-                             account.client->Post(*account.key, account.account_url, dir.new_order, payload.dump()),
+                             account.client->Post(*account.key, account.account_url, dir.new_order, DumpJson(payload)),
                              "newOrder");
   const std::string location = response.Location();
   if (location.empty()) {
@@ -257,7 +245,7 @@ Result<AcmeOrder> Finalize(const AcmeAccountRef& account, const AcmeOrder& order
   const json payload = {{"csr", Base64UrlEncode(csr_der)}};
   IONOS_ASSIGN_OR_RETURN_CTX(
       AcmeResponse response,
-      account.client->Post(*account.key, account.account_url, order.finalize, payload.dump(), resent), context);
+      account.client->Post(*account.key, account.account_url, order.finalize, DumpJson(payload), resent), context);
   IONOS_ASSIGN_OR_RETURN_CTX(json j, ResponseObject(response), context);
   IONOS_ASSIGN_OR_RETURN_CTX(AcmeOrder finalized, ParseAcmeOrder(j, order.url), context);
   finalized.retry_after = response.retry_after;

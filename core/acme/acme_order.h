@@ -112,7 +112,16 @@ std::string Dns01RecordFqdn(std::string_view identifier_value);
 // ---------------------------------------------------------------- requests (one each)
 
 // POST newOrder {"identifiers": [...]} (§7.4). The order URL is the Location header.
-Result<AcmeOrder> NewOrder(const AcmeAccountRef& account, const std::vector<AcmeIdentifier>& identifiers);
+// What else a newOrder may carry.
+struct NewOrderOptions {
+  // draft-ietf-acme-profiles §4: the profile the certificate is issued under ("" for the CA's
+  // default). A CA that does not advertise it refuses the order (invalidProfile).
+  std::string profile;
+  // RFC 9773 §5: the ARI certID of the certificate this order replaces ("" for none).
+  std::string replaces;
+};
+Result<AcmeOrder> NewOrder(const AcmeAccountRef& account, const std::vector<AcmeIdentifier>& identifiers,
+                           const NewOrderOptions& options = {});
 // POST-as-GET the order (§7.1.3).
 Result<AcmeOrder> GetOrder(const AcmeAccountRef& account, const std::string& order_url);
 // POST-as-GET an authorization (§7.5).

@@ -62,6 +62,23 @@ void HclogLogger::Log(LogLevel level, const std::string& message, const std::vec
   std::fflush(out_);
 }
 
+void TextLogger::Log(LogLevel level, const std::string& message, const std::vector<LogField>& fields) {
+  if (!Enabled(level)) return;
+  std::string line = level == LogLevel::kWarn ? "warning" : LevelName(level);
+  line += ": " + message;
+  if (!fields.empty()) {
+    line += " (";
+    for (size_t i = 0; i < fields.size(); ++i) {
+      line += (i == 0 ? "" : ", ") + fields[i].first + "=" + fields[i].second;
+    }
+    line += ")";
+  }
+  line.push_back('\n');
+  std::lock_guard<std::mutex> lock(mu_);
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fflush(out_);
+}
+
 LogLevel HclogLogger::LevelFromEnvironment() {
   const char* v = std::getenv("TF_LOG_PROVIDER");
   if (v == nullptr || *v == '\0') v = std::getenv("TF_LOG");

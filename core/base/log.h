@@ -55,6 +55,20 @@ class HclogLogger : public Logger {
   std::mutex mu_;
 };
 
+// Writes readable lines for people ("warning: message (key=value, ...)") to a FILE* (stderr of
+// the commands). Levels below `min_level` are dropped. Thread-safe.
+class TextLogger : public Logger {
+ public:
+  TextLogger(FILE* out, LogLevel min_level) : out_(out), min_level_(min_level) {}
+  void Log(LogLevel level, const std::string& message, const std::vector<LogField>& fields) override;
+  bool Enabled(LogLevel level) const override { return level >= min_level_ && min_level_ != LogLevel::kOff; }
+
+ private:
+  FILE* out_;
+  LogLevel min_level_;
+  std::mutex mu_;
+};
+
 // Formats one hclog JSON line (without newline). Exposed for tests.
 std::string FormatHclogLine(LogLevel level, const std::string& module, const std::string& timestamp,
                             const std::string& message, const std::vector<LogField>& fields);

@@ -204,6 +204,28 @@ Result<CertificateInfo> InspectCertificate(std::string_view leaf_pem) {
   }
   // BN_bn2hex prints whole bytes without leading zero bytes; it only needs lower-casing.
   info.serial_number = AsciiLower(hex.get());
+  {
+    unsigned char* der = nullptr;
+    const int len = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert.get()), &der);
+    if (len <= 2 || der == nullptr) {
+      OPENSSL_free(der);
+      return InvalidArgumentError("the certificate's serial number cannot be encoded: " + TakeOpenSslError());
+    }
+    // Tag 0x02, then a short or long form length, then the content octets.
+    size_t header = 2;
+    if (der[1] & 0x80) {
+      header += der[1] & 0x7f;
+    }
+    if (header < static_cast<size_t>(len)) {
+      info.serial_der.assign(reinterpret_cast<const char*>(der) + header, static_cast<size_t>(len) - header);
+    }
+    OPENSSL_free(der);
+  }
+  if (const ASN1_OCTET_STRING* aki = X509_get0_authority_key_id(cert.get()); aki != nullptr) {
+    info.authority_key_id.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(aki)),
+                                 static_cast<size_t>(ASN1_STRING_length(aki)));
+  }
+  ERR_clear_error();
 
   IONOS_ASSIGN_OR_RETURN(info.not_before, AsnTime(X509_get0_notBefore(cert.get()), "notBefore"));
   IONOS_ASSIGN_OR_RETURN(info.not_after, AsnTime(X509_get0_notAfter(cert.get()), "notAfter"));

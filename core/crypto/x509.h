@@ -42,6 +42,11 @@ struct CertificateInfo {
   std::string key_type;                // "rsa2048", "rsa3072", "rsa4096", "ecdsa256", "ecdsa384", ...
   std::string subject_cn;              // "" when the subject has no CN
   std::string issuer_cn;
+  // Raw bytes, for the ARI certID (RFC 9773 §4.1): the keyIdentifier of the Authority Key
+  // Identifier extension ("" when absent), and the content octets of the DER serial number
+  // INTEGER (with its leading 0x00 when the high bit is set).
+  std::string authority_key_id;
+  std::string serial_der;
 };
 
 // Reads the first certificate of `leaf_pem` (further certificates are ignored).

@@ -68,7 +68,7 @@ Result<DnsZone> SelectZoneForName(const std::vector<DnsZone>& zones, const std::
   if (names.empty()) {
     searched = "none: the account has no zones";
   }
-  return NotFoundError("no DNS zone is \"" + name + "\" or one of its parent domains (zones searched: " +
+  return NotFoundError("no DNS zone for \"" + name + "\": neither the name nor a parent domain is a zone (zones: " +
                        searched + ")");
 }
 

@@ -6,11 +6,14 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <limits>
+#include <optional>
 #include <set>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "core/base/json.h"
 #include "core/base/retry.h"
 #include "core/base/strings.h"
 #include "core/dns/dns_name.h"
@@ -73,33 +76,8 @@ std::string StatusLabel(int status) {
   return std::to_string(status) + " " + reason;
 }
 
-// The human-readable part of an API error body:
-//   {"httpStatus":401,"messages":[{"errorCode":"paas-auth-1","message":"Unauthorized, ..."}]}
-// becomes "Unauthorized, ... [paas-auth-1]". A body that is not in this shape yields a short,
-// printable excerpt of itself, or "" when empty.
-std::string ApiErrorMessage(const std::string& body) {
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_object() && j.contains("messages") && j["messages"].is_array()) {
-    std::string out;
-    for (const json& m : j["messages"]) {
-      if (!m.is_object()) {
-        continue;
-      }
-      std::string text = m.value("message", std::string());
-      const std::string code = m.value("errorCode", std::string());
-      if (text.empty() && code.empty()) {
-        continue;
-      }
-      if (!code.empty()) {
-        text += (text.empty() ? "" : " ") + std::string("[") + code + "]";
-      }
-      out += (out.empty() ? "" : "; ") + text;
-    }
-    if (!out.empty()) {
-      return out;
-    }
-  }
-  // Not the documented shape (a proxy's page?): a short printable excerpt.
+// A short, printable excerpt of an answer's body for an error message ("" when empty).
+std::string PrintableExcerpt(const std::string& body) {
   std::string excerpt;
   for (char ch : body) {
     if (excerpt.size() >= 200) {
@@ -113,6 +91,74 @@ std::string ApiErrorMessage(const std::string& body) {
     excerpt.pop_back();
   }
   return excerpt;
+}
+
+// The human-readable part of an API error body:
+//   {"httpStatus":401,"messages":[{"errorCode":"paas-auth-1","message":"Unauthorized, ..."}]}
+// becomes "Unauthorized, ... [paas-auth-1]". JSON of another shape (a member of another type, no
+// "messages" list) says what was wrong, with an excerpt:
+//   "an error body of the wrong shape (messages[0].message is an object, not a string): {...}"
+// A body that is not JSON at all (a proxy's page?) yields a short printable excerpt of itself, or
+// "" when empty. Never throws, whatever the body holds (issue 13.3).
+std::string ApiErrorMessage(const std::string& body) {
+  const std::optional<json> parsed = ParseJson(body);
+  if (!parsed) {
+    return PrintableExcerpt(body);
+  }
+  const json& j = *parsed;
+  std::string wrong;  // the first deviation from the documented shape
+  auto note = [&wrong](std::string what) {
+    if (wrong.empty()) {
+      wrong = std::move(what);
+    }
+  };
+  std::string out;
+  const json* messages = JsonMember(j, "messages");
+  if (!j.is_object()) {
+    note(std::string("the body is ") + JsonTypeName(j) + ", not an object");
+  } else if (messages == nullptr) {
+    note("no \"messages\" list");
+  } else if (!messages->is_array()) {
+    note(std::string("\"messages\" is ") + JsonTypeName(*messages) + ", not a list");
+  } else {
+    size_t index = 0;
+    for (const json& m : *messages) {
+      const std::string at = "messages[" + std::to_string(index++) + "]";
+      if (!m.is_object()) {
+        note(at + " is " + JsonTypeName(m) + ", not an object");
+        continue;
+      }
+      std::string text;
+      std::string code;
+      for (const auto& [key, target] : {std::pair<const char*, std::string*>{"message", &text},
+                                        std::pair<const char*, std::string*>{"errorCode", &code}}) {
+        const json* member = JsonMember(m, key);
+        if (member == nullptr) {
+          continue;
+        }
+        if (member->is_string()) {
+          *target = member->get_ref<const std::string&>();
+        } else {
+          note(at + "." + key + " is " + JsonTypeName(*member) + ", not a string");
+        }
+      }
+      if (text.empty() && code.empty()) {
+        continue;
+      }
+      if (!code.empty()) {
+        text += (text.empty() ? "" : " ") + std::string("[") + code + "]";
+      }
+      out += (out.empty() ? "" : "; ") + text;
+    }
+  }
+  if (!out.empty()) {
+    return out;  // what the API meant to say, even when some other entry is malformed
+  }
+  const std::string excerpt = PrintableExcerpt(body);
+  if (wrong.empty()) {
+    return excerpt;  // the documented shape, with nothing in it
+  }
+  return "an error body of the wrong shape (" + wrong + ")" + (excerpt.empty() ? "" : ": " + excerpt);
 }
 
 // Maps a final (not retried, or out of retries) HTTP error status to a Status.
@@ -138,74 +184,58 @@ Status ApiErrorStatus(int status, const std::string& message) {
   return UnavailableError(std::string(kApiName) + " failed (" + detail + ")");
 }
 
-std::string StringMember(const json& j, const char* key) {
-  if (j.is_object()) {
-    auto it = j.find(key);
-    if (it != j.end() && it->is_string()) {
-      return it->get<std::string>();
-    }
-  }
-  return "";
-}
-
-const json& ObjectMember(const json& j, const char* key) {
-  static const json kEmpty = json::object();
-  if (j.is_object()) {
-    auto it = j.find(key);
-    if (it != j.end() && it->is_object()) {
-      return *it;
-    }
-  }
-  return kEmpty;
-}
-
 Result<json> ParseBody(const HttpResponse& response) {
-  json j = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
+  std::optional<json> j = ParseJson(response.body);
+  if (!j || !j->is_object()) {
     return UnavailableError(std::string(kApiName) + " answered HTTP " + std::to_string(response.status) +
                             " with a body that is not a JSON object");
   }
-  return j;
+  return std::move(*j);
 }
 
-DnsZone ZoneFromJson(const json& item) {
+// `text` with every occurrence of the API token replaced by "[redacted]".
+std::string ScrubToken(std::string text, const std::string& token) {
+  if (token.size() < 4) {
+    return text;  // too short to scrub without mangling ordinary text
+  }
+  for (size_t pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos)) {
+    text.replace(pos, token.size(), "[redacted]");
+    pos += 10;
+  }
+  return text;
+}
+
+// Members of another type read as absent (the zone is then skipped for lack of an id or name).
+// Every string read from an answer is scrubbed of the token: zone and record fields end up in
+// messages and logs.
+DnsZone ZoneFromJson(const json& item, const std::string& token) {
   DnsZone zone;
-  zone.id = StringMember(item, "id");
-  const json& metadata = ObjectMember(item, "metadata");
-  zone.name = NormalizeDnsName(StringMember(ObjectMember(item, "properties"), "zoneName"));
-  zone.state = StringMember(metadata, "state");
-  auto ns = metadata.find("nameservers");
-  if (ns != metadata.end() && ns->is_array()) {
-    for (const json& n : *ns) {
-      if (n.is_string()) {
-        zone.nameservers.push_back(n.get<std::string>());
-      }
-    }
+  zone.id = ScrubToken(JsonString(item, "id"), token);
+  const json& metadata = JsonObject(item, "metadata");
+  zone.name = ScrubToken(NormalizeDnsName(JsonString(JsonObject(item, "properties"), "zoneName")), token);
+  zone.state = ScrubToken(JsonString(metadata, "state"), token);
+  for (std::string& ns : JsonStrings(metadata, "nameservers")) {
+    zone.nameservers.push_back(ScrubToken(std::move(ns), token));
   }
   return zone;
 }
 
-Result<DnsRecord> RecordFromJson(const json& j) {
+Result<DnsRecord> RecordFromJson(const json& j, const std::string& token) {
+  auto text = [&token](const json& object, const char* key) { return ScrubToken(JsonString(object, key), token); };
   DnsRecord record;
-  record.id = StringMember(j, "id");
-  const json& metadata = ObjectMember(j, "metadata");
-  const json& properties = ObjectMember(j, "properties");
-  record.zone_id = StringMember(metadata, "zoneId");
-  record.state = StringMember(metadata, "state");
-  record.fqdn = StringMember(metadata, "fqdn");
+  record.id = text(j, "id");
+  const json& metadata = JsonObject(j, "metadata");
+  const json& properties = JsonObject(j, "properties");
+  record.zone_id = text(metadata, "zoneId");
+  record.state = text(metadata, "state");
+  record.fqdn = text(metadata, "fqdn");
   // The published RecordRead has no failure message; take one if the API ever adds it.
-  record.state_message = StringMember(metadata, "message");
-  record.name = StringMember(properties, "name");
-  record.type = StringMember(properties, "type");
-  record.content = StringMember(properties, "content");
-  auto ttl = properties.find("ttl");
-  if (ttl != properties.end() && ttl->is_number_integer()) {
-    record.ttl = ttl->get<int>();
-  }
-  auto enabled = properties.find("enabled");
-  if (enabled != properties.end() && enabled->is_boolean()) {
-    record.enabled = enabled->get<bool>();
-  }
+  record.state_message = text(metadata, "message");
+  record.name = text(properties, "name");
+  record.type = text(properties, "type");
+  record.content = text(properties, "content");
+  record.ttl = static_cast<int>(JsonInteger(properties, "ttl", 0, std::numeric_limits<int>::max()).value_or(0));
+  record.enabled = JsonBool(properties, "enabled").value_or(true);
   if (record.id.empty()) {
     return UnavailableError(std::string(kApiName) + " answered with a record without an id");
   }
@@ -273,17 +303,7 @@ IonosCloudDnsClient::IonosCloudDnsClient(IonosCloudDnsOptions options) : options
   }
 }
 
-std::string IonosCloudDnsClient::Scrub(std::string text) const {
-  const std::string& token = options_.token;
-  if (token.size() < 4) {
-    return text;  // too short to scrub without mangling ordinary text
-  }
-  for (size_t pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos)) {
-    text.replace(pos, token.size(), "[redacted]");
-    pos += 10;
-  }
-  return text;
-}
+std::string IonosCloudDnsClient::Scrub(std::string text) const { return ScrubToken(std::move(text), options_.token); }
 
 Result<HttpResponse> IonosCloudDnsClient::Call(const std::string& method, const std::string& path,
                                                const std::string& body, bool cancellable) {
@@ -365,12 +385,12 @@ Result<std::vector<DnsZone>> IonosCloudDnsClient::FetchAllZones() {
     const std::string path = "/zones?offset=" + std::to_string(offset) + "&limit=" + std::to_string(limit);
     IONOS_ASSIGN_OR_RETURN(HttpResponse response, Call("GET", path, ""));
     IONOS_ASSIGN_OR_RETURN_CTX(json j, ParseBody(response), "GET " + options_.base_url + "/zones");
-    auto items = j.find("items");
-    if (items == j.end() || !items->is_array()) {
+    const json* items = JsonMember(j, "items");
+    if (items == nullptr || !items->is_array()) {
       return UnavailableError(std::string(kApiName) + " answered GET /zones without an \"items\" list");
     }
     for (const json& item : *items) {
-      DnsZone zone = ZoneFromJson(item);
+      DnsZone zone = ZoneFromJson(item, options_.token);
       if (!zone.id.empty() && !zone.name.empty()) {
         zones.push_back(std::move(zone));
       }
@@ -379,9 +399,9 @@ Result<std::vector<DnsZone>> IonosCloudDnsClient::FetchAllZones() {
     // `_links.next` is present exactly when more elements follow. Without `_links` at all, a full
     // page means there may be more.
     bool more;
-    auto links = j.find("_links");
-    if (links != j.end() && links->is_object()) {
-      more = links->contains("next") && !StringMember(*links, "next").empty();
+    const json* links = JsonMember(j, "_links");
+    if (links != nullptr && links->is_object()) {
+      more = !JsonString(*links, "next").empty();
     } else {
       more = n >= limit;
     }
@@ -405,8 +425,11 @@ Result<std::vector<DnsZone>> IonosCloudDnsClient::ListZones() {
 }
 
 Result<DnsZone> IonosCloudDnsClient::FindZoneForName(const std::string& fqdn) {
-  return DnsProvider::FindZoneForName(fqdn).WithContext("finding the IONOS Cloud DNS zone for \"" +
-                                                        NormalizeDnsName(fqdn) + "\"");
+  Result<DnsZone> zone = DnsProvider::FindZoneForName(fqdn);
+  if (!zone.ok() && zone.status().code() != StatusCode::kNotFound) {
+    return zone.status().WithContext("finding the IONOS Cloud DNS zone for \"" + NormalizeDnsName(fqdn) + "\"");
+  }
+  return zone;
 }
 
 Result<DnsRecord> IonosCloudDnsClient::EnsureTxtRecord(const DnsZone& zone, const std::string& record_id,
@@ -418,10 +441,10 @@ Result<DnsRecord> IonosCloudDnsClient::EnsureTxtRecord(const DnsZone& zone, cons
   }
   json body = {{"properties",
                 {{"name", relative_name}, {"type", "TXT"}, {"content", value}, {"ttl", ttl}, {"enabled", true}}}};
-  IONOS_ASSIGN_OR_RETURN_CTX(HttpResponse response, Call("PUT", RecordPath(zone.id, record_id), body.dump()),
+  IONOS_ASSIGN_OR_RETURN_CTX(HttpResponse response, Call("PUT", RecordPath(zone.id, record_id), DumpJson(body)),
                              context);
   IONOS_ASSIGN_OR_RETURN_CTX(json j, ParseBody(response), context);
-  IONOS_ASSIGN_OR_RETURN_CTX(DnsRecord record, RecordFromJson(j), context);
+  IONOS_ASSIGN_OR_RETURN_CTX(DnsRecord record, RecordFromJson(j, options_.token), context);
   if (record.zone_id.empty()) {
     record.zone_id = zone.id;
   }
@@ -435,7 +458,7 @@ Result<DnsRecord> IonosCloudDnsClient::EnsureTxtRecord(const DnsZone& zone, cons
 Result<DnsRecord> IonosCloudDnsClient::GetRecord(const std::string& zone_id, const std::string& record_id) {
   IONOS_ASSIGN_OR_RETURN(HttpResponse response, Call("GET", RecordPath(zone_id, record_id), ""));
   IONOS_ASSIGN_OR_RETURN(json j, ParseBody(response));
-  return RecordFromJson(j);
+  return RecordFromJson(j, options_.token);
 }
 
 Status IonosCloudDnsClient::WaitRecordAvailable(const std::string& zone_id, const std::string& record_id,

@@ -13,13 +13,17 @@
 //
 // Contracts of IonosCloudDnsClient:
 //   - Authentication is `Authorization: Bearer <token>`. The token never appears in errors or logs
-//     (server messages that echo it are scrubbed too).
+//     (whatever an answer echoes, messages, zone and record fields, is scrubbed too).
 //   - Errors carry the API's own message ({"httpStatus":..,"messages":[{"errorCode","message"}]}):
 //       401 → kUnauthenticated  "the IONOS Cloud DNS API rejected the token (401 Unauthorized: <message>)"
 //       403 → kPermissionDenied, 404 → kNotFound, other 4xx → kInvalidArgument,
 //       429 → kResourceExhausted (after retries), 5xx and transport errors → kUnavailable.
 //     Each layer adds context ("writing TXT record _acme-challenge.www in zone example.com: PUT
 //     https://dns.../zones/<id>/records/<id>: ...").
+//   - Answers are untrusted: reading them never throws (core/base/json.h). An error body of another
+//     shape is reported as such ("500 Internal Server Error: an error body of the wrong shape
+//     (messages[0].message is an object, not a string): {...}"); a success body that is not a JSON
+//     object, or a record without an id, is kUnavailable; members of other types read as absent.
 //   - Retries: 429 and 503 are retried after Retry-After (delay-seconds or HTTP-date; without it,
 //     exponential backoff), at most `max_retries` times, each wait capped at `max_retry_wait`.
 //     500/502/504 and transport errors are retried the same way but only for idempotent methods

@@ -302,8 +302,8 @@ Result<std::vector<std::string>> LdnsResolver::QueryTxt(const std::string& serve
   }
   LdnsPktPtr pkt(raw);
   if (status != LDNS_STATUS_OK || pkt == nullptr) {
-    return UnavailableError(context + ": no answer (timeout " + FormatDuration(timeout_) +
-                            "): " + ldns_get_errorstr_by_id(status));
+    return DeadlineExceededError(context + ": no answer (timeout " + FormatDuration(timeout_) +
+                                 "): " + ldns_get_errorstr_by_id(status));
   }
   const ldns_pkt_rcode rcode = ldns_pkt_get_rcode(pkt.get());
   if (rcode == LDNS_RCODE_NXDOMAIN) {
@@ -346,6 +346,19 @@ struct QueryTask {
   std::optional<Result<std::vector<std::string>>> answer;
 };
 
+// One query; an exception from the resolver becomes kInternal for this query: the workers below
+// are thread entries, and nothing may escape them (issue 13.3).
+Result<std::vector<std::string>> QueryCatching(DnsResolver* resolver, const std::string& address,
+                                               const std::string& name) {
+  try {
+    return resolver->QueryTxt(address, name);
+  } catch (const std::exception& e) {
+    return InternalError("querying " + address + " for TXT " + name + ": unexpected exception: " + e.what());
+  } catch (...) {
+    return InternalError("querying " + address + " for TXT " + name + ": unexpected exception");
+  }
+}
+
 // Runs the queries on up to `max_concurrent` threads (the calling one included). A query not yet
 // started when `cancel` fires is skipped (its answer stays empty).
 void RunQueries(DnsResolver* resolver, const CancelToken* cancel, std::vector<QueryTask>& tasks,
@@ -357,14 +370,21 @@ void RunQueries(DnsResolver* resolver, const CancelToken* cancel, std::vector<Qu
       if (i >= tasks.size() || (cancel != nullptr && cancel->cancelled())) {
         return;
       }
-      tasks[i].answer = resolver->QueryTxt(tasks[i].address, names[tasks[i].name].display);
+      tasks[i].answer = QueryCatching(resolver, tasks[i].address, names[tasks[i].name].display);
+    }
+  };
+  // Out of memory in a worker: its remaining queries stay unanswered, like cancelled ones.
+  auto guarded = [&work]() noexcept {
+    try {
+      work();
+    } catch (...) {
     }
   };
   const size_t workers = std::min(tasks.size(), max_concurrent);
   std::vector<std::thread> threads;
   for (size_t i = 1; i < workers; ++i) {
     try {
-      threads.emplace_back(work);
+      threads.emplace_back(guarded);
     } catch (const std::system_error&) {
       break;  // out of threads: the ones we have (at least this one) do the rest
     }
@@ -485,6 +505,8 @@ Status PropagationChecker::WaitForAll(const std::vector<TxtExpectation>& expecta
                                                {"timeout_ms", std::to_string(options.timeout.count())}});
   }
 
+  bool any_answer = false;
+  const Duration fail_fast = std::min(options.fail_fast_after, options.timeout / 2);
   PollOptions poll_options;
   poll_options.timeout = options.timeout;
   poll_options.initial_interval = options.first_interval;
@@ -535,6 +557,28 @@ Status PropagationChecker::WaitForAll(const std::vector<TxtExpectation>& expecta
     RunQueries(resolver_, cancel_, tasks, names, std::max<size_t>(options.max_concurrent_queries, 1));
     if (cancelled()) {
       return cancelled_error();
+    }
+    std::string last_failure;
+    for (const QueryTask& task : tasks) {
+      if (!task.answer.has_value()) {
+        continue;
+      }
+      // An answer, even an error code (SERVFAIL, REFUSED), shows that the server is there.
+      if (task.answer->status().code() != StatusCode::kDeadlineExceeded) {
+        any_answer = true;
+      } else if (last_failure.empty()) {
+        last_failure = task.answer->status().message();
+      }
+    }
+    if (!any_answer && !tasks.empty() && clock_->Now() - start >= fail_fast) {
+      std::string asked;
+      for (const Server& s : servers) {
+        asked += (asked.empty() ? "" : ", ") + s.label;
+      }
+      return UnavailableError(std::string(options.resolvers.empty() ? "none of the zones' name servers"
+                                                                     : "none of the configured dns_resolvers") +
+                              " (" + asked + ") answered at all within " + FormatDuration(fail_fast) +
+                              "; last error: " + last_failure);
     }
 
     size_t pending = 0;

@@ -60,8 +60,8 @@ class DnsResolver {
   // is resolved first) for the TXT records of `fqdn` (with or without the trailing dot). Returns
   // every TXT string of the answer (the character-strings of one RR concatenated), following
   // CNAMEs that the answer itself contains. NXDOMAIN and NODATA give an empty list, not an
-  // error. SERVFAIL, REFUSED, other error codes and timeouts give UnavailableError naming the
-  // server and the name.
+  // error. SERVFAIL, REFUSED and other error codes give UnavailableError, no answer at all
+  // (a timeout, nothing listening) DeadlineExceededError, both naming the server and the name.
   virtual Result<std::vector<std::string>> QueryTxt(const std::string& server_host_port, const std::string& fqdn) = 0;
 
   // Resolves a host name (a name server's) to its IPv4/IPv6 address literals, without port
@@ -102,6 +102,11 @@ struct PropagationOptions {
   Duration timeout{std::chrono::minutes(5)};
   Duration first_interval{std::chrono::milliseconds(50)};
   Duration max_interval{std::chrono::seconds(2)};
+  // When no server asked has answered anything at all (every query failed in transport or timed
+  // out) for this long (at most half the timeout), the wait ends early with kUnavailable naming
+  // the servers: a resolver address with nothing listening is a configuration error, not slow
+  // propagation (issue 15.8).
+  Duration fail_fast_after{std::chrono::seconds(10)};
   // Queries of one poll run in parallel on up to this many threads (0 counts as 1), so one slow
   // or silent server delays a poll by one query timeout, not by one per name.
   size_t max_concurrent_queries = 8;

@@ -204,7 +204,8 @@ Status HttplibClient::TransportError(httplib::Error error, const httplib::Client
       const long v = client.get_openssl_verify_result();
       if (v != X509_V_OK) {
         return FailedPreconditionError(connecting + ": certificate verify failed: " + X509_verify_cert_error_string(v) +
-                                " (if the server uses a private CA, add its certificate to the trusted CA certificates)");
+                                " (if the server's certificate comes from a private or test CA, add that CA's root certificate "
+                                "to the provider's ca_certificates_pem)");
       }
       return FailedPreconditionError(connecting + ": certificate verify failed: the certificate does not match host \"" +
                               url.host + "\"");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <exception>
 #include <future>
 #include <optional>
 #include <system_error>
@@ -29,29 +30,60 @@ std::string Millis(TimePoint from, TimePoint to) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count());
 }
 
-// Runs f(0) ... f(n-1), each on its own thread when there is more than one. Falls back to the
-// calling thread when no thread can be started.
+// The error for the exception being handled (call it inside a catch block only): kInternal with
+// its what(). Callers add what was being done, as for any other error.
+Status CurrentExceptionStatus() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return InternalError(std::string("unexpected exception: ") + e.what());
+  } catch (...) {
+    return InternalError("unexpected exception (not a std::exception)");
+  }
+}
+
+// Runs f(0) ... f(n-1) (each returning Status), each on its own thread when there is more than one,
+// and returns their results in index order. Falls back to the calling thread when no thread can be
+// started. Nothing escapes a worker (issue 13.3: an exception leaving a thread ends the process,
+// and the TXT records with it): an exception thrown by f(i) becomes kInternal for item i
+// (CurrentExceptionStatus), so callers treat it like any other failure and their cleanup runs.
 template <typename F>
-void ForEachInParallel(size_t n, const F& f) {
-  if (n == 0) {
-    return;
-  }
-  if (n == 1) {
-    f(0);
-    return;
-  }
-  std::vector<std::thread> threads;
-  threads.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
+std::vector<Status> ForEachInParallel(size_t n, const F& f) {
+  std::vector<Status> results(n);
+  std::vector<char> lost(n, 0);  // even the error could not be built (out of memory)
+  auto run = [&results, &lost, &f](size_t i) noexcept {
     try {
-      threads.emplace_back([&f, i] { f(i); });
-    } catch (const std::system_error&) {
-      f(i);
+      results[i] = f(i);
+    } catch (...) {
+      try {
+        results[i] = CurrentExceptionStatus();
+      } catch (...) {
+        lost[i] = 1;
+      }
+    }
+  };
+  if (n == 1) {
+    run(0);
+  } else if (n > 1) {
+    std::vector<std::thread> threads;
+    threads.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      try {
+        threads.emplace_back(run, i);
+      } catch (const std::system_error&) {
+        run(i);
+      }
+    }
+    for (std::thread& t : threads) {
+      t.join();
     }
   }
-  for (std::thread& t : threads) {
-    t.join();
+  for (size_t i = 0; i < n; ++i) {
+    if (lost[i] != 0) {
+      results[i] = InternalError("unexpected exception");
+    }
   }
+  return results;
 }
 
 // Whether a failed ACME request was refused by the CA with a problem about the request or its
@@ -161,18 +193,19 @@ class CertificateIssuer::ChallengeRecords {
 
   // Creates every record in parallel and waits until each is live at the DNS API.
   Status CreateAll(int ttl, Duration timeout) {
-    std::vector<Status> results(records_.size());
-    ForEachInParallel(records_.size(), [&](size_t i) {
+    std::vector<Status> results = ForEachInParallel(records_.size(), [&](size_t i) -> Status {
       Record& r = records_[i];
-      const std::string context = "writing TXT record " + r.relative_name + " in zone " + r.zone.name;
       r.attempted = true;
       Result<DnsRecord> created = issuer_->dns_->EnsureTxtRecord(r.zone, r.record_id, r.relative_name, r.value, ttl);
       if (!created.ok()) {
-        results[i] = created.status().WithContext(context);
-        return;
+        return created.status();
       }
-      results[i] = issuer_->dns_->WaitRecordAvailable(r.zone.id, r.record_id, timeout).WithContext(context);
+      return issuer_->dns_->WaitRecordAvailable(r.zone.id, r.record_id, timeout);
     });
+    for (size_t i = 0; i < results.size(); ++i) {
+      results[i] =
+          results[i].WithContext("writing TXT record " + records_[i].relative_name + " in zone " + records_[i].zone.name);
+    }
     return FirstError(results);
   }
 
@@ -189,32 +222,40 @@ class CertificateIssuer::ChallengeRecords {
   }
 
  private:
-  void CleanUpNow() {
+  // Runs on the background thread or in the destructor: nothing may escape it. A record whose
+  // cleanup failed (an error or an exception) keeps its note for CleanUpLeftovers().
+  void CleanUpNow() noexcept {
     if (cleaned_) {
       return;
     }
     cleaned_ = true;
-    Logger& log = *issuer_->logger_;
-    ForEachInParallel(records_.size(), [&](size_t i) {
-      const Record& r = records_[i];
-      if (r.attempted) {
-        const Status deleted = issuer_->dns_->DeleteRecord(r.zone.id, r.record_id);
-        if (!deleted.ok()) {
+    try {
+      Logger& log = *issuer_->logger_;
+      const std::vector<Status> results = ForEachInParallel(records_.size(), [&](size_t i) -> Status {
+        const Record& r = records_[i];
+        if (r.attempted) {
+          IONOS_RETURN_IF_ERROR(issuer_->dns_->DeleteRecord(r.zone.id, r.record_id));
+        }
+        const Status removed = issuer_->store_->RemovePendingDnsRecord(r.note_id);
+        if (!removed.ok() && removed.code() != StatusCode::kNotFound) {
+          log.Warn("could not remove the note of a deleted TXT record from the store",
+                   {{"fqdn", r.fqdn}, {"note_id", r.note_id}, {"error", removed.message()}});
+        }
+        log.Debug("removed ACME challenge TXT record", {{"fqdn", r.fqdn}, {"zone", r.zone.name}});
+        return Status::Ok();
+      });
+      for (size_t i = 0; i < records_.size(); ++i) {
+        const Record& r = records_[i];
+        if (!results[i].ok()) {
           // The note stays: CleanUpLeftovers() retries later.
           log.Warn("could not delete ACME challenge TXT record; it stays noted for a later cleanup",
-                   {{"fqdn", r.fqdn}, {"zone", r.zone.name}, {"record_id", r.record_id}, {"error", deleted.message()}});
-          issuer_->UntrackNote(r.note_id);
-          return;
+                   {{"fqdn", r.fqdn}, {"zone", r.zone.name}, {"record_id", r.record_id}, {"error", results[i].message()}});
         }
+        issuer_->UntrackNote(r.note_id);
       }
-      const Status removed = issuer_->store_->RemovePendingDnsRecord(r.note_id);
-      if (!removed.ok() && removed.code() != StatusCode::kNotFound) {
-        log.Warn("could not remove the note of a deleted TXT record from the store",
-                 {{"fqdn", r.fqdn}, {"note_id", r.note_id}, {"error", removed.message()}});
-      }
-      issuer_->UntrackNote(r.note_id);
-      log.Debug("removed ACME challenge TXT record", {{"fqdn", r.fqdn}, {"zone", r.zone.name}});
-    });
+    } catch (...) {
+      // Out of memory while cleaning up: the notes stay in the store for CleanUpLeftovers().
+    }
   }
 
   CertificateIssuer* issuer_;
@@ -278,9 +319,14 @@ Result<std::map<std::string, DnsZone>> CertificateIssuer::ZonesForNames(const st
     if (zones.count(name) > 0) {
       continue;
     }
-    IONOS_ASSIGN_OR_RETURN_CTX(DnsZone zone, dns_->FindZoneForName(base),
-                               "finding the DNS zone of \"" + name + "\"");
-    zones.emplace(name, std::move(zone));
+    Result<DnsZone> zone = dns_->FindZoneForName(base);
+    if (!zone.ok()) {
+      // "no DNS zone for ..." already names the name; only other failures need the context.
+      return zone.status().code() == StatusCode::kNotFound
+                 ? zone.status()
+                 : zone.status().WithContext("finding the DNS zone of \"" + name + "\"");
+    }
+    zones.emplace(name, std::move(zone).value());
   }
   return zones;
 }
@@ -338,10 +384,17 @@ Result<IssuedCertificate> CertificateIssuer::IssueImpl(const AcmeAccountRef& acc
   // DNS do their part. The future's destructor waits for it on every path.
   const KeyAlgorithm algorithm = request.key_algorithm;
   std::future<Result<PrivateKey>> key_future;
+  auto generate = [algorithm]() -> Result<PrivateKey> {
+    try {
+      return PrivateKey::Generate(algorithm);
+    } catch (...) {  // a thread entry: nothing escapes (issue 13.3)
+      return CurrentExceptionStatus();
+    }
+  };
   try {
-    key_future = std::async(std::launch::async, [algorithm] { return PrivateKey::Generate(algorithm); });
+    key_future = std::async(std::launch::async, generate);
   } catch (const std::system_error&) {  // no thread to be had: generate when needed
-    key_future = std::async(std::launch::deferred, [algorithm] { return PrivateKey::Generate(algorithm); });
+    key_future = std::async(std::launch::deferred, generate);
   }
 
   // 2. The order and its authorizations.
@@ -350,7 +403,17 @@ Result<IssuedCertificate> CertificateIssuer::IssueImpl(const AcmeAccountRef& acc
   for (const std::string& name : names) {
     identifiers.push_back(AcmeIdentifier{"dns", name});
   }
-  IONOS_ASSIGN_OR_RETURN(AcmeOrder order, NewOrder(account, identifiers));
+  NewOrderOptions order_options{request.profile, request.replaces};
+  Result<AcmeOrder> placed = NewOrder(account, identifiers, order_options);
+  if (!placed.ok() && !order_options.replaces.empty() && IsCaAnswer(placed.status())) {
+    // RFC 9773 §5: a CA may refuse `replaces` (alreadyReplaced, or a certificate it does not
+    // know); the renewal goes ahead without it.
+    logger_->Warn("the CA refused the renewal order's `replaces`; placing it once more without",
+                  {{"names", joined_names}, {"error", placed.status().message()}});
+    order_options.replaces.clear();
+    placed = NewOrder(account, identifiers, order_options);
+  }
+  IONOS_ASSIGN_OR_RETURN(AcmeOrder order, std::move(placed));
   order.retry_after.reset();  // it was about newOrder, not about the first poll
   logger_->Info("placed ACME order", {{"names", joined_names}, {"order_url", order.url}, {"status", order.status}});
   if (order.status == "invalid") {
@@ -438,13 +501,12 @@ Result<IssuedCertificate> CertificateIssuer::IssueImpl(const AcmeAccountRef& acc
     // served by different name servers get one wait each, side by side.
     std::vector<std::pair<std::vector<std::string>, std::vector<TxtExpectation>>> batch_list(batches.begin(),
                                                                                                batches.end());
-    std::vector<Status> propagated(batch_list.size());
-    ForEachInParallel(batch_list.size(), [&](size_t i) {
+    const std::vector<Status> propagated = ForEachInParallel(batch_list.size(), [&](size_t i) -> Status {
       PropagationOptions propagation = options_.propagation;
       if (propagation.resolvers.empty()) {
         propagation.authoritative_nameservers = batch_list[i].first;
       }
-      propagated[i] = checker_->WaitForAll(batch_list[i].second, propagation);
+      return checker_->WaitForAll(batch_list[i].second, propagation);
     });
     IONOS_RETURN_IF_ERROR_CTX(FirstError(propagated), "waiting for the challenge TXT records to be visible");
     logger_->Info("challenge TXT records are visible",

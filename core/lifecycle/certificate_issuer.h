@@ -76,6 +76,10 @@ struct CertificateRequest {
   std::string common_name;                             // "*." wildcards allowed
   std::vector<std::string> subject_alternative_names;  // may repeat the common name
   KeyAlgorithm key_algorithm = KeyAlgorithm::kRsa2048;
+  std::string profile;   // ACME profile for newOrder ("" for the CA's default)
+  // ARI certID of the certificate this one replaces (RFC 9773 §5), "" for none. When the CA
+  // refuses the order because of it, the order is placed once more without it.
+  std::string replaces;
 };
 
 struct IssuedCertificate {

@@ -2,8 +2,10 @@
 
 #include <map>
 
+#include "core/acme/ari.h"
 #include "core/base/strings.h"
 #include "core/crypto/crypto.h"
+#include "core/crypto/x509.h"
 #include "core/dns/dns_name.h"
 
 namespace ionos {
@@ -21,6 +23,17 @@ std::string LockName(const std::string& auto_certificate_id) { return "auto_cert
 // common name in the same second need three).
 constexpr int kMaxNameAttempts = 100;
 
+// The renewal information of a snapshot's newest certificate. Not being able to read it only
+// warns: the renewal window rule still applies; the CA's suggestion is an improvement.
+std::optional<RenewalInfoRecord> KeptRenewalInfo(const AutoCertificateSnapshot& snapshot, Logger& logger) {
+  if (!snapshot.renewal_info_status.ok()) {
+    logger.Warn("cannot read the renewal information of a certificate; using the renewal window",
+                {{"certificate", snapshot.newest ? snapshot.newest->id : std::string()},
+                 {"error", snapshot.renewal_info_status.message()}});
+  }
+  return snapshot.renewal_info;
+}
+
 }  // namespace
 
 std::vector<std::string> AutoCertificateView::PruneDue() const {
@@ -33,11 +46,12 @@ std::vector<std::string> AutoCertificateView::PruneDue() const {
   return out;
 }
 
-CertificateManager::CertificateManager(Store* store, IssuerFactory* issuers, const Clock* clock, Logger* logger,
-                                       const CancelToken* cancel, CertificateManagerOptions options)
+CertificateManager::CertificateManager(Store* store, IssuerFactory* issuers, const Clock* clock, Random* random,
+                                       Logger* logger, const CancelToken* cancel, CertificateManagerOptions options)
     : store_(store),
       issuers_(issuers),
       clock_(clock),
+      random_(random),
       logger_(logger != nullptr ? logger : &DiscardLogger()),
       cancel_(cancel),
       options_(options) {}
@@ -56,17 +70,17 @@ std::optional<RenewalInfoRecord> CertificateManager::RenewalInfoOf(const std::st
 }
 
 Result<AutoCertificateView> CertificateManager::View(const std::string& auto_certificate_id) {
+  // One read of the store (with PostgreSQL one round trip and one consistent snapshot).
+  IONOS_ASSIGN_OR_RETURN(AutoCertificateSnapshot snapshot, store_->GetAutoCertificateSnapshot(auto_certificate_id));
   AutoCertificateView view;
-  IONOS_ASSIGN_OR_RETURN(view.record, store_->GetAutoCertificate(auto_certificate_id));
-  IONOS_ASSIGN_OR_RETURN_CTX(std::vector<CertificateSummary> certs, store_->ListCertificates(auto_certificate_id),
-                             "listing the certificates of " + view.record.name);
+  view.record = std::move(snapshot.record);
   const TimePoint now = clock_->Now();
-  view.certificates = ProjectCertificates(certs, view.record.grace_period_days, now);
-  if (!certs.empty()) {
-    IONOS_ASSIGN_OR_RETURN_CTX(view.newest, store_->GetCertificate(certs.front().id),
-                               "reading the newest certificate of " + view.record.name);
-    view.renewal = AssessRenewal(certs.front().not_before, certs.front().not_after, view.record.renew_before_days,
-                                 RenewalInfoOf(certs.front().id), now);
+  view.certificates = ProjectCertificates(snapshot.certificates, view.record.grace_period_days, now);
+  if (!snapshot.certificates.empty()) {
+    const CertificateSummary& newest = snapshot.certificates.front();
+    view.renewal = AssessRenewal(newest.not_before, newest.not_after, view.record.renew_before_days,
+                                 KeptRenewalInfo(snapshot, *logger_), now);
+    view.newest = std::move(snapshot.newest);
   }
   return view;
 }
@@ -159,6 +173,76 @@ std::vector<CertificateManager::ZoneProblem> CertificateManager::CheckZones(cons
   return problems;
 }
 
+Status CertificateManager::CheckProfile(const AutoCertificateRecord& desired) {
+  if (desired.profile.empty()) {
+    return Status::Ok();
+  }
+  Result<AccountRecord> account = store_->GetAccount(desired.provider_id);
+  if (!account.ok()) {
+    return Status::Ok();  // the unknown account is the error to report
+  }
+  IONOS_ASSIGN_OR_RETURN(AcmeClient * acme, issuers_->AcmeClientFor(account->server, desired.settings));
+  IONOS_ASSIGN_OR_RETURN_CTX(AcmeDirectory dir, acme->Directory(), "checking the ACME profile");
+  if (dir.profiles.count(desired.profile) > 0) {
+    return Status::Ok();
+  }
+  if (dir.profiles.empty()) {
+    return InvalidArgumentError("the CA at " + account->server + " offers no ACME profiles; remove `profile` to get "
+                                "its default certificates");
+  }
+  std::string offered;
+  for (const auto& [name, description] : dir.profiles) {
+    offered += (offered.empty() ? "" : ", ") + Quoted(name) + (description.empty() ? "" : " (" + description + ")");
+  }
+  return InvalidArgumentError(Quoted(desired.profile) + " is not a profile the CA at " + account->server +
+                              " offers; it offers " + offered);
+}
+
+Status CertificateManager::RefreshRenewalInfo(const std::string& auto_certificate_id) {
+  IONOS_ASSIGN_OR_RETURN(AutoCertificateSnapshot snapshot, store_->GetAutoCertificateSnapshot(auto_certificate_id));
+  if (snapshot.certificates.empty() || !snapshot.newest) {
+    return Status::Ok();
+  }
+  const AutoCertificateRecord& record = snapshot.record;
+  const CertificateSummary& newest = snapshot.certificates.front();
+  const std::optional<RenewalInfoRecord> kept = KeptRenewalInfo(snapshot, *logger_);
+  const TimePoint now = clock_->Now();
+  if (kept && now < kept->next_fetch_at) {
+    return Status::Ok();  // the CA asked not to be asked again before then (RFC 9773 §4.3)
+  }
+  const std::string context = "asking the CA for the renewal information of " + newest.name;
+  IONOS_ASSIGN_OR_RETURN_CTX(AccountRecord account, store_->GetAccount(record.provider_id), context);
+  IONOS_ASSIGN_OR_RETURN_CTX(AcmeClient * acme, issuers_->AcmeClientFor(account.server, record.settings), context);
+  IONOS_ASSIGN_OR_RETURN_CTX(AcmeDirectory dir, acme->Directory(), context);
+  if (dir.renewal_info.empty()) {
+    return Status::Ok();  // a CA without ARI: the renewal window rule alone decides
+  }
+  IONOS_ASSIGN_OR_RETURN_CTX(CertificateInfo info, InspectCertificate(snapshot.newest->certificate_pem), context);
+  IONOS_ASSIGN_OR_RETURN_CTX(std::string cert_id, AriCertId(info), context);
+  IONOS_ASSIGN_OR_RETURN(RenewalInfo fetched, FetchRenewalInfo(*acme, cert_id));
+  RenewalInfoRecord r;
+  r.certificate_id = newest.id;
+  r.window_start = fetched.window_start;
+  r.window_end = fetched.window_end;
+  const bool same_window = kept && kept->window_start == std::chrono::floor<std::chrono::seconds>(fetched.window_start) &&
+                           kept->window_end == std::chrono::floor<std::chrono::seconds>(fetched.window_end);
+  // One moment per window, kept while the CA keeps the window, so that every process and every
+  // run agrees on when to renew.
+  r.chosen_at = same_window ? kept->chosen_at : ChooseRenewalMoment(fetched, *random_);
+  r.explanation_url = fetched.explanation_url;
+  r.fetched_at = now;
+  // Without Retry-After, ask again in six hours (RFC 9773 §4.3 leaves the schedule to the
+  // client; Let's Encrypt's own answers carry 6 h).
+  r.next_fetch_at = fetched.retry_after && *fetched.retry_after > now ? *fetched.retry_after
+                                                                      : now + std::chrono::hours(6);
+  logger_->Debug("renewal information", {{"certificate", newest.name},
+                                         {"window_start", FormatRfc3339(r.window_start)},
+                                         {"window_end", FormatRfc3339(r.window_end)},
+                                         {"chosen", FormatRfc3339(r.chosen_at)},
+                                         {"next_fetch", FormatRfc3339(r.next_fetch_at)}});
+  return store_->PutRenewalInfo(r).WithContext(context);
+}
+
 UpdatePlan CertificateManager::PlanUpdate(const AutoCertificateRecord& prior, const AutoCertificateRecord& desired,
                                           const std::vector<CertificateSummary>& certificates_newest_first) {
   UpdatePlan plan;
@@ -208,6 +292,20 @@ Result<CertificateRecord> CertificateManager::Issue(const AutoCertificateRecord&
   request.common_name = desired.common_name;
   request.subject_alternative_names = desired.subject_alternative_names;
   request.key_algorithm = algorithm;
+  request.profile = desired.profile;
+  if (!replaces_certificate_id.empty()) {
+    // RFC 9773 §5: a renewal order names the certificate it replaces, where the CA offers ARI
+    // (such renewals are exempt from Let's Encrypt's rate limits).
+    Result<AcmeDirectory> dir = acme->Directory();
+    Result<CertificateRecord> old = store_->GetCertificate(replaces_certificate_id);
+    if (dir.ok() && !dir->renewal_info.empty() && old.ok()) {
+      Result<CertificateInfo> info = InspectCertificate(old->certificate_pem);
+      Result<std::string> cert_id = info.ok() ? AriCertId(*info) : Result<std::string>(info.status());
+      if (cert_id.ok()) {
+        request.replaces = *cert_id;
+      }
+    }
+  }
   const TimePoint started = clock_->Now();
   IONOS_ASSIGN_OR_RETURN(IssuedCertificate issued, issuer->Issue(AcmeAccountRef{acme, &key, account.account_url}, request));
   CertificateRecord cert;
@@ -308,6 +406,10 @@ Result<AutoCertificateView> CertificateManager::Update(const AutoCertificateReco
 
 Result<RenewOutcome> CertificateManager::RenewIfDue(const std::string& auto_certificate_id) {
   RenewOutcome out;
+  if (Status ari = RefreshRenewalInfo(auto_certificate_id); !ari.ok()) {
+    logger_->Warn("could not refresh the CA's renewal information; using the renewal window",
+                  {{"auto_certificate", auto_certificate_id}, {"error", ari.message()}});
+  }
   IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, View(auto_certificate_id));
   const bool due = !view.newest.has_value() || (view.renewal && view.renewal->due);
   if (due) {

@@ -95,7 +95,8 @@ struct CertificateManagerOptions {
 class CertificateManager {
  public:
   // Pointers are borrowed and must outlive the manager; `logger` and `cancel` may be null.
-  CertificateManager(Store* store, IssuerFactory* issuers, const Clock* clock, Logger* logger,
+  // `random` chooses the renewal moment inside the CA's suggested window (RFC 9773 §4.2).
+  CertificateManager(Store* store, IssuerFactory* issuers, const Clock* clock, Random* random, Logger* logger,
                      const CancelToken* cancel, CertificateManagerOptions options = {});
 
   CertificateManager(const CertificateManager&) = delete;
@@ -124,11 +125,25 @@ class CertificateManager {
   };
   std::vector<ZoneProblem> CheckZones(const AutoCertificateRecord& desired);
 
+  // An ACME profile the CA of the auto certificate's account does not offer (its directory's
+  // meta.profiles) is kInvalidArgument listing the offered ones; no profile, or an account the
+  // store does not know, is OK here (reported elsewhere). Asks the CA's directory.
+  Status CheckProfile(const AutoCertificateRecord& desired);
+
   // The plan for changing the stored auto certificate `prior` into `desired` at the manager's
   // clock: `newest` and `certificates` are those the caller knows (Terraform: from the refreshed
   // state); the CA's renewal information comes from the store. No side effects.
   UpdatePlan PlanUpdate(const AutoCertificateRecord& prior, const AutoCertificateRecord& desired,
                         const std::vector<CertificateSummary>& certificates_newest_first);
+
+  // ---------------------------------------------------------------- the CA's renewal information
+
+  // ARI (RFC 9773): where the account's CA offers renewalInfo, fetches the renewal information of
+  // the newest certificate and keeps the suggested window and one moment chosen inside it in the
+  // store (the moment stays while the window does). The CA's Retry-After is honoured across
+  // processes: before the stored next-fetch time nothing is asked. A CA without ARI, or an auto
+  // certificate without certificates, is OK and asks nothing. Writes only renewal information.
+  Status RefreshRenewalInfo(const std::string& auto_certificate_id);
 
   // ---------------------------------------------------------------- changing
 
@@ -167,6 +182,7 @@ class CertificateManager {
   Store* store_;
   IssuerFactory* issuers_;
   const Clock* clock_;
+  Random* random_;
   Logger* logger_;
   const CancelToken* cancel_;
   CertificateManagerOptions options_;

@@ -1031,36 +1031,47 @@ static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresStoreSche
 #define IONOS_PG_ACCOUNT_COLUMNS(key)                                                              \
   "id, name, email, server, key_algorithm, account_url, status, " key ", eab_key_id, " IONOS_PG_TIME( \
       "created_at") ", " IONOS_PG_TIME("updated_at")
-#define IONOS_PG_AUTO_CERTIFICATE_COLUMNS                                                                    \
-  "id, provider_id, name, common_name, subject_alternative_names, key_algorithm, renew_before_days, "       \
-  "grace_period_days, " IONOS_PG_TIME("created_at") ", " IONOS_PG_TIME("updated_at") ", profile, settings"
+// `p`: a table prefix such as "a." (or "").
+#define IONOS_PG_AUTO_CERTIFICATE_COLUMNS_OF(p)                                                              \
+  p "id, " p "provider_id, " p "name, " p "common_name, " p "subject_alternative_names, " p "key_algorithm, " \
+  p "renew_before_days, " p "grace_period_days, " IONOS_PG_TIME(p "created_at") ", " IONOS_PG_TIME(       \
+      p "updated_at") ", " p "profile, " p "settings"
+#define IONOS_PG_AUTO_CERTIFICATE_COLUMNS IONOS_PG_AUTO_CERTIFICATE_COLUMNS_OF("")
+constexpr int kPgAutoCertificateColumns = 12;
 // `p`: a table prefix such as "c." (or ""). The summary columns come first, so one reader serves both.
 #define IONOS_PG_CERTIFICATE_SUMMARY_COLUMNS(p)                                                          \
   p "id, " p "auto_certificate_id, " p "name, " p "serial_number, " IONOS_PG_TIME(p "not_before") ", " \
       IONOS_PG_TIME(p "not_after") ", " p "status, " p "fingerprint_sha256, " p "key_algorithm, "      \
       IONOS_PG_TIME(p "issued_at") ", " IONOS_PG_TIME(p "superseded_at")
+constexpr int kPgCertificateColumns = 14;  // the 11 summary columns, then PEM, chain and key
 #define IONOS_PG_CERTIFICATE_COLUMNS \
   IONOS_PG_CERTIFICATE_SUMMARY_COLUMNS("") ", certificate_pem, chain_pem, private_key"
-#define IONOS_PG_RENEWAL_INFO_COLUMNS                                                                       \
-  "certificate_id, " IONOS_PG_TIME("window_start") ", " IONOS_PG_TIME("window_end") ", " IONOS_PG_TIME( \
-      "chosen_at") ", explanation_url, " IONOS_PG_TIME("fetched_at") ", " IONOS_PG_TIME("next_fetch_at")
+#define IONOS_PG_RENEWAL_INFO_COLUMNS_OF(p)                                                               \
+  p "certificate_id, " IONOS_PG_TIME(p "window_start") ", " IONOS_PG_TIME(p "window_end") ", "              \
+      IONOS_PG_TIME(p "chosen_at") ", " p "explanation_url, " IONOS_PG_TIME(p "fetched_at") ", "            \
+      IONOS_PG_TIME(p "next_fetch_at")
+#define IONOS_PG_RENEWAL_INFO_COLUMNS IONOS_PG_RENEWAL_INFO_COLUMNS_OF("")
 #define IONOS_PG_PENDING_DNS_COLUMNS \
   "id, zone_id, zone_name, record_name, fqdn, value, record_id, " IONOS_PG_TIME("created_at") ", owner"
 
 // ================================================================ row codecs
 
 // One row of a result, with the store's name for DataLoss messages.
+// `first_column`: where the record starts, for a row that joins several records side by side (the
+// codecs count their columns from 0).
 class Row {
  public:
-  Row(const PGresult* result, int row, const std::string& store) : result_(result), row_(row), store_(store) {}
+  Row(const PGresult* result, int row, const std::string& store, int first_column = 0)
+      : result_(result), row_(row), store_(store), first_(first_column) {}
 
-  bool IsNull(int col) const { return PQgetisnull(result_, row_, col) != 0; }
+  bool IsNull(int col) const { return PQgetisnull(result_, row_, first_ + col) != 0; }
   std::string Text(int col) const {
-    return std::string(PQgetvalue(result_, row_, col), static_cast<size_t>(PQgetlength(result_, row_, col)));
+    return std::string(PQgetvalue(result_, row_, first_ + col),
+                       static_cast<size_t>(PQgetlength(result_, row_, first_ + col)));
   }
   Result<int64_t> Int(int col, const char* column) const {
-    const char* text = PQgetvalue(result_, row_, col);
-    const char* end = text + PQgetlength(result_, row_, col);
+    const char* text = PQgetvalue(result_, row_, first_ + col);
+    const char* end = text + PQgetlength(result_, row_, first_ + col);
     int64_t value = 0;
     const auto [ptr, ec] = std::from_chars(text, end, value);
     if (ec != std::errc() || ptr != end) {
@@ -1077,6 +1088,7 @@ class Row {
   const PGresult* result_;
   int row_;
   const std::string& store_;
+  int first_;
 };
 
 bool CommandChangedNothing(const PGresult* result) {
@@ -1607,6 +1619,45 @@ Result<std::vector<CertificateSummary>> PostgresStore::ListCertificates(const st
   return Collect<CertificateSummary>(result.get(), describe_, [&](const Row& s) { return codec.Summary(s); });
 }
 
+Result<AutoCertificateSnapshot> PostgresStore::GetAutoCertificateSnapshot(const std::string& id) {
+  const std::string what = "reading auto certificate " + Quoted(id) + " with its certificates";
+  // One row per certificate, newest first (the order of ListCertificates), each carrying the auto
+  // certificate; the newest row (rn = 1) also carries the PEM, the key and the renewal
+  // information. No row: no such auto certificate; one row of NULL certificate columns: it has
+  // no certificates. One statement, so one consistent snapshot.
+  IONOS_ASSIGN_OR_RETURN(
+      PgResultPtr result,
+      pool_->Run(what,
+                 "SELECT " IONOS_PG_AUTO_CERTIFICATE_COLUMNS_OF("a.") ", " IONOS_PG_CERTIFICATE_SUMMARY_COLUMNS("c.")
+                 ", CASE WHEN c.rn = 1 THEN c.certificate_pem END, CASE WHEN c.rn = 1 THEN c.chain_pem END, "
+                 "CASE WHEN c.rn = 1 THEN c.private_key END, " IONOS_PG_RENEWAL_INFO_COLUMNS_OF("r.")
+                 " FROM auto_certificates a LEFT JOIN LATERAL (SELECT x.*, row_number() OVER (ORDER BY x.issued_at "
+                 "DESC, x.seq DESC) AS rn FROM certificates x WHERE x.auto_certificate_id = a.id) c ON true "
+                 "LEFT JOIN renewal_info r ON c.rn = 1 AND r.certificate_id = c.id WHERE a.id = $1 ORDER BY c.rn",
+                 Params().Text(id), Mode::kRead));
+  const int rows = PQntuples(result.get());
+  if (rows == 0) {
+    return NotFound("auto certificate", id);
+  }
+  const Codec codec{describe_, key_};
+  constexpr int kCertificateAt = kPgAutoCertificateColumns;
+  constexpr int kRenewalInfoAt = kCertificateAt + kPgCertificateColumns;
+  AutoCertificateSnapshot snapshot;
+  IONOS_ASSIGN_OR_RETURN(snapshot.record, codec.AutoCertificate(Row(result.get(), 0, describe_)));
+  if (PQgetisnull(result.get(), 0, kCertificateAt)) {
+    return snapshot;
+  }
+  for (int i = 0; i < rows; ++i) {
+    IONOS_ASSIGN_OR_RETURN(CertificateSummary summary, codec.Summary(Row(result.get(), i, describe_, kCertificateAt)));
+    snapshot.certificates.push_back(std::move(summary));
+  }
+  IONOS_ASSIGN_OR_RETURN(snapshot.newest, codec.Certificate(Row(result.get(), 0, describe_, kCertificateAt)));
+  if (!PQgetisnull(result.get(), 0, kRenewalInfoAt)) {
+    IONOS_ASSIGN_OR_RETURN(snapshot.renewal_info, codec.RenewalInfo(Row(result.get(), 0, describe_, kRenewalInfoAt)));
+  }
+  return snapshot;
+}
+
 Result<std::vector<CertificateSummary>> PostgresStore::ListAllCertificates() {
   const std::string what = "listing all certificates";
   IONOS_ASSIGN_OR_RETURN(PgResultPtr result,
@@ -1752,6 +1803,46 @@ class PostgresLock final : public StoreLock {
 };
 
 }  // namespace
+
+Result<KeyCounts> PostgresStore::CountKeys() {
+  const std::string what = "counting the private keys";
+  IONOS_ASSIGN_OR_RETURN(
+      PgResultPtr result,
+      pool_->Run(what,
+                 "SELECT (SELECT count(*) FROM accounts WHERE private_key LIKE 'enc:v1:%') + "
+                 "(SELECT count(*) FROM certificates WHERE private_key LIKE 'enc:v1:%'), "
+                 "(SELECT count(*) FROM accounts WHERE private_key NOT LIKE 'enc:v1:%') + "
+                 "(SELECT count(*) FROM certificates WHERE private_key NOT LIKE 'enc:v1:%')",
+                 Params(), Mode::kRead));
+  if (PQntuples(result.get()) != 1) {
+    return InternalError(what + ": no row");
+  }
+  return KeyCounts{std::stoll(PQgetvalue(result.get(), 0, 0)), std::stoll(PQgetvalue(result.get(), 0, 1))};
+}
+
+Result<KeyCounts> PostgresStore::Rekey(const std::string& new_key) {
+  if (!new_key.empty() && new_key.size() != kAesGcmKeySize) {
+    return InvalidArgumentError("a store key must be 32 bytes, got " + std::to_string(new_key.size()));
+  }
+  const std::string what = "re-encrypting the private keys of the store " + describe_;
+  IONOS_ASSIGN_OR_RETURN(Pool::Lease lease, pool_->Acquire(what));
+  IONOS_RETURN_IF_ERROR(pool_->Transaction(lease.get(), what, [&]() -> Status {
+    for (const char* table : {"accounts", "certificates"}) {
+      const char* kind = std::string_view(table) == "accounts" ? "account" : "certificate";
+      const std::string select = std::string("SELECT id, private_key FROM ") + table + " FOR UPDATE";
+      const std::string update = std::string("UPDATE ") + table + " SET private_key = $2 WHERE id = $1";
+      IONOS_ASSIGN_OR_RETURN(PgResultPtr rows, pool_->Exec(lease.get(), select.c_str(), Params(), what));
+      for (int i = 0; i < PQntuples(rows.get()); ++i) {
+        const std::string id = PQgetvalue(rows.get(), i, 0);
+        IONOS_ASSIGN_OR_RETURN(std::string pem, OpenPrivateKey(key_, kind, id, PQgetvalue(rows.get(), i, 1), describe_));
+        IONOS_ASSIGN_OR_RETURN(std::string sealed, SealPrivateKey(new_key, id, pem, *random_));
+        IONOS_RETURN_IF_ERROR(pool_->Exec(lease.get(), update.c_str(), Params().Text(id).Text(sealed), what).status());
+      }
+    }
+    return Status::Ok();
+  }));
+  return CountKeys();
+}
 
 Result<std::unique_ptr<StoreLock>> PostgresStore::Lock(const std::string& name, const LockOptions& options) {
   const std::string what = "taking the lock " + Quoted(name) + " in the store " + describe_;

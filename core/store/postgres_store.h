@@ -33,8 +33,9 @@
 //
 // Round trips: every method is one statement, hence one round trip, in the common case (Open: one
 // more for the schema check; UpdateAccount: three, it decrypts inside a transaction; a failed
-// update: one more to tell NotFound from InvalidArgument). round_trips() counts them (benchmarks
-// report round trips per Terraform ReadResource).
+// update: one more to tell NotFound from InvalidArgument). GetAutoCertificateSnapshot is one
+// where the default of Store takes four. round_trips() counts them (benchmarks report round trips
+// per Terraform ReadResource).
 //
 // Schema: the same versioned migrations as the SQLite backend (same version numbers, a
 // schema_version table; kPostgresStoreSchemaVersion == kSqliteStoreSchemaVersion). Opening applies
@@ -146,7 +147,13 @@ class PostgresStore final : public Store {
 
   Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) override;
 
+  Result<KeyCounts> CountKeys() override;
+  Result<KeyCounts> Rekey(const std::string& new_key) override;
+
   Result<bool> WasDeleted(const std::string& kind, const std::string& id) override;
+  // One statement: the auto certificate joined with its certificates and the newest one's
+  // renewal information.
+  Result<AutoCertificateSnapshot> GetAutoCertificateSnapshot(const std::string& id) override;
   std::string Describe() const override { return describe_; }
 
   // Statements sent to the server so far (each a network round trip), including those of locks.

@@ -325,6 +325,9 @@ class SqliteStore final : public Store {
 
   Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) override;
 
+  Result<KeyCounts> CountKeys() override;
+  Result<KeyCounts> Rekey(const std::string& new_key) override;
+
   std::string Describe() const override { return url_; }
 
  private:
@@ -1188,6 +1191,58 @@ Status SqliteStore::PutRenewalInfo(const RenewalInfoRecord& info) {
     put.Text(7, FormatTime(info.next_fetch_at));
     return Run(put, what);
   });
+}
+
+// ------------------------------------------------------------------ key rotation
+
+Result<KeyCounts> SqliteStore::CountKeys() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string what = "counting the private keys";
+  IONOS_ASSIGN_OR_RETURN(
+      Stmt sel, Prepare("SELECT (SELECT count(*) FROM accounts WHERE private_key LIKE 'enc:v1:%') + "
+                        "(SELECT count(*) FROM certificates WHERE private_key LIKE 'enc:v1:%'), "
+                        "(SELECT count(*) FROM accounts WHERE private_key NOT LIKE 'enc:v1:%') + "
+                        "(SELECT count(*) FROM certificates WHERE private_key NOT LIKE 'enc:v1:%')",
+                        what));
+  IONOS_ASSIGN_OR_RETURN(bool row, Step(sel, what));
+  if (!row) {
+    return InternalError(what + ": no row");
+  }
+  return KeyCounts{sel.ColInt(0), sel.ColInt(1)};
+}
+
+Result<KeyCounts> SqliteStore::Rekey(const std::string& new_key) {
+  if (!new_key.empty() && new_key.size() != kAesGcmKeySize) {
+    return InvalidArgumentError("a store key must be 32 bytes, got " + std::to_string(new_key.size()));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const std::string what = "re-encrypting the private keys of the store " + url_;
+    IONOS_RETURN_IF_ERROR(WriteTxn(what, [&]() -> Status {
+      for (const char* table : {"accounts", "certificates"}) {
+        const char* kind = std::string_view(table) == "accounts" ? "account" : "certificate";
+        const std::string select = std::string("SELECT id, private_key FROM ") + table;
+        IONOS_ASSIGN_OR_RETURN(Stmt sel, Prepare(select.c_str(), what));
+        std::vector<std::pair<std::string, std::string>> rows;
+        while (true) {
+          IONOS_ASSIGN_OR_RETURN(bool row, Step(sel, what));
+          if (!row) break;
+          rows.emplace_back(sel.ColText(0), sel.ColText(1));
+        }
+        const std::string update = std::string("UPDATE ") + table + " SET private_key = ?1 WHERE id = ?2";
+        for (const auto& [id, stored] : rows) {
+          IONOS_ASSIGN_OR_RETURN(std::string pem, OpenPrivateKey(kind, id, stored));
+          IONOS_ASSIGN_OR_RETURN(std::string sealed, ionos::SealPrivateKey(new_key, id, pem, *random_));
+          IONOS_ASSIGN_OR_RETURN(Stmt upd, Prepare(update.c_str(), what));
+          upd.Text(1, sealed);
+          upd.Text(2, id);
+          IONOS_RETURN_IF_ERROR(Run(upd, what));
+        }
+      }
+      return Status::Ok();
+    }));
+  }
+  return CountKeys();
 }
 
 // ------------------------------------------------------------------ locks

@@ -31,6 +31,25 @@ bool IsPostgresUrl(const std::string& url) {
 
 }  // namespace
 
+Result<AutoCertificateSnapshot> Store::GetAutoCertificateSnapshot(const std::string& id) {
+  AutoCertificateSnapshot snapshot;
+  IONOS_ASSIGN_OR_RETURN(snapshot.record, GetAutoCertificate(id));
+  IONOS_ASSIGN_OR_RETURN_CTX(snapshot.certificates, ListCertificates(id),
+                             "listing the certificates of " + snapshot.record.name);
+  if (snapshot.certificates.empty()) {
+    return snapshot;
+  }
+  IONOS_ASSIGN_OR_RETURN_CTX(snapshot.newest, GetCertificate(snapshot.certificates.front().id),
+                             "reading the newest certificate of " + snapshot.record.name);
+  Result<std::optional<RenewalInfoRecord>> info = GetRenewalInfo(snapshot.newest->id);
+  if (info.ok()) {
+    snapshot.renewal_info = std::move(info).value();
+  } else {
+    snapshot.renewal_info_status = info.status();
+  }
+  return snapshot;
+}
+
 std::string EncodeIssuanceSettings(const IssuanceSettings& settings) {
   nlohmann::json j = nlohmann::json::object();
   if (!settings.dns_api_url.empty()) {

@@ -148,6 +148,15 @@ struct RenewalInfoRecord {
   TimePoint next_fetch_at{};  // not asked again before this (Retry-After)
 };
 
+// Everything a view of one auto certificate needs, read together (Store::GetAutoCertificateSnapshot).
+struct AutoCertificateSnapshot {
+  AutoCertificateRecord record;
+  std::vector<CertificateSummary> certificates;  // newest first, as ListCertificates
+  std::optional<CertificateRecord> newest;       // certificates.front() with PEM and key; nullopt without certificates
+  std::optional<RenewalInfoRecord> renewal_info;  // of `newest`, when the store keeps some
+  Status renewal_info_status;  // not ok: the renewal information could not be read (the rest could)
+};
+
 // How to open a store. Pointers are borrowed and must outlive the Store; null means the system
 // clock / OpenSSL randomness.
 struct StoreOptions {
@@ -270,18 +279,49 @@ class Locker {
   virtual Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) = 0;
 };
 
+// How the private keys of a store are kept at rest.
+struct KeyCounts {
+  int64_t encrypted = 0;  // sealed with a store key
+  int64_t plaintext = 0;  // written while the store had no key
+};
+
+// Changing the store key (store_encryption_key).
+class KeyRotation {
+ public:
+  virtual ~KeyRotation() = default;
+  // How many private keys (accounts and certificates) are stored encrypted and how many in
+  // plaintext. Decrypts nothing, so it works without the store key.
+  virtual Result<KeyCounts> CountKeys() = 0;
+  // Re-seals every private key with `new_key` (raw 32 bytes; empty: plaintext), opening each with
+  // this Store's key (plaintext ones need none), in one transaction: all or nothing. A key that
+  // cannot be opened (the store key missing or wrong) → DataLossError, nothing changed. This
+  // Store object keeps its old key: open the store anew with `new_key` afterwards. Returns the
+  // counts after the change.
+  virtual Result<KeyCounts> Rekey(const std::string& new_key) = 0;
+};
+
 // The whole store: every role, plus identity.
 class Store : public AccountStore,
               public AutoCertificateStore,
               public CertificateStore,
               public PendingDnsRecordStore,
               public RenewalInfoStore,
-              public Locker {
+              public Locker,
+              public KeyRotation {
  public:
   // True when a record of `kind` ("account", "auto_certificate", "certificate") with this id
   // existed in this store and was deleted. Distinguishes drift (deleted elsewhere) from an id
   // this store never knew (another or a lost store).
   virtual Result<bool> WasDeleted(const std::string& kind, const std::string& id) = 0;
+
+  // The auto certificate, its certificates (newest first), the newest in full with its key, and
+  // that one's renewal information: what a refresh reads. Unknown auto certificate →
+  // NotFoundError. A failure to read the renewal information alone does not fail the read (the
+  // renewal window rule applies without it): renewal_info is then empty and renewal_info_status
+  // says why. The default is GetAutoCertificate, ListCertificates, GetCertificate and
+  // GetRenewalInfo, four reads; PostgresStore answers with one statement (one round trip, one
+  // consistent snapshot).
+  virtual Result<AutoCertificateSnapshot> GetAutoCertificateSnapshot(const std::string& id);
 
   // The store's URL without secrets (no passwords), e.g. "sqlite:/home/u/.../certificates.db".
   // Used in error messages and diagnostics.

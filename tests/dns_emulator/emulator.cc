@@ -22,6 +22,7 @@
 #include "core/http/http.h"
 #include "core/dns/dns_name.h"
 #include "core/dns/ionos_cloud_dns.h"
+#include "tests/dns_emulator/test_http_server.h"
 
 namespace ionos::testing {
 
@@ -31,6 +32,19 @@ using json = nlohmann::json;
 
 const char* const kDefaultNameservers[] = {"ns-ic.ui-dns.com", "ns-ic.ui-dns.de", "ns-ic.ui-dns.org",
                                            "ns-ic.ui-dns.biz"};
+
+// The kinds of API request ("METHOD /path/template"): the keys of /_emulator/requests and of the
+// bad_error_body_on fault filter.
+const std::string kApiRequestKinds[] = {
+    "GET /zones",
+    "GET /zones/{zoneId}",
+    "GET /zones/{zoneId}/records",
+    "POST /zones/{zoneId}/records",
+    "GET /zones/{zoneId}/records/{recordId}",
+    "PUT /zones/{zoneId}/records/{recordId}",
+    "DELETE /zones/{zoneId}/records/{recordId}",
+    "GET /records",
+};
 
 // RecordType of the published API.
 const std::set<std::string>& RecordTypes() {
@@ -354,6 +368,53 @@ Status EmulatorFaults::Merge(const json& j) {
       IONOS_RETURN_IF_ERROR(int_member("provisioning_delay_ms", &next.provisioning_delay_ms, 0));
     } else if (key == "fail_provisioning_next") {
       IONOS_RETURN_IF_ERROR(int_member("fail_provisioning_next", &next.fail_provisioning_next, 0));
+    } else if (key == "bad_error_body_next") {
+      // "always" | N | "off" | false | 0
+      const Status bad = InvalidArgumentError("bad_error_body_next must be \"always\", \"off\" or a count");
+      if (it->is_string()) {
+        const std::string v = it->get<std::string>();
+        if (v == "always") {
+          next.bad_error_body_always = true;
+        } else if (v == "off" || v == "never") {
+          next.bad_error_body_always = false;
+          next.bad_error_body_next = 0;
+        } else {
+          return bad;
+        }
+      } else if (it->is_boolean() && !it->get<bool>()) {
+        next.bad_error_body_always = false;
+        next.bad_error_body_next = 0;
+      } else if (it->is_number_integer() && it->get<long long>() >= 0 && it->get<long long>() <= 1000000000) {
+        next.bad_error_body_always = false;
+        next.bad_error_body_next = static_cast<int>(it->get<long long>());
+      } else {
+        return bad;
+      }
+    } else if (key == "bad_error_body_on") {
+      // A request kind, a list of them, or "" / [] for every API request.
+      std::vector<std::string> kinds;
+      const Status bad = InvalidArgumentError(
+          "bad_error_body_on must be a request kind or a list of them, e.g. \"GET /zones/{zoneId}/records/{recordId}\"");
+      if (it->is_string()) {
+        if (!it->get<std::string>().empty()) {
+          kinds.push_back(it->get<std::string>());
+        }
+      } else if (it->is_array()) {
+        for (const json& k : *it) {
+          if (!k.is_string()) {
+            return bad;
+          }
+          kinds.push_back(k.get<std::string>());
+        }
+      } else {
+        return bad;
+      }
+      for (const std::string& k : kinds) {
+        if (std::find(std::begin(kApiRequestKinds), std::end(kApiRequestKinds), k) == std::end(kApiRequestKinds)) {
+          return InvalidArgumentError("bad_error_body_on: unknown request kind \"" + k + "\"");
+        }
+      }
+      next.bad_error_body_on = std::move(kinds);
     } else {
       return InvalidArgumentError("unknown fault switch \"" + key + "\"");
     }
@@ -375,7 +436,9 @@ json EmulatorFaults::ToJson() const {
           {"server_error", server_error},
           {"server_error_status", server_error_status},
           {"provisioning_delay_ms", provisioning_delay_ms},
-          {"fail_provisioning_next", fail_provisioning_next}};
+          {"fail_provisioning_next", fail_provisioning_next},
+          {"bad_error_body_next", bad_error_body_always ? json("always") : json(bad_error_body_next)},
+          {"bad_error_body_on", bad_error_body_on}};
 }
 
 // ---------------------------------------------------------------- state
@@ -711,8 +774,9 @@ struct DnsApiEmulator::Impl {
     ++counts[key];
   }
 
-  // Applies authentication and fault switches; false when the request was answered.
-  bool Gate(const httplib::Request& req, httplib::Response& res) {
+  // Applies authentication and fault switches to a request of kind `key` ("GET /zones"); false
+  // when the request was answered.
+  bool Gate(const std::string& key, const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu);
     if (faults.unauthorized || req.get_header_value("Authorization") != "Bearer " + options->token) {
       SendError(res, 401, "paas-auth-1", kUnauthorizedMessage);
@@ -735,6 +799,17 @@ struct DnsApiEmulator::Impl {
       }
       SendError(res, status, "paas-internal-1",
                 "Internal error while processing the request (injected by the emulator)");
+      return false;
+    }
+    const bool bad_body_kind = faults.bad_error_body_on.empty() ||
+                               std::find(faults.bad_error_body_on.begin(), faults.bad_error_body_on.end(), key) !=
+                                   faults.bad_error_body_on.end();
+    if (bad_body_kind && (faults.bad_error_body_always || faults.bad_error_body_next > 0)) {
+      if (!faults.bad_error_body_always) {
+        --faults.bad_error_body_next;
+      }
+      // The documented shape, with members of the wrong JSON types (issue 13.3).
+      SendJson(res, 500, json::parse(R"({"httpStatus":500,"messages":[{"errorCode":1,"message":{"x":1}}]})"));
       return false;
     }
     return true;
@@ -1046,7 +1121,7 @@ Result<std::unique_ptr<DnsApiEmulator>> DnsApiEmulator::Start(DnsEmulatorOptions
                                                                                         httplib::Response&)) {
     return Handler([p, key = method + " " + tmpl, fn](const httplib::Request& req, httplib::Response& res) {
       p->Count(key);
-      if (!p->Gate(req, res)) {
+      if (!p->Gate(key, req, res)) {
         return;
       }
       p->Settle();
@@ -1155,7 +1230,8 @@ Result<std::unique_ptr<DnsApiEmulator>> DnsApiEmulator::Start(DnsEmulatorOptions
   }
   const bool v6 = host.find(':') != std::string::npos;
   impl.base_url = "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(emu->port_);
-  impl.server_thread = std::thread([p] { p->server->listen_after_bind(); });
+  // Through ServeHttpForTests, whose frame tests/tsan.supp keys on (test_http_server.h).
+  impl.server_thread = std::thread([p] { ServeHttpForTests(*p->server); });
   for (int i = 0; i < 500 && !svr.is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }

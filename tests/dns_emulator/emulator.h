@@ -43,7 +43,9 @@
 //   POST /_emulator/faults           merge switches, e.g. {"unauthorized":true,"rate_limit_next":2,
 //                                    "retry_after_seconds":1,"server_error":"always"|N|"off",
 //                                    "server_error_status":503,"provisioning_delay_ms":500,
-//                                    "fail_provisioning_next":1}; answers the new state
+//                                    "fail_provisioning_next":1,"bad_error_body_next":"always"|N|"off",
+//                                    "bad_error_body_on":["GET /zones/{zoneId}/records/{recordId}"]};
+//                                    answers the new state
 //   GET  /_emulator/records          {"records":[{id,zoneId,zoneName,name,fqdn,type,content,ttl,enabled,state}]}
 //   GET  /_emulator/requests         {"GET /zones": 3, "PUT /zones/{zoneId}/records/{recordId}": 1, ...}
 //   GET  /_emulator/zones            {"zones":[{id,name,nameservers}]}
@@ -54,7 +56,12 @@
 //   POST /_emulator/reset            deletes all records (unpublishing them), clears counts and faults
 // Fault switches apply to API requests in this order: unauthorized → 401, wrong token → 401,
 // rate_limit_next → 429 + Retry-After, server_error → server_error_status (default 500; a 503
-// carries Retry-After too). Each answered fault counts down its switch.
+// carries Retry-After too), bad_error_body_next → 500 with an error body whose members have the
+// wrong JSON types (issue 13.3):
+//   {"httpStatus":500,"messages":[{"errorCode":1,"message":{"x":1}}]}
+// only for the request kinds listed in bad_error_body_on (the keys of /_emulator/requests, e.g.
+// "PUT /zones/{zoneId}/records/{recordId}"; empty: every API request). Each answered fault counts
+// down its switch.
 //
 // Thread-safe. Binds loopback only. Note: this is namespace ionos::testing; inside namespace ionos,
 // write GoogleTest's namespace as ::testing.
@@ -107,6 +114,10 @@ struct EmulatorFaults {
   int server_error_status = 500;
   int provisioning_delay_ms = 0;   // PROVISIONING → AVAILABLE delay for records written from now on
   int fail_provisioning_next = 0;  // the next N written records end FAILED instead of AVAILABLE
+  bool bad_error_body_always = false;
+  int bad_error_body_next = 0;     // the next N API requests (of bad_error_body_on) answer 500 with a
+                                   // body of wrong JSON types
+  std::vector<std::string> bad_error_body_on;  // request kinds ("GET /zones"); empty: every API request
 
   // Applies the members present in `j` (the control endpoint's format); unknown members or wrong
   // types are kInvalidArgument and change nothing.

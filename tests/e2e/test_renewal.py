@@ -121,8 +121,12 @@ class Renewal90Days(unittest.TestCase):
         ws.apply()
         proc = subprocess.run([harness.PROVIDER_BINARY, "certificates", "--store", "sqlite:" + ws.store_path],
                               capture_output=True, text=True, check=True)
-        self.assertRegex(proc.stdout, r"NAME\s+AUTO CERTIFICATE\s+STATUS\s+NOT AFTER\s+DAYS LEFT\s+RENEW AT")
-        self.assertRegex(proc.stdout, r"renew\.example\.com-\d{8}T\d{6}Z\s+main\s+active\s+\S+\s+(89|90)\s")
+        self.assertRegex(proc.stdout, r"NAME\s+AUTO CERTIFICATE\s+STATUS\s+KEY\s+PROFILE\s+NOT AFTER\s+DAYS LEFT\s+RENEW AT")
+        self.assertRegex(proc.stdout, r"renew\.example\.com-\d{8}T\d{6}Z\s+main\s+active\s+ecdsa256\s+-\s+\S+\s+(89|90)\s")
+        # The accounts, with the ids `terraform import` needs (issue 15.11).
+        [acct] = ws.resources("ionos_certificate_provider")
+        self.assertIn("ACCOUNTS", proc.stdout)
+        self.assertRegex(proc.stdout, re.escape(acct["id"]) + r"\s+acct\s+admin@example\.com")
 
     def test_two_working_directories_share_one_store(self):
         a = harness.Workdir()

@@ -367,6 +367,13 @@ void MemoryStore::Release(const std::string& name) {
   locks_.erase(name);
 }
 
+Result<KeyCounts> MemoryStore::CountKeys() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return KeyCounts{0, static_cast<int64_t>(accounts_.size() + certificates_.size())};
+}
+
+Result<KeyCounts> MemoryStore::Rekey(const std::string&) { return CountKeys(); }
+
 Result<bool> MemoryStore::WasDeleted(const std::string& kind, const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   return deleted_.count({kind, id}) > 0;
@@ -489,6 +496,8 @@ Status FaultStore::PutRenewalInfo(const RenewalInfoRecord& info) {
 Result<std::unique_ptr<StoreLock>> FaultStore::Lock(const std::string& name, const LockOptions& options) {
   IONOS_FAULT_FORWARD(Lock, Lock(name, options));
 }
+Result<KeyCounts> FaultStore::CountKeys() { IONOS_FAULT_FORWARD(CountKeys, CountKeys()); }
+Result<KeyCounts> FaultStore::Rekey(const std::string& new_key) { IONOS_FAULT_FORWARD(Rekey, Rekey(new_key)); }
 Result<bool> FaultStore::WasDeleted(const std::string& kind, const std::string& id) {
   IONOS_FAULT_FORWARD(WasDeleted, WasDeleted(kind, id));
 }

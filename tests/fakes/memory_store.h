@@ -54,6 +54,10 @@ class MemoryStore final : public Store {
 
   Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) override;
 
+  // Keys are held in memory, never sealed: all of them count as plaintext.
+  Result<KeyCounts> CountKeys() override;
+  Result<KeyCounts> Rekey(const std::string& new_key) override;
+
   Result<bool> WasDeleted(const std::string& kind, const std::string& id) override;
   std::string Describe() const override { return "memory:" + name_; }
 
@@ -120,6 +124,8 @@ class FaultStore final : public Store {
   Result<std::optional<RenewalInfoRecord>> GetRenewalInfo(const std::string& id) override;
   Status PutRenewalInfo(const RenewalInfoRecord& info) override;
   Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) override;
+  Result<KeyCounts> CountKeys() override;
+  Result<KeyCounts> Rekey(const std::string& new_key) override;
   Result<bool> WasDeleted(const std::string& kind, const std::string& id) override;
   std::string Describe() const override { return base_->Describe(); }
 

@@ -33,79 +33,21 @@
 #include "core/crypto/crypto.h"
 #include "core/http/http.h"
 #include "core/base/log.h"
+#include "tests/fuzz/fuzz_http_support.h"
 
 namespace ionos {
 namespace {
 
-constexpr uint8_t kModes = 8;
-const TimePoint kNow = std::chrono::system_clock::from_time_t(1767225600);  // 2026-01-01T00:00:00Z
+using fuzz::Check;
+using fuzz::FormattingLogger;
+using fuzz::FuzzClock;
+using fuzz::ParseScriptedResponse;
 
-void Check(bool condition, const char* what) {
-  if (!condition) {
-    std::fprintf(stderr, "fuzz check failed: %s\n", what);
-    std::abort();
-  }
-}
+constexpr uint8_t kModes = 8;
+const TimePoint kNow = fuzz::kFuzzNow;
 
 nlohmann::json ParseJson(std::string_view text) {
   return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-}
-
-// Formats every line it is given (hclog JSON with fuzzed strings) and drops it.
-class FormattingLogger : public Logger {
- public:
-  void Log(LogLevel level, const std::string& message, const std::vector<LogField>& fields) override {
-    (void)FormatHclogLine(level, "provider.ionos", "2026-01-01T00:00:00.000000Z", message, fields);
-  }
-  bool Enabled(LogLevel) const override { return true; }
-};
-
-// Time passes only when someone sleeps.
-class FuzzClock : public Clock {
- public:
-  TimePoint Now() const override { return now_; }
-  Status SleepFor(Duration d, const CancelToken*) const override {
-    now_ += std::max(d, Duration(0));
-    return Status::Ok();
-  }
-
- private:
-  mutable TimePoint now_ = kNow;
-};
-
-// "STATUS\nName: value\n...\n\nbody"
-HttpResponse ParseScriptedResponse(std::string_view text) {
-  HttpResponse response;
-  size_t head_end = text.find("\n\n");
-  std::string_view head = text.substr(0, head_end);
-  if (head_end != std::string_view::npos) {
-    response.body = std::string(text.substr(head_end + 2));
-  }
-  size_t line_start = 0;
-  bool first = true;
-  while (line_start <= head.size()) {
-    size_t line_end = head.find('\n', line_start);
-    std::string_view line = head.substr(line_start, line_end == std::string_view::npos ? head.npos : line_end - line_start);
-    if (first) {
-      int status = 0;
-      for (char c : line.substr(0, 3)) {
-        status = c >= '0' && c <= '9' ? status * 10 + (c - '0') : status;
-      }
-      response.status = status;
-      first = false;
-    } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
-      std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') {
-        value.remove_prefix(1);
-      }
-      response.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
-    }
-    if (line_end == std::string_view::npos) {
-      break;
-    }
-    line_start = line_end + 1;
-  }
-  return response;
 }
 
 // Answers requests from a script; a transport error once the script is used up.
@@ -219,16 +161,12 @@ void FuzzHeaders(std::string_view text) {
   (void)response.Json();
 }
 
-// IONOS_FUZZ_TRACE=1 prints each step's outcome (to check what a seed reaches).
 template <typename T>
 void Trace(const char* step, const T& result) {
-  static const bool enabled = std::getenv("IONOS_FUZZ_TRACE") != nullptr;
-  if (enabled) {
-    if constexpr (std::is_same_v<T, Status>) {
-      std::fprintf(stderr, "%s: %s\n", step, result.ToString().c_str());
-    } else {
-      std::fprintf(stderr, "%s: %s\n", step, result.status().ToString().c_str());
-    }
+  if constexpr (std::is_same_v<T, Status>) {
+    fuzz::TraceStep(step, result);
+  } else {
+    fuzz::TraceStep(step, result.status());
   }
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets: tests/fuzz/corpus/<target>/<name>.
 
-    python3 tests/fuzz/make_corpus.py
+    python3 tests/fuzz/make_corpus.py [TARGET ...]   (default: every target)
 
 Seeds are a handful of valid inputs per target (the fuzzer mutates them); certificates and keys
 are made with the openssl CLI, so they differ on every run. The formats are described at the top
@@ -417,6 +417,101 @@ def acme_seeds(pki):
     }
 
 
+# ---------------------------------------------------------------- fuzz_dns_api_json
+
+def dns_seeds():
+    """Answers of the IONOS Cloud DNS API (PEERS.md §2.3) and of things in front of it; the format
+    is described at the top of tests/fuzz/fuzz_dns_api_json.cc."""
+    def body(v):
+        return json.dumps(v).encode()
+
+    def record(state, **extra):
+        metadata = {"state": state, "fqdn": "_acme-challenge.www.example.com", "zoneId": "z1",
+                    "createdDate": "2026-01-01T00:00:00Z", "lastModifiedDate": "2026-01-01T00:00:00Z"}
+        metadata.update(extra)
+        return {"id": "11111111-2222-4333-8444-555555555555", "type": "record",
+                "href": "/zones/z1/records/11111111-2222-4333-8444-555555555555", "metadata": metadata,
+                "properties": {"name": "_acme-challenge.www", "type": "TXT", "content": "digest", "ttl": 60,
+                               "priority": 0, "enabled": True}}
+
+    def zone(zid, name):
+        return {"id": zid, "type": "zone", "href": "/zones/" + zid,
+                "metadata": {"state": "AVAILABLE", "nameservers": ["ns-ic.ui-dns.com", "ns-ic.ui-dns.de"],
+                             "createdDate": "2026-01-01T00:00:00Z"},
+                "properties": {"zoneName": name, "description": "", "enabled": True}}
+
+    def page(items, offset, more):
+        links = {"self": "/zones?offset=%d&limit=2" % offset}
+        if offset:
+            links["prev"] = "/zones?offset=%d&limit=2" % max(0, offset - 2)
+        if more:
+            links["next"] = "/zones?offset=%d&limit=2" % (offset + 2)
+        return {"id": "zones", "type": "collection", "href": "/zones", "offset": offset, "limit": 2,
+                "_links": links, "items": items}
+
+    def error(status, code, message):
+        return {"httpStatus": status, "messages": [{"errorCode": code, "message": message}]}
+
+    def response(status, payload=b"", headers=()):
+        lines = [str(status).encode()] + [h.encode() for h in headers]
+        if not isinstance(payload, bytes):
+            payload = body(payload)
+        return b"\n".join(lines) + b"\n\n" + payload
+
+    def conversation(*responses):
+        return bytes([3]) + b"\n--\n".join(responses)
+
+    def error_answer(status, payload):
+        return bytes([0, status - 400]) + (payload if isinstance(payload, bytes) else body(payload))
+
+    zones = [zone("z1", "example.com"), zone("z2", "example.org"), zone("z3", "sub.example.com")]
+    unauthorized = error(401, "paas-auth-1", "Unauthorized, wrong or no api key provided to process this request")
+    wrong_types = {"httpStatus": 500, "messages": [{"errorCode": 1, "message": {"x": 1}}]}
+    happy = conversation(
+        response(200, page(zones[:2], 0, True)),
+        response(200, page(zones[2:], 2, False)),
+        response(202, record("PROVISIONING")),
+        response(200, record("PROVISIONING")),
+        response(200, record("AVAILABLE")),
+        response(200, record("AVAILABLE")),
+        response(202, b""))
+    troubled = conversation(
+        response(429, error(429, "paas-rate-limit-1", "Too many requests"), ["Retry-After: 2"]),
+        response(503, b"<html><body>Service Unavailable</body></html>",
+                 ["Retry-After: Thu, 01 Jan 2026 00:00:07 GMT", "Content-Type: text/html"]),
+        response(200, {"items": zones, "limit": 1000, "offset": 0, "_links": {"self": "/zones"}}),
+        response(500, wrong_types),
+        response(502, b""),
+        response(202, record("PROVISIONING")),
+        response(200, record("FAILED", message="the zone is locked")),
+        response(500, {"httpStatus": "500", "messages": "internal"}),
+        response(404, error(404, "paas-resource-1", "no such record")))
+    return {
+        "error_unauthorized": error_answer(401, unauthorized),
+        "error_validation": error_answer(400, error(400, "paas-validation-1",
+                                                    "properties.ttl: must be between 60 and 86400")),
+        "error_wrong_types": error_answer(500, wrong_types),
+        "error_messages_not_list": error_answer(500, {"httpStatus": 500, "messages": {"message": "x"}}),
+        "error_two_messages": error_answer(409, {"httpStatus": 409, "messages": [
+            {"errorCode": "paas-conflict-1", "message": "record exists"}, "stray", {"message": None}]}),
+        "error_html": error_answer(502, b"<html><head><title>502 Bad Gateway</title></head></html>"),
+        "error_token_echo": error_answer(400, error(400, "paas-auth-2", "bad token fuzz-T0KEN-4711")),
+        "error_empty": error_answer(504, b""),
+        "record_provisioning": bytes([1]) + body(record("PROVISIONING")),
+        "record_failed": bytes([1]) + body(record("FAILED", message="provisioning failed")),
+        "record_wrong_types": bytes([1]) + body({"id": "r1", "metadata": ["AVAILABLE"],
+                                                 "properties": {"name": 7, "ttl": "60", "enabled": "yes"}}),
+        "record_big_ttl": bytes([1]) + body(dict(record("AVAILABLE"), properties={"ttl": 18446744073709551615})),
+        "zones_one_page": bytes([2]) + body({"items": zones, "offset": 0, "limit": 1000}),
+        "zones_paged": bytes([2]) + body(page(zones[:2], 0, True)) + b"\n--\n" + body(page(zones[2:], 2, False)),
+        "zones_wrong_types": bytes([2]) + body({"_links": "next", "items": [
+            1, None, {"id": 5}, {"id": "z9", "properties": {"zoneName": ["a"]}},
+            {"id": "z1", "properties": {"zoneName": "example.com"}, "metadata": {"nameservers": "ns1"}}]}),
+        "conversation_happy": happy,
+        "conversation_troubled": troubled,
+    }
+
+
 def write(target, seeds):
     d = os.path.join(CORPUS, target)
     shutil.rmtree(d, ignore_errors=True)
@@ -428,12 +523,23 @@ def write(target, seeds):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as d:
-        pki = make_pki(d)
-    write("fuzz_msgpack_decode", msgpack_seeds())
-    write("fuzz_json_state_decode", json_seeds())
-    write("fuzz_acme_json", acme_seeds(pki))
-    write("fuzz_pem_certificate", pem_seeds(pki))
+    targets = {
+        "fuzz_msgpack_decode": lambda pki: msgpack_seeds(),
+        "fuzz_json_state_decode": lambda pki: json_seeds(),
+        "fuzz_acme_json": acme_seeds,
+        "fuzz_pem_certificate": pem_seeds,
+        "fuzz_dns_api_json": lambda pki: dns_seeds(),
+    }
+    wanted = sys.argv[1:] or list(targets)
+    unknown = [t for t in wanted if t not in targets]
+    if unknown:
+        sys.exit("unknown target(s): %s (known: %s)" % (", ".join(unknown), ", ".join(targets)))
+    pki = None
+    if {"fuzz_acme_json", "fuzz_pem_certificate"} & set(wanted):
+        with tempfile.TemporaryDirectory() as d:
+            pki = make_pki(d)
+    for target in wanted:
+        write(target, targets[target](pki))
 
 
 if __name__ == "__main__":

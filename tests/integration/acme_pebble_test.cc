@@ -12,6 +12,7 @@
 #include "core/base/encoding.h"
 #include "core/http/http.h"
 #include "tests/fakes/pebble.h"
+#include "tests/dns_emulator/test_http_server.h"
 
 namespace ionos {
 
@@ -257,7 +258,7 @@ TEST(AcmeServerErrorsTest, HttpServerThatIsNotAcme) {
   });
   const int port = server.bind_to_any_port("127.0.0.1");
   ASSERT_GT(port, 0);
-  std::thread thread([&] { server.listen_after_bind(); });
+  std::thread thread([&] { ionos::testing::ServeHttpForTests(server); });
   // bind_to_any_port() already listens; connections queue until the thread accepts them.
 
   auto http = NewHttpClient({}).value();
@@ -315,7 +316,7 @@ class LoopbackServer {
       Handle(req, res);
     });
     port_ = server_->bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    thread_ = std::thread([this] { ionos::testing::ServeHttpForTests(*server_); });
   }
   ~LoopbackServer() {
     server_->stop();

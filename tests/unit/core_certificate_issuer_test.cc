@@ -563,8 +563,8 @@ TEST_F(IssuerTest, NameOutsideEveryZoneFailsBeforeAnyAcmeRequest) {
   ASSERT_FALSE(issued.ok());
   EXPECT_EQ(issued.status().code(), StatusCode::kNotFound);
   EXPECT_THAT(issued.status().message(),
-              HasSubstr("issuing certificate for www.example.com: finding the DNS zone of \"*.shop.example.net\": "
-                        "no DNS zone is \"shop.example.net\""));
+              HasSubstr("issuing certificate for www.example.com: "
+                        "no DNS zone for \"shop.example.net\""));
   EXPECT_EQ(http_.request_count(), 0u);
   EXPECT_EQ(dns_.ensure_calls(), 0u);
   ExpectNothingLeft();
@@ -703,7 +703,7 @@ TEST_F(IssuerTest, ZonesForNames) {
        ""},
       {"normalised_keys", {"WWW.Example.ORG."}, {{"www.example.org", "example.org"}}, StatusCode::kOk, ""},
       {"label_boundary", {"notexample.com"}, {}, StatusCode::kNotFound,
-       "finding the DNS zone of \"notexample.com\": no DNS zone is \"notexample.com\""},
+       "no DNS zone for \"notexample.com\""},
       {"first_missing_is_named", {"www.example.com", "a.example.net", "b.example.net"}, {}, StatusCode::kNotFound,
        "\"a.example.net\""},
       {"empty", {"www.example.com", ""}, {}, StatusCode::kInvalidArgument, "is not a DNS name"},

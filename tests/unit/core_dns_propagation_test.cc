@@ -278,6 +278,21 @@ std::vector<FakeCase> FakeCases() {
     cases.push_back(c);
   }
   {
+    // Issue 15.8: a resolver where nothing answers is a configuration error, reported after 10 s
+    // instead of after the whole timeout; a server that answers, even SERVFAIL, is waited for.
+    FakeCase c;
+    c.name = "no_resolver_answers_at_all_fails_fast_naming_it";
+    c.expectations = {{kApex, "v"}};
+    c.resolvers = {"127.0.0.1:1"};
+    c.timeout = std::chrono::minutes(5);
+    c.txt[Key("127.0.0.1:1", kApex)] = {Err(StatusCode::kDeadlineExceeded, "no answer (timeout 2s)")};
+    c.want_code = StatusCode::kUnavailable;
+    c.want_message_contains = {"none of the configured dns_resolvers (127.0.0.1:1) answered at all within 10s",
+                               "no answer (timeout 2s)"};
+    c.want_sleeps = Ms({50, 100, 200, 400, 800, 1600, 2000, 2000, 2000, 2000});
+    cases.push_back(c);
+  }
+  {
     FakeCase c;
     c.name = "cancelled_while_polling";
     c.expectations = {{kApex, "v"}};
@@ -1048,7 +1063,7 @@ INSTANTIATE_TEST_SUITE_P(
                       StubCase{"refused", StubDnsServer::Mode::kRcode, 5, StatusCode::kUnavailable, "REFUSED"},
                       StubCase{"nxdomain_is_no_record", StubDnsServer::Mode::kRcode, 3, StatusCode::kOk, ""},
                       StubCase{"nodata_is_no_record", StubDnsServer::Mode::kRcode, 0, StatusCode::kOk, ""},
-                      StubCase{"silent_server_times_out", StubDnsServer::Mode::kSilent, 0, StatusCode::kUnavailable,
+                      StubCase{"silent_server_times_out", StubDnsServer::Mode::kSilent, 0, StatusCode::kDeadlineExceeded,
                                "no answer (timeout 300ms)"}),
     [](const ::testing::TestParamInfo<StubCase>& info) { return info.param.name; });
 

@@ -184,8 +184,8 @@ TEST_F(IonosDnsTest, NotFoundMessageNamesTheNameAndTheZones) {
   Result<DnsZone> zone = NewClient()->FindZoneForName("www.notexample.com");
   ASSERT_EQ(zone.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(zone.status().message(),
-            "finding the IONOS Cloud DNS zone for \"www.notexample.com\": no DNS zone is \"www.notexample.com\" or "
-            "one of its parent domains (zones searched: ample.com, example.com)");
+            "no DNS zone for \"www.notexample.com\": neither the name nor a parent domain is a zone (zones: "
+            "ample.com, example.com)");
 }
 
 TEST_F(IonosDnsTest, ConcurrentCallersShareOneZoneListing) {

@@ -512,6 +512,8 @@ TEST_F(PostgresStoreTest, RoundTripsPerCallTable) {
          return store->GetRenewalInfo("cert").status();
        },
        4},
+      {"GetAutoCertificateSnapshot (the same in one)",
+       [&] { return store->GetAutoCertificateSnapshot("ac").status(); }, 1},
       {"ListAllCertificates", [&] { return store->ListAllCertificates().status(); }, 1},
       {"NotePendingDnsRecord", [&] { return store->NotePendingDnsRecord(pending).status(); }, 1},
       {"SetPendingDnsRecordId", [&] { return store->SetPendingDnsRecordId("pending", "r"); }, 1},

@@ -4,6 +4,8 @@
 #include "core/store/sqlite_store.h"
 
 #include <fcntl.h>
+#include <pwd.h>
+#include <sys/wait.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -283,16 +285,54 @@ TEST_F(StoreTest, UncreatableLocationNamesThePath) {
   EXPECT_NE(store.status().message().find(dir_ + "/blocker"), std::string::npos) << store.status().message();
 }
 
+// Root ignores file modes, and CI runs as root: there the check runs in a forked child that has
+// become the unprivileged user "nobody" (the store's directory handed to it), so the test means
+// the same for every user and never skips.
 TEST_F(StoreTest, ReadOnlyFileIsPermissionDeniedNamingThePath) {
-  if (geteuid() == 0) {
-    GTEST_SKIP() << "root ignores file permissions";
-  }
   ASSERT_NE(MustOpen(), nullptr);
   ASSERT_EQ(chmod(path_.c_str(), 0400), 0);
-  Result<std::unique_ptr<Store>> store = OpenAt(path_);
-  ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), StatusCode::kPermissionDenied) << store.status().ToString();
-  EXPECT_NE(store.status().message().find("sqlite:" + path_), std::string::npos);
+  auto open_read_only = [&]() -> std::pair<StatusCode, std::string> {
+    Result<std::unique_ptr<Store>> store = OpenAt(path_);
+    return {store.status().code(), store.status().message()};
+  };
+  std::pair<StatusCode, std::string> got;
+  if (geteuid() != 0) {
+    got = open_read_only();
+  } else {
+    const passwd* nobody = getpwnam("nobody");
+    ASSERT_NE(nobody, nullptr) << "no user nobody to run the check as";
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_)) {
+      ASSERT_EQ(lchown(entry.path().c_str(), nobody->pw_uid, nobody->pw_gid), 0) << entry.path();
+    }
+    ASSERT_EQ(chown(dir_.c_str(), nobody->pw_uid, nobody->pw_gid), 0);
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      close(fds[0]);
+      std::string answer = "setuid failed";
+      if (setgid(nobody->pw_gid) == 0 && setuid(nobody->pw_uid) == 0 && geteuid() != 0) {
+        const auto [code, message] = open_read_only();
+        answer = std::to_string(static_cast<int>(code)) + "|" + message;
+      }
+      ssize_t ignored = write(fds[1], answer.data(), answer.size());
+      (void)ignored;
+      _exit(0);
+    }
+    close(fds[1]);
+    std::string answer;
+    char buf[4096];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) answer.append(buf, static_cast<size_t>(n));
+    close(fds[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    const size_t bar = answer.find('|');
+    ASSERT_NE(bar, std::string::npos) << answer;
+    got = {static_cast<StatusCode>(std::stoi(answer.substr(0, bar))), answer.substr(bar + 1)};
+  }
+  EXPECT_EQ(got.first, StatusCode::kPermissionDenied) << got.second;
+  EXPECT_NE(got.second.find("sqlite:" + path_), std::string::npos) << got.second;
 }
 
 TEST_F(StoreTest, LockedStoreIsUnavailableNamingThePath) {

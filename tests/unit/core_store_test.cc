@@ -765,6 +765,115 @@ TEST_P(StoreConformanceTest, RenewalInfoIsKeptReplacedAndDeletedWithItsCertifica
   EXPECT_EQ(Raw("SELECT count(*) FROM renewal_info"), "0");
 }
 
+TEST_P(StoreConformanceTest, SnapshotIsWhatTheSingleReadsReturn) {
+  const std::string key(32, 'k');
+  auto store = MustOpen(key);
+  ASSERT_NE(store, nullptr);
+  // Unknown: the NotFound of GetAutoCertificate.
+  auto unknown = store->GetAutoCertificateSnapshot("never-known");
+  ASSERT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(unknown.status().message(), store->GetAutoCertificate("never-known").status().message());
+
+  auto ac = store->CreateAutoCertificate(SampleAutoCertificate());
+  ASSERT_TRUE(ac.ok());
+  auto other = store->CreateAutoCertificate(SampleAutoCertificate());
+  ASSERT_TRUE(other.ok());
+  // Without certificates.
+  auto empty = store->GetAutoCertificateSnapshot(ac->id);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(empty->record.id, ac->id);
+  EXPECT_TRUE(empty->certificates.empty());
+  EXPECT_FALSE(empty->newest.has_value());
+  EXPECT_FALSE(empty->renewal_info.has_value());
+  EXPECT_TRUE(empty->renewal_info_status.ok());
+
+  // Three certificates (two within one second: the order of ListCertificates), renewal
+  // information on an older one and on the newest, and another auto certificate's certificate.
+  auto c1 = store->AddCertificate(Cert(ac->id, "1"));
+  ASSERT_TRUE(c1.ok());
+  ASSERT_TRUE(store->PutRenewalInfo(store_test::SampleRenewalInfo(c1->id, clock_.Now())).ok());
+  clock_.Advance(std::chrono::hours(24 * 60));
+  auto c2 = store->AddCertificate(Cert(ac->id, "2"));
+  ASSERT_TRUE(c2.ok());
+  auto c3 = store->AddCertificate(Cert(ac->id, "3"));
+  ASSERT_TRUE(c3.ok());
+  ASSERT_TRUE(store->AddCertificate(Cert(other->id, "4")).ok());
+  RenewalInfoRecord info = store_test::SampleRenewalInfo(c3->id, clock_.Now());
+  info.explanation_url = "";
+  ASSERT_TRUE(store->PutRenewalInfo(info).ok());
+
+  auto snapshot = store->GetAutoCertificateSnapshot(ac->id);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  auto record = store->GetAutoCertificate(ac->id);
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(snapshot->record.id, record->id);
+  EXPECT_EQ(snapshot->record.provider_id, record->provider_id);
+  EXPECT_EQ(snapshot->record.name, record->name);
+  EXPECT_EQ(snapshot->record.common_name, record->common_name);
+  EXPECT_EQ(snapshot->record.subject_alternative_names, record->subject_alternative_names);
+  EXPECT_EQ(snapshot->record.key_algorithm, record->key_algorithm);
+  EXPECT_EQ(snapshot->record.renew_before_days, record->renew_before_days);
+  EXPECT_EQ(snapshot->record.grace_period_days, record->grace_period_days);
+  EXPECT_EQ(snapshot->record.created_at, record->created_at);
+  EXPECT_EQ(snapshot->record.updated_at, record->updated_at);
+  EXPECT_EQ(snapshot->record.profile, record->profile);
+  EXPECT_EQ(snapshot->record.settings, record->settings);
+
+  auto listed = store->ListCertificates(ac->id);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(snapshot->certificates.size(), listed->size());
+  ASSERT_EQ(listed->size(), 3u);
+  for (size_t i = 0; i < listed->size(); ++i) {
+    SCOPED_TRACE(i);
+    const CertificateSummary& got = snapshot->certificates[i];
+    const CertificateSummary& want = (*listed)[i];
+    EXPECT_EQ(got.id, want.id);
+    EXPECT_EQ(got.auto_certificate_id, want.auto_certificate_id);
+    EXPECT_EQ(got.name, want.name);
+    EXPECT_EQ(got.serial_number, want.serial_number);
+    EXPECT_EQ(got.not_before, want.not_before);
+    EXPECT_EQ(got.not_after, want.not_after);
+    EXPECT_EQ(got.status, want.status);
+    EXPECT_EQ(got.fingerprint_sha256, want.fingerprint_sha256);
+    EXPECT_EQ(got.key_algorithm, want.key_algorithm);
+    EXPECT_EQ(got.issued_at, want.issued_at);
+    EXPECT_EQ(got.superseded_at, want.superseded_at);
+  }
+  EXPECT_EQ(snapshot->certificates.front().id, c3->id);
+
+  ASSERT_TRUE(snapshot->newest.has_value());
+  auto newest = store->GetCertificate(c3->id);
+  ASSERT_TRUE(newest.ok());
+  EXPECT_EQ(snapshot->newest->id, newest->id);
+  EXPECT_EQ(snapshot->newest->status, "active");
+  EXPECT_EQ(snapshot->newest->certificate_pem, newest->certificate_pem);
+  EXPECT_EQ(snapshot->newest->chain_pem, newest->chain_pem);
+  EXPECT_EQ(snapshot->newest->private_key_pem, Cert(ac->id, "3").private_key_pem) << "decrypted with the store key";
+
+  ASSERT_TRUE(snapshot->renewal_info_status.ok());
+  ASSERT_TRUE(snapshot->renewal_info.has_value());
+  EXPECT_EQ(snapshot->renewal_info->certificate_id, c3->id);
+  EXPECT_EQ(snapshot->renewal_info->window_start, info.window_start);
+  EXPECT_EQ(snapshot->renewal_info->window_end, info.window_end);
+  EXPECT_EQ(snapshot->renewal_info->chosen_at, info.chosen_at);
+  EXPECT_EQ(snapshot->renewal_info->explanation_url, "");
+  EXPECT_EQ(snapshot->renewal_info->fetched_at, info.fetched_at);
+  EXPECT_EQ(snapshot->renewal_info->next_fetch_at, info.next_fetch_at);
+
+  // The newest without renewal information has none, even when an older one has some.
+  ASSERT_TRUE(store->AddCertificate(Cert(ac->id, "5")).ok());
+  snapshot = store->GetAutoCertificateSnapshot(ac->id);
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_EQ(snapshot->certificates.size(), 4u);
+  EXPECT_FALSE(snapshot->renewal_info.has_value());
+
+  // A key that cannot be opened fails the read, as GetCertificate does.
+  auto keyless = MustOpen();
+  ASSERT_NE(keyless, nullptr);
+  auto locked = keyless->GetAutoCertificateSnapshot(ac->id);
+  EXPECT_EQ(locked.status().code(), StatusCode::kDataLoss);
+}
+
 // ------------------------------------------------------------------ pending DNS records
 
 TEST_P(StoreConformanceTest, PendingDnsRecordLifecycle) {
@@ -872,6 +981,69 @@ TEST_P(StoreConformanceTest, PrivateKeysAtRestTable) {
     EXPECT_EQ(store->GetAccount(account_id)->private_key_pem, account_pem);
     EXPECT_EQ(store->GetCertificate(cert_id)->private_key_pem, cert_pem);
   }
+}
+
+// Issue 15.11: plaintext keys are counted, a store key is introduced, rotated and removed again,
+// all or nothing; after each change the store reads with the new key only.
+TEST_P(StoreConformanceTest, RekeyEncryptsRotatesAndDecryptsAllOrNothing) {
+  const std::string pem = Pem("PRIVATE KEY", "rekeytest");
+  std::string account_id;
+  std::string cert_id;
+  {
+    auto store = MustOpen();
+    ASSERT_NE(store, nullptr);
+    AccountRecord a = SampleAccount();
+    a.private_key_pem = pem;
+    account_id = store->CreateAccount(a).value().id;
+    auto ac = store->CreateAutoCertificate(SampleAutoCertificate(account_id));
+    CertificateRecord cert = Cert(ac->id, "r");
+    cert.private_key_pem = pem;
+    cert_id = store->AddCertificate(cert).value().id;
+    Result<KeyCounts> counts = store->CountKeys();
+    ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+    EXPECT_EQ(counts->encrypted, 0);
+    EXPECT_EQ(counts->plaintext, 2);
+  }
+  const std::string first(32, 'K');
+  const std::string second(32, 'L');
+  struct Step {
+    const char* name;
+    std::string current;
+    std::string next;
+    int64_t encrypted;
+  };
+  const Step steps[] = {{"encrypt plaintext keys", "", first, 2},
+                        {"rotate", first, second, 2},
+                        {"decrypt", second, "", 0}};
+  for (const Step& step : steps) {
+    SCOPED_TRACE(step.name);
+    auto store = MustOpen(step.current);
+    ASSERT_NE(store, nullptr);
+    Result<KeyCounts> after = store->Rekey(step.next);
+    ASSERT_TRUE(after.ok()) << after.status().ToString();
+    EXPECT_EQ(after->encrypted, step.encrypted);
+    EXPECT_EQ(after->encrypted + after->plaintext, 2);
+    auto reopened = MustOpen(step.next);
+    ASSERT_NE(reopened, nullptr);
+    EXPECT_EQ(reopened->GetAccount(account_id)->private_key_pem, pem);
+    EXPECT_EQ(reopened->GetCertificate(cert_id)->private_key_pem, pem);
+    if (!step.current.empty() && step.current != step.next) {
+      EXPECT_EQ(MustOpen(step.current)->GetCertificate(cert_id).status().code(),
+                step.next.empty() ? StatusCode::kOk : StatusCode::kDataLoss);
+    }
+  }
+  // With the wrong key nothing changes: the keys stay readable with the right one.
+  auto store = MustOpen(std::string(32, 'W'));
+  ASSERT_NE(store, nullptr);
+  {
+    auto encrypt = MustOpen();
+    ASSERT_TRUE(encrypt->Rekey(first).ok());
+  }
+  Result<KeyCounts> refused = store->Rekey(second);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(MustOpen(first)->GetCertificate(cert_id)->private_key_pem, pem);
+  EXPECT_EQ(store->CountKeys()->encrypted, 2);
 }
 
 TEST_P(StoreConformanceTest, WrongOrMissingKeyIsDataLossNamingStoreEncryptionKey) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/fakes/fake_clock.h"
+#include "tests/dns_emulator/test_http_server.h"
 #include <httplib.h>
 #include <stdbool.h>  // before ldns, which otherwise #defines true and false as 0 and 1 in C++
 #include <ldns/ldns.h>
@@ -522,7 +523,7 @@ class RecordingChalltestsrv {
       txt_.erase(j["host"].get<std::string>());
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = std::thread([this] { ionos::testing::ServeHttpForTests(server_); });
     while (!server_.is_running()) {
       std::this_thread::sleep_for(milliseconds(1));
     }

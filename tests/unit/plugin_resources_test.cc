@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/crypto/x509.h"
 #include "plugin/provider.h"
 #include "plugin/provider_service.h"
@@ -432,8 +434,9 @@ TEST_F(PluginTest, RefreshWarnsAboutPruningAndTheApplyPrunes) {
 TEST_F(PluginTest, ReadKeepsTheStateWhenTheStoreFails) {
   Value account = Create(kAccount, AccountConfig());
   Value state = Create(kAuto, AutoConfig(Str(account, "id")));
-  world_.store.FailNext("GetAutoCertificate", UnavailableError("the store memory:test is locked"));
+  world_.store.FailAlways("GetAutoCertificate", UnavailableError("the store memory:test is locked"));
   Answer read = Read(kAuto, state);
+  world_.store.Clear();
   ASSERT_TRUE(HasError(read.diags));
   EXPECT_THAT(read.diags[0].detail, HasSubstr("locked"));
   EXPECT_EQ(read.value, state) << "a failed refresh must not lose track of the object";
@@ -553,30 +556,53 @@ TEST_F(PluginTest, ProviderSettingsErrorsNameTheirAttribute) {
 
 // ---------------------------------------------------------------- state upgrades
 
-TEST_F(PluginTest, UpgradeResourceStateDecodesVersionZeroAndRefusesNewerOnes) {
+// Issue 13.7: a state of every earlier schema version reads; newer ones are refused; garbage is an
+// error, never a crash.
+TEST_F(PluginTest, UpgradeResourceStateReadsEveryEarlierVersion) {
   Value account = Create(kAccount, AccountConfig());
   Value state = Create(kAuto, AutoConfig(Str(account, "id")));
   const Type t = SchemaOf(kAuto).type();
+  ASSERT_EQ(SchemaOf(kAuto).version, 1);
+  auto upgrade = [&](int64_t version, const std::string& raw) {
+    tfplugin6::UpgradeResourceState::Request req;
+    tfplugin6::UpgradeResourceState::Response resp;
+    req.set_type_name(kAuto);
+    req.set_version(version);
+    req.mutable_raw_state()->set_json(raw);
+    EXPECT_TRUE(service_.UpgradeResourceState(nullptr, &req, &resp).ok());
+    Answer a;
+    a.diags = FromProto(resp.diagnostics());
+    if (!HasError(a.diags)) a.value = DecodeDynamicValue(resp.upgraded_state(), t).value();
+    return a;
+  };
+  const std::string current = EncodeJson(state, t).value();
+  // Version 0: the state as the provider wrote it before `profile` existed.
+  nlohmann::json v0 = nlohmann::json::parse(current);
+  v0.erase("profile");
+  Answer from0 = upgrade(0, v0.dump());
+  ASSERT_FALSE(HasError(from0.diags)) << All(from0.diags);
+  EXPECT_EQ(from0.value, state);
+  EXPECT_TRUE(from0.value.GetAttr("profile").is_null());
+
+  Answer from1 = upgrade(1, current);
+  ASSERT_FALSE(HasError(from1.diags)) << All(from1.diags);
+  EXPECT_EQ(from1.value, state);
+
+  Answer newer = upgrade(2, current);
+  ASSERT_TRUE(HasError(newer.diags));
+  EXPECT_EQ(newer.diags[0].summary, "State written by a newer provider");
+
+  EXPECT_TRUE(HasError(upgrade(0, "{\"id\": [1, 2").diags));
+  EXPECT_TRUE(HasError(upgrade(0, "[1, 2]").diags));
+
+  // The account resource is still at version 0.
   tfplugin6::UpgradeResourceState::Request req;
   tfplugin6::UpgradeResourceState::Response resp;
-  req.set_type_name(kAuto);
+  req.set_type_name(kAccount);
   req.set_version(0);
-  req.mutable_raw_state()->set_json(EncodeJson(state, t).value());
+  req.mutable_raw_state()->set_json(EncodeJson(account, SchemaOf(kAccount).type()).value());
   EXPECT_TRUE(service_.UpgradeResourceState(nullptr, &req, &resp).ok());
-  ASSERT_FALSE(HasError(FromProto(resp.diagnostics()))) << All(FromProto(resp.diagnostics()));
-  EXPECT_EQ(DecodeDynamicValue(resp.upgraded_state(), t).value(), state);
-
-  req.set_version(SchemaOf(kAuto).version + 1);
-  resp.Clear();
-  EXPECT_TRUE(service_.UpgradeResourceState(nullptr, &req, &resp).ok());
-  ASSERT_TRUE(HasError(FromProto(resp.diagnostics())));
-  EXPECT_EQ(FromProto(resp.diagnostics())[0].summary, "State written by a newer provider");
-
-  req.set_version(0);
-  req.mutable_raw_state()->set_json("{\"id\": [1, 2");
-  resp.Clear();
-  EXPECT_TRUE(service_.UpgradeResourceState(nullptr, &req, &resp).ok());
-  EXPECT_TRUE(HasError(FromProto(resp.diagnostics())));
+  EXPECT_FALSE(HasError(FromProto(resp.diagnostics())));
 }
 
 }  // namespace

@@ -1,0 +1,81 @@
+#include "core/acme/ari.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/base/encoding.h"
+
+namespace ionos {
+
+Result<std::string> AriCertId(const CertificateInfo& certificate) {
+  if (certificate.authority_key_id.empty()) {
+    return FailedPreconditionError("the certificate has no Authority Key Identifier, so it has no ARI certID");
+  }
+  if (certificate.serial_der.empty()) {
+    return FailedPreconditionError("the certificate's serial number is unknown");
+  }
+  return Base64UrlEncode(certificate.authority_key_id) + "." + Base64UrlEncode(certificate.serial_der);
+}
+
+Result<RenewalInfo> FetchRenewalInfo(AcmeClient& client, const std::string& cert_id) {
+  IONOS_ASSIGN_OR_RETURN(AcmeDirectory dir, client.Directory());
+  if (dir.renewal_info.empty()) {
+    return UnimplementedError("the ACME server " + client.directory_url() + " offers no renewalInfo (ARI)");
+  }
+  std::string url = dir.renewal_info;
+  if (url.empty() || url.back() != '/') {
+    url += '/';
+  }
+  url += cert_id;
+  const std::string context = "fetching the renewal information " + url;
+  IONOS_ASSIGN_OR_RETURN_CTX(AcmeResponse response, client.Get(url), context);
+  const nlohmann::json j = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  auto text = [&](const nlohmann::json& object, const char* key) -> std::optional<std::string> {
+    if (!object.is_object()) {
+      return std::nullopt;
+    }
+    auto it = object.find(key);
+    if (it == object.end() || !it->is_string()) {
+      return std::nullopt;
+    }
+    return it->get<std::string>();
+  };
+  const nlohmann::json window = j.is_object() && j.contains("suggestedWindow") ? j["suggestedWindow"] : nlohmann::json();
+  const std::optional<std::string> start = text(window, "start");
+  const std::optional<std::string> end = text(window, "end");
+  if (!start || !end) {
+    return UnavailableError(context + ": the answer has no suggestedWindow with start and end");
+  }
+  Result<TimePoint> start_at = ParseRfc3339(*start);
+  Result<TimePoint> end_at = ParseRfc3339(*end);
+  if (!start_at.ok() || !end_at.ok()) {
+    return UnavailableError(context + ": the suggestedWindow's times are not RFC 3339 timestamps");
+  }
+  if (*end_at <= *start_at) {
+    // §4.2: a window whose end is not after its start is invalid.
+    return UnavailableError(context + ": the suggestedWindow ends before it starts");
+  }
+  RenewalInfo info;
+  info.window_start = *start_at;
+  info.window_end = *end_at;
+  info.explanation_url = text(j, "explanationURL").value_or("");
+  info.retry_after = response.retry_after;
+  return info;
+}
+
+TimePoint ChooseRenewalMoment(const RenewalInfo& info, Random& random) {
+  const auto span = std::chrono::duration_cast<std::chrono::seconds>(info.window_end - info.window_start).count();
+  if (span <= 0) {
+    return info.window_start;
+  }
+  Result<std::string> bytes = random.Bytes(8);
+  uint64_t r = 0;
+  if (bytes.ok()) {
+    for (unsigned char c : *bytes) {
+      r = (r << 8) | c;
+    }
+  }
+  return std::chrono::floor<std::chrono::seconds>(info.window_start) +
+         std::chrono::seconds(static_cast<int64_t>(r % static_cast<uint64_t>(span)));
+}
+
+}  // namespace ionos

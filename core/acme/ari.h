@@ -1,0 +1,38 @@
+// File: core/acme/ari.h
+//
+// ACME Renewal Information (RFC 9773): the CA's suggested renewal window for a certificate.
+//   AriCertId         the certificate identifier of §4.1
+//   FetchRenewalInfo  the unauthenticated GET of §4.1 with the answer of §4.2 and Retry-After
+//   ChooseRenewalMoment  §4.2's uniformly random moment inside the window
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/acme/acme_client.h"
+#include "core/base/clock.h"
+#include "core/base/status.h"
+#include "core/crypto/x509.h"
+
+namespace ionos {
+
+// RFC 9773 §4.1: base64url(AKI keyIdentifier) "." base64url(serial number content octets), both
+// without padding. kFailedPrecondition when the certificate has no Authority Key Identifier.
+Result<std::string> AriCertId(const CertificateInfo& certificate);
+
+struct RenewalInfo {
+  TimePoint window_start;
+  TimePoint window_end;
+  std::string explanation_url;           // "" when the CA gave none
+  std::optional<TimePoint> retry_after;  // when to ask again (§4.3), from Retry-After
+};
+
+// GET <renewalInfo>/<certID> (RFC 9773 §4.1; no JWS, no nonce). kUnimplemented when the CA's
+// directory offers no renewalInfo. The answer must carry suggestedWindow.start and .end as RFC
+// 3339 times with end after start (§4.2), else kUnavailable naming what was wrong.
+Result<RenewalInfo> FetchRenewalInfo(AcmeClient& client, const std::string& cert_id);
+
+// RFC 9773 §4.2: "select a uniform random time within the suggested window". Whole seconds.
+TimePoint ChooseRenewalMoment(const RenewalInfo& info, Random& random);
+
+}  // namespace ionos
