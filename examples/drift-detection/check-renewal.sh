@@ -2,7 +2,9 @@
 # Drift detection for auto certificates, meant to run on a schedule.
 #
 #   ./check-renewal.sh            plan only
-#   ./check-renewal.sh --apply    plan, and apply that same plan when something is due
+#   ./check-renewal.sh --apply    plan, and apply that same plan when something is due, but only
+#                                 when it creates and updates in place: a plan that would destroy
+#                                 or replace anything is refused (exit 1) for a person to look at
 #
 # Exit codes (those of `terraform plan -detailed-exitcode`):
 #   0  nothing to do: no certificate is in its renewal window
@@ -45,6 +47,17 @@ case "$code" in
     if ! $apply; then
       echo "check-renewal: run \`terraform apply\` (or this script with --apply) to renew."
       exit 2
+    fi
+    # An unattended job renews; it never destroys. `terraform show -json` lists every planned
+    # resource change with its "actions"; "delete" is among them for a destroy and for a
+    # replacement (delete + create).
+    if ! actions="$(terraform -chdir="$dir" show -json "$plan_file")"; then
+      echo "check-renewal: cannot read the saved plan." >&2
+      exit 1
+    fi
+    if printf '%s' "$actions" | grep -Eq '"actions":\[[^]]*"delete"'; then
+      echo "check-renewal: refusing to apply: the plan destroys or replaces resources; review it and apply by hand." >&2
+      exit 1
     fi
     echo "check-renewal: applying the plan."
     terraform -chdir="$dir" apply -input=false -no-color -lock-timeout=5m "$plan_file" || exit 1

@@ -90,6 +90,7 @@ class Pebble:
         args += ["-dnsserver", self.dns_server or "127.0.0.1:%d" % free_port()]
         self.log_path = os.path.join(self.dir, "pebble.log")
         self.log = open(self.log_path, "w")
+        self._args, self._env = args, env
         self.proc = subprocess.Popen(args, env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
         with open(cert) as f:
             self.tls_cert_pem = f.read()
@@ -126,6 +127,16 @@ class Pebble:
     def request_count(self, needle=""):
         with open(self.log_path) as f:
             return sum(1 for line in f if needle in line)
+
+    def restart(self):
+        """Stops Pebble and starts it again on the same ports with the same TLS certificate. Pebble
+        keeps everything in memory, so the new one knows no account, order or certificate: a CA
+        that was reset (a wiped staging environment)."""
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.proc = subprocess.Popen(self._args, env=self._env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=self.dir)
+        self._wait_ready()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -179,6 +190,11 @@ class AcmeProxy:
                                  §7.1.6), and its finalize gets 403 orderNotReady.
       rate_limit_new_orders = N  the next N newOrder requests get 429 rateLimited with
                                  Retry-After: 1, as a CA enforcing its limits answers.
+      bare_404_accounts = N      the next N POSTs to an account URL (Pebble's /my-account/...) get
+                                 an HTML 404 without a problem document, as a misrouting proxy or
+                                 load balancer answers: not the CA's word about the account.
+      lose_finalize_answers = N  the next N finalize POSTs reach Pebble, which acts on them, but
+                                 their answers are lost (the connection is closed).
     """
 
     PAST = "2020-01-01T00:00:00Z"
@@ -191,6 +207,10 @@ class AcmeProxy:
         self.drop_challenge_posts = 0
         self.expire_orders = 0
         self.rate_limit_new_orders = 0
+        self.bare_404_accounts = 0
+        self.lose_finalize_answers = 0
+        self.finalize_posts = 0   # finalize requests that reached Pebble
+        self.lost_answers = 0
         self.rate_limited = 0     # newOrder requests answered 429
         self.dropped = 0          # requests that got no answer
         self.new_orders = 0       # orders placed through the proxy
@@ -287,6 +307,15 @@ class AcmeProxy:
                     return (404, "malformed", "Expired authorization", [])
             if order and order["expired"] and kind == "finalize":
                 return (403, "orderNotReady", 'Order\'s status ("invalid") is not acceptable for finalization', [])
+            if method == "POST" and "/my-account/" in url and self.bare_404_accounts > 0:
+                self.bare_404_accounts -= 1
+                return "bare404"
+            if method == "POST" and kind == "finalize":
+                self.finalize_posts += 1
+                if self.lose_finalize_answers > 0:
+                    self.lose_finalize_answers -= 1
+                    self.lost_answers += 1
+                    return "forward-then-drop"
             return None
 
     def _after(self, method, url, status, headers, body):
@@ -353,7 +382,10 @@ class AcmeProxy:
                 if decision == "drop":
                     self.close_connection = True
                     return
-                if decision is not None:
+                if decision == "bare404":
+                    self._answer(404, [("Content-Type", "text/html")], b"<html><body>404 Not Found</body></html>")
+                    return
+                if decision is not None and decision != "forward-then-drop":
                     status, kind, detail, extra = decision
                     problem = json.dumps({"type": "urn:ietf:params:acme:error:" + kind, "detail": detail,
                                           "status": status}).encode()
@@ -377,6 +409,9 @@ class AcmeProxy:
                     status = response.status
                 finally:
                     upstream.close()
+                if decision == "forward-then-drop":
+                    self.close_connection = True  # Pebble acted; the answer is lost on the way back
+                    return
                 data = proxy._after(self.command, url, status, headers, data)
                 self._answer(status, headers, data)
 

@@ -1,0 +1,265 @@
+"""Issue 14, end to end: renewal without a Terraform run (the `renew` command), ACME Renewal
+Information (RFC 9773) and ACME profiles, with the real terraform CLI. Pebble 2.4 has neither ARI
+nor profiles: tests/fakes/acme_extensions_proxy.py adds them in front of it."""
+
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import unittest
+
+import harness
+from test_auto_certificate import account, auto_cert
+
+sys.path.insert(0, os.path.join(harness.SOURCE_DIR, "tests", "fakes"))
+import acme_extensions_proxy as ext  # noqa: E402
+
+DAY = 86400
+
+
+def flat(text):
+    return re.sub(r"\s+", " ", text.replace("│", " "))
+
+
+def at(iso_time, days):
+    t = datetime.datetime.strptime(iso_time, "%Y-%m-%dT%H:%M:%SZ") + datetime.timedelta(days=days)
+    return {"IONOS_CERT_NOW": t.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def renew(ws, *args, env=None, token=harness.DNS_TOKEN):
+    full = dict(ws.env)
+    full["IONOS_CERT_STORE"] = "sqlite:" + ws.store_path
+    if token:
+        full["IONOS_TOKEN"] = token
+    if env:
+        full.update(env)
+    return subprocess.run([harness.PROVIDER_BINARY, "renew"] + list(args), capture_output=True, text=True, env=full,
+                          timeout=300)
+
+
+def by_name(ws):
+    return {c["name"]: c for c in ws.resources("ionos_auto_certificate")}
+
+
+def store_dump(path):
+    """The store's content (not its bytes: SQLite may checkpoint its WAL into the file on close)."""
+    import sqlite3
+    con = sqlite3.connect(path)
+    try:
+        return "\n".join(con.iterdump())
+    finally:
+        con.close()
+
+
+class RenewCommand(unittest.TestCase):
+    """Against plain Pebble: the renewal window rule alone."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = harness.IssuanceEnv(["example.com"], validity_seconds=90 * DAY).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.stop()
+
+    def setUp(self):
+        self.ws = harness.Workdir()
+        self.addCleanup(self.ws.cleanup)
+
+    def config(self):
+        return (self.env.provider_block(self.ws) + account() % self.env.pebble.directory_url +
+                auto_cert("due", "due", "due.example.com", key_algorithm="ecdsa256") +
+                auto_cert("late", "late", "late.example.com", key_algorithm="ecdsa256",
+                          extra="  renew_before_days = 10\n"))
+
+    def test_renew_renews_exactly_what_is_due_and_terraform_picks_it_up(self):
+        self.ws.write(self.config())
+        self.ws.apply()
+        before = by_name(self.ws)
+        nb = before["due"]["not_before"]
+        proc = renew(self.ws, "--json", env=at(nb, 61))
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        rows = {r["name"]: r for r in json.loads(proc.stdout)}
+        self.assertEqual(rows["due"]["action"], "renewed")
+        self.assertEqual(rows["late"]["action"], "not_due")
+        self.assertIsNone(rows["due"]["error"])
+        self.assertNotEqual(rows["due"]["serial_number"], before["due"]["serial_number"])
+        self.assertEqual(rows["late"]["serial_number"], before["late"]["serial_number"])
+        for key in ("name", "common_name", "action", "certificate_name", "serial_number", "error"):
+            self.assertIn(key, rows["due"])
+        # A plain plan (what a drift-detection job runs) plans nothing for it ...
+        code, proc = self.ws.plan_exitcode()
+        self.assertEqual(code, 0, proc.stdout + proc.stderr)
+        # ... while a refresh shows the renewal as a change made outside Terraform ...
+        code, proc = self.ws.plan_exitcode("-refresh-only")
+        self.assertEqual(code, 2, proc.stdout + proc.stderr)
+        self.assertIn("changed outside of Terraform", proc.stdout)
+        self.ws.apply("-refresh-only")
+        after = by_name(self.ws)
+        self.assertEqual(after["due"]["serial_number"], rows["due"]["serial_number"])
+        self.assertEqual(after["late"]["serial_number"], before["late"]["serial_number"])
+        # ... and the plan after it is clean.
+        code, proc = self.ws.plan_exitcode()
+        self.assertEqual(code, 0, proc.stdout + proc.stderr)
+
+    def test_the_cron_example_renews_with_secrets_from_its_environment_file(self):
+        # examples/scheduled-renewal/renew.cron, run by sh as cron would, with its paths pointed
+        # into the test's directory: the secrets come from the environment file alone.
+        self.ws.write(self.config())
+        self.ws.apply()
+        before = by_name(self.ws)
+        with open(os.path.join(harness.SOURCE_DIR, "examples", "scheduled-renewal", "renew.cron")) as f:
+            entry = [line for line in f.read().splitlines() if line and not line.startswith("#")]
+        self.assertEqual(len(entry), 1, entry)
+        command = entry[0].split(None, 5)[5]
+        env_file = os.path.join(self.ws.dir, "ionos-renew.env")
+        log_file = os.path.join(self.ws.dir, "ionos-renew.log")
+        with open(env_file, "w") as f:
+            f.write("IONOS_CERT_STORE=sqlite:%s\nIONOS_TOKEN=%s\nIONOS_CERT_NOW=%s\n" % (
+                self.ws.store_path, harness.DNS_TOKEN, at(before["due"]["not_before"], 61)["IONOS_CERT_NOW"]))
+        for path, replacement in (("/etc/ionos-renew.env", env_file), ("/var/log/ionos-renew.log", log_file),
+                                  ("/usr/local/bin/terraform-provider-ionos", harness.PROVIDER_BINARY)):
+            self.assertIn(path, command)
+            command = command.replace(path, replacement)
+        clean = {k: v for k, v in self.ws.env.items() if not k.startswith("IONOS_")}
+        proc = subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=clean, timeout=300)
+        with open(log_file) as f:
+            log = f.read()
+        self.assertEqual(proc.returncode, 0, log)
+        self.assertRegex(log, r"(?m)^renewed: due \(due\.example\.com\), ", log)
+        self.assertRegex(log, r"(?m)^not_due: late \(late\.example\.com\), ", log)
+
+    def test_renew_and_apply_at_the_same_moment_issue_once(self):
+        self.ws.write(self.config())
+        self.ws.apply()
+        nb = by_name(self.ws)["due"]["not_before"]
+        # Terraform has planned the renewal (the plan names the certificate it replaces); the
+        # scheduled renew command runs at the same moment as the apply of that plan. The store's
+        # lock serialises them, and whichever comes second adopts the first one's certificate.
+        plan = os.path.join(self.ws.dir, "renew.tfplan")
+        self.ws.tf("plan", "-no-color", "-out=" + plan, "-target=ionos_auto_certificate.due", env=at(nb, 61))
+        finalized = self.env.pebble.request_count("finalize")
+        results = {}
+
+        def run_renew():
+            results["renew"] = renew(self.ws, "--json", env=at(nb, 61))
+
+        t = threading.Thread(target=run_renew)
+        t.start()
+        results["apply"] = self.ws.tf("apply", "-no-color", plan, env=at(nb, 61), check=False)
+        t.join()
+        self.assertEqual(results["renew"].returncode, 0, results["renew"].stdout + results["renew"].stderr)
+        self.assertEqual(results["apply"].returncode, 0, results["apply"].stdout + results["apply"].stderr)
+        self.assertEqual(self.env.pebble.request_count("finalize") - finalized, 1,
+                         "exactly one certificate was issued for the two renewals")
+        renewed = json.loads(results["renew"].stdout)
+        [due] = [r for r in renewed if r["name"] == "due"]
+        self.assertEqual(due["action"], "renewed")
+        self.assertEqual(by_name(self.ws)["due"]["serial_number"], due["serial_number"], "both ended with one serial")
+
+    def test_bad_input_is_refused_and_changes_nothing(self):
+        self.ws.write(self.config())
+        self.ws.apply()
+        digest = store_dump(self.ws.store_path)
+        proc = renew(self.ws, "--bogus")
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("unknown flag --bogus", proc.stderr)
+        proc = renew(self.ws, "--store", "sqlite:" + os.path.join(self.ws.dir, "nowhere.db"))
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("there is no store at", proc.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.ws.dir, "nowhere.db")))
+        proc = renew(self.ws, token="")
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("IONOS_TOKEN is not set", proc.stderr)
+        proc = renew(self.ws, "--dry-run", "--json", token="", env=at(by_name(self.ws)["due"]["not_before"], 61))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual({r["name"]: r["action"] for r in json.loads(proc.stdout)}, {"due": "due", "late": "not_due"})
+        self.assertEqual(store_dump(self.ws.store_path), digest, "nothing changed in the store")
+        proc = subprocess.run([harness.PROVIDER_BINARY, "--help"], capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 0)
+        self.assertIn("renew [--store URL] [--json] [--dry-run]", proc.stdout)
+
+
+class RenewalInformation(unittest.TestCase):
+    """ARI and profiles through the proxy."""
+
+    def setUp(self):
+        self.env = harness.IssuanceEnv(["example.com"], validity_seconds=90 * DAY).start()
+        self.addCleanup(self.env.stop)
+        self.proxy = ext.AcmeExtensionsProxy(self.env.pebble.port, self.env.pebble.tls_cert_pem).start()
+        self.addCleanup(self.proxy.stop)
+        self.ws = harness.Workdir()
+        self.addCleanup(self.ws.cleanup)
+
+    def write(self, certs):
+        pem = "  ca_certificates_pem = <<-EOT\n%s  EOT" % self.proxy.tls_cert_pem
+        self.ws.write(self.env.provider_block(self.ws, extra=pem) + account() % self.proxy.directory_url + certs)
+
+    def test_an_open_window_makes_renewal_due_with_replaces_and_retry_after_is_honoured(self):
+        self.write(auto_cert("www", "www", "ari.example.com", key_algorithm="ecdsa256"))
+        self.ws.apply()
+        [cert] = self.ws.resources("ionos_auto_certificate")
+        self.proxy.window_open_now(explanation_url="https://ca.example/incident/42")
+        code, proc = self.ws.plan_exitcode()
+        out = flat(proc.stdout + proc.stderr)
+        self.assertEqual(code, 2, out)
+        self.assertIn("Certificate renewal due", out)
+        self.assertIn("https://ca.example/incident/42", out)
+        for _ in range(4):
+            code, proc = self.ws.plan_exitcode()
+            self.assertEqual(code, 2, proc.stdout + proc.stderr)
+        counts = self.proxy.renewal_info_counts()
+        self.assertEqual(list(counts.values()), [1], "five plans, one renewalInfo request (Retry-After)")
+        self.ws.apply()
+        [renewed] = self.ws.resources("ionos_auto_certificate")
+        self.assertNotEqual(renewed["serial_number"], cert["serial_number"])
+        last = self.proxy.new_order_payloads()[-1]
+        self.assertEqual(last.get("replaces"), list(counts.keys())[0], "the renewal order names what it replaces")
+
+    def test_a_refused_replaces_is_dropped_once(self):
+        self.write(auto_cert("www", "www", "refused.example.com", key_algorithm="ecdsa256"))
+        self.ws.apply()
+        self.proxy.window_open_now()
+        self.proxy.refuse_replaces(1)
+        self.ws.apply()
+        payloads = self.proxy.new_order_payloads()
+        self.assertIn("replaces", payloads[-2])
+        self.assertNotIn("replaces", payloads[-1])
+
+    def test_profiles_are_checked_at_plan_and_sent_in_new_order(self):
+        # The account exists (with a known id the plan can look the CA up by).
+        self.write("")
+        self.ws.apply()
+        self.write(auto_cert("www", "www", "profile.example.com", key_algorithm="ecdsa256",
+                             extra='  profile = "gold"\n'))
+        code, proc = self.ws.plan_exitcode()
+        out = flat(proc.stderr)
+        self.assertEqual(code, 1, out)
+        self.assertIn("profile", out)
+        self.assertIn("Profile not offered by the CA", out)
+        for offered in ext.DEFAULT_PROFILES:
+            self.assertIn('"%s"' % offered, out)
+        self.assertEqual(self.proxy.new_order_payloads(), [])
+        self.write(auto_cert("www", "www", "profile.example.com", key_algorithm="ecdsa256",
+                             extra='  profile = "shortlived"\n'))
+        self.ws.apply()
+        self.assertEqual(self.proxy.new_order_payloads()[-1].get("profile"), "shortlived")
+        [cert] = self.ws.resources("ionos_auto_certificate")
+        self.assertEqual(cert["profile"], "shortlived")
+        code, proc = self.ws.plan_exitcode()
+        self.assertEqual(code, 0, proc.stdout + proc.stderr)
+        # A change of profile re-issues in place.
+        self.write(auto_cert("www", "www", "profile.example.com", key_algorithm="ecdsa256",
+                             extra='  profile = "tlsserver"\n'))
+        self.ws.apply()
+        self.assertEqual(self.proxy.new_order_payloads()[-1].get("profile"), "tlsserver")
+        listing = subprocess.run([harness.PROVIDER_BINARY, "certificates", "--store", "sqlite:" + self.ws.store_path,
+                                  "--json"], capture_output=True, text=True, check=True)
+        self.assertEqual({r["profile"] for r in json.loads(listing.stdout)}, {"tlsserver"})
+
+
+if __name__ == "__main__":
+    unittest.main()
