@@ -351,11 +351,11 @@ def example_dirs():
 class ExamplesAreValid(unittest.TestCase):
     def test_the_expected_examples_exist(self):
         names = {os.path.relpath(d, EXAMPLES) for d in example_dirs()}
-        for name in ("quickstart", "wildcard-apex", "multi-zone-sans", "eab-account", "drift-detection", "provider",
-                     "resources/ionos_certificate_provider", "resources/ionos_auto_certificate",
+        for name in ("quickstart", "wildcard-apex", "multi-zone-sans", "eab-account", "drift-detection", "team-ci",
+                     "provider", "resources/ionos_certificate_provider", "resources/ionos_auto_certificate",
                      "data-sources/ionos_certificate"):
             self.assertIn(name, names)
-        for name in ("wildcard-apex", "multi-zone-sans", "eab-account", "drift-detection"):
+        for name in ("wildcard-apex", "multi-zone-sans", "eab-account", "drift-detection", "team-ci"):
             self.assertTrue(os.path.exists(os.path.join(EXAMPLES, name, "README.md")), name)
         # scripts/demo sets these on the quickstart.
         quickstart = read(os.path.join(EXAMPLES, "quickstart", "main.tf"))
@@ -389,6 +389,26 @@ class ExamplesAreValid(unittest.TestCase):
                     self.assertEqual(found, {"registry.terraform.io/local/ionos"}, providers.stdout)
                 finally:
                     ws.cleanup()
+
+    def test_team_ci_snippets_are_sound(self):
+        # The CI files parse, and every job gets the store, its key and the token from the
+        # environment (CI secrets), none from the configuration.
+        ci = os.path.join(EXAMPLES, "team-ci", "ci")
+        for name in ("github-actions.yml", "gitlab-ci.yml"):
+            text = read(os.path.join(ci, name))
+            for needle in ("terraform plan -detailed-exitcode", "terraform apply -auto-approve", " renew",
+                           "terraform plan -no-color"):
+                self.assertIn(needle, text, name)
+            try:
+                import yaml
+            except ImportError:
+                continue
+            self.assertIsInstance(yaml.safe_load(text), dict, name)
+        workflow = read(os.path.join(ci, "github-actions.yml"))
+        for var in ("IONOS_CERT_STORE", "IONOS_CERT_STORE_KEY", "IONOS_TOKEN"):
+            self.assertIn("%s: ${{ secrets.%s }}" % (var, var), workflow)
+        config = read(os.path.join(EXAMPLES, "team-ci", "main.tf"))
+        self.assertNotRegex(config, r"(?m)^\s*(store|store_encryption_key|token)\s*=")
 
     def test_drift_detection_script_is_sound(self):
         script = os.path.join(EXAMPLES, "drift-detection", "check-renewal.sh")
