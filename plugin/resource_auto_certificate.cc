@@ -105,7 +105,7 @@ class AutoCertificateResource final : public Resource {
 
     // A provider_id the store never knew fails now, not at apply (issue 15.3).
     if (auto provider_id = GetString(planned, "provider_id")) {
-      Result<AccountRecord> account = ctx->store().GetAccount(*provider_id);
+      Result<std::string> account = ctx->certificates().AccountServer(*provider_id);
       if (!account.ok()) {
         const bool unknown = account.status().code() == StatusCode::kNotFound;
         diags(resp).AddAttributeError(
@@ -177,11 +177,12 @@ class AutoCertificateResource final : public Resource {
     ProviderContext* ctx = provider_->context();
     const std::string id = GetString(state, "id").value_or("");
     // ARI (RFC 9773): the CA's suggested window, where it offers one; a failure only warns.
-    if (Status ari = ctx->certificates().RefreshRenewalInfo(id); !ari.ok() && ari.code() != StatusCode::kNotFound) {
+    Status ari;
+    Result<AutoCertificateView> view = ctx->certificates().Refresh(id, &ari);
+    if (!ari.ok() && ari.code() != StatusCode::kNotFound) {
       diags.AddWarning("Could not get the CA's renewal information",
                        ari.message() + ". The renewal window (renew_before_days) decides until it can be asked.");
     }
-    Result<AutoCertificateView> view = ctx->certificates().View(id);
     if (!view.ok()) {
       if (view.status().code() != StatusCode::kNotFound) {
         diags.AddStatus("Cannot read the auto certificate from the store", view.status());

@@ -58,7 +58,32 @@ CertificateManager::CertificateManager(Store* store, IssuerFactory* issuers, con
 
 // ---------------------------------------------------------------- reading
 
+void CertificateManager::NoteRenewalInfo(const std::string& certificate_id,
+                                         const std::optional<RenewalInfoRecord>& info) {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  renewal_info_seen_[certificate_id] = info;
+}
+
+Result<std::string> CertificateManager::AccountServer(const std::string& provider_id) {
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    if (auto it = account_servers_.find(provider_id); it != account_servers_.end()) {
+      return it->second;
+    }
+  }
+  IONOS_ASSIGN_OR_RETURN(AccountRecord account, store_->GetAccount(provider_id));
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  account_servers_[provider_id] = account.server;
+  return account.server;
+}
+
 std::optional<RenewalInfoRecord> CertificateManager::RenewalInfoOf(const std::string& certificate_id) {
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    if (auto it = renewal_info_seen_.find(certificate_id); it != renewal_info_seen_.end()) {
+      return it->second;
+    }
+  }
   Result<std::optional<RenewalInfoRecord>> info = store_->GetRenewalInfo(certificate_id);
   if (!info.ok()) {
     // The window rule still applies; the CA's suggestion is an improvement, not a requirement.
@@ -72,12 +97,29 @@ std::optional<RenewalInfoRecord> CertificateManager::RenewalInfoOf(const std::st
 Result<AutoCertificateView> CertificateManager::View(const std::string& auto_certificate_id) {
   // One read of the store (with PostgreSQL one round trip and one consistent snapshot).
   IONOS_ASSIGN_OR_RETURN(AutoCertificateSnapshot snapshot, store_->GetAutoCertificateSnapshot(auto_certificate_id));
+  return ViewOf(std::move(snapshot));
+}
+
+Result<AutoCertificateView> CertificateManager::Refresh(const std::string& auto_certificate_id,
+                                                        Status* renewal_info_status) {
+  IONOS_ASSIGN_OR_RETURN(AutoCertificateSnapshot snapshot, store_->GetAutoCertificateSnapshot(auto_certificate_id));
+  Status ari = RefreshRenewalInfoOf(&snapshot);
+  if (renewal_info_status != nullptr) {
+    *renewal_info_status = std::move(ari);
+  }
+  return ViewOf(std::move(snapshot));
+}
+
+AutoCertificateView CertificateManager::ViewOf(AutoCertificateSnapshot snapshot) {
   AutoCertificateView view;
   view.record = std::move(snapshot.record);
   const TimePoint now = clock_->Now();
   view.certificates = ProjectCertificates(snapshot.certificates, view.record.grace_period_days, now);
   if (!snapshot.certificates.empty()) {
     const CertificateSummary& newest = snapshot.certificates.front();
+    if (snapshot.renewal_info_status.ok()) {
+      NoteRenewalInfo(newest.id, snapshot.renewal_info);
+    }
     view.renewal = AssessRenewal(newest.not_before, newest.not_after, view.record.renew_before_days,
                                  KeptRenewalInfo(snapshot, *logger_), now);
     view.newest = std::move(snapshot.newest);
@@ -177,29 +219,34 @@ Status CertificateManager::CheckProfile(const AutoCertificateRecord& desired) {
   if (desired.profile.empty()) {
     return Status::Ok();
   }
-  Result<AccountRecord> account = store_->GetAccount(desired.provider_id);
-  if (!account.ok()) {
+  Result<std::string> server = AccountServer(desired.provider_id);
+  if (!server.ok()) {
     return Status::Ok();  // the unknown account is the error to report
   }
-  IONOS_ASSIGN_OR_RETURN(AcmeClient * acme, issuers_->AcmeClientFor(account->server, desired.settings));
+  IONOS_ASSIGN_OR_RETURN(AcmeClient * acme, issuers_->AcmeClientFor(*server, desired.settings));
   IONOS_ASSIGN_OR_RETURN_CTX(AcmeDirectory dir, acme->Directory(), "checking the ACME profile");
   if (dir.profiles.count(desired.profile) > 0) {
     return Status::Ok();
   }
   if (dir.profiles.empty()) {
-    return InvalidArgumentError("the CA at " + account->server + " offers no ACME profiles; remove `profile` to get "
+    return InvalidArgumentError("the CA at " + *server + " offers no ACME profiles; remove `profile` to get "
                                 "its default certificates");
   }
   std::string offered;
   for (const auto& [name, description] : dir.profiles) {
     offered += (offered.empty() ? "" : ", ") + Quoted(name) + (description.empty() ? "" : " (" + description + ")");
   }
-  return InvalidArgumentError(Quoted(desired.profile) + " is not a profile the CA at " + account->server +
+  return InvalidArgumentError(Quoted(desired.profile) + " is not a profile the CA at " + *server +
                               " offers; it offers " + offered);
 }
 
 Status CertificateManager::RefreshRenewalInfo(const std::string& auto_certificate_id) {
   IONOS_ASSIGN_OR_RETURN(AutoCertificateSnapshot snapshot, store_->GetAutoCertificateSnapshot(auto_certificate_id));
+  return RefreshRenewalInfoOf(&snapshot);
+}
+
+Status CertificateManager::RefreshRenewalInfoOf(AutoCertificateSnapshot* snapshot_ptr) {
+  AutoCertificateSnapshot& snapshot = *snapshot_ptr;
   if (snapshot.certificates.empty() || !snapshot.newest) {
     return Status::Ok();
   }
@@ -211,8 +258,8 @@ Status CertificateManager::RefreshRenewalInfo(const std::string& auto_certificat
     return Status::Ok();  // the CA asked not to be asked again before then (RFC 9773 §4.3)
   }
   const std::string context = "asking the CA for the renewal information of " + newest.name;
-  IONOS_ASSIGN_OR_RETURN_CTX(AccountRecord account, store_->GetAccount(record.provider_id), context);
-  IONOS_ASSIGN_OR_RETURN_CTX(AcmeClient * acme, issuers_->AcmeClientFor(account.server, record.settings), context);
+  IONOS_ASSIGN_OR_RETURN_CTX(std::string server, AccountServer(record.provider_id), context);
+  IONOS_ASSIGN_OR_RETURN_CTX(AcmeClient * acme, issuers_->AcmeClientFor(server, record.settings), context);
   IONOS_ASSIGN_OR_RETURN_CTX(AcmeDirectory dir, acme->Directory(), context);
   if (dir.renewal_info.empty()) {
     return Status::Ok();  // a CA without ARI: the renewal window rule alone decides
@@ -240,7 +287,11 @@ Status CertificateManager::RefreshRenewalInfo(const std::string& auto_certificat
                                          {"window_end", FormatRfc3339(r.window_end)},
                                          {"chosen", FormatRfc3339(r.chosen_at)},
                                          {"next_fetch", FormatRfc3339(r.next_fetch_at)}});
-  return store_->PutRenewalInfo(r).WithContext(context);
+  IONOS_RETURN_IF_ERROR(store_->PutRenewalInfo(r).WithContext(context));
+  // What the store now holds (times at whole seconds, as it keeps them).
+  IONOS_ASSIGN_OR_RETURN_CTX(snapshot.renewal_info, store_->GetRenewalInfo(newest.id), context);
+  snapshot.renewal_info_status = Status::Ok();
+  return Status::Ok();
 }
 
 UpdatePlan CertificateManager::PlanUpdate(const AutoCertificateRecord& prior, const AutoCertificateRecord& desired,
@@ -406,11 +457,12 @@ Result<AutoCertificateView> CertificateManager::Update(const AutoCertificateReco
 
 Result<RenewOutcome> CertificateManager::RenewIfDue(const std::string& auto_certificate_id) {
   RenewOutcome out;
-  if (Status ari = RefreshRenewalInfo(auto_certificate_id); !ari.ok()) {
+  Status ari;
+  IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, Refresh(auto_certificate_id, &ari));
+  if (!ari.ok()) {
     logger_->Warn("could not refresh the CA's renewal information; using the renewal window",
                   {{"auto_certificate", auto_certificate_id}, {"error", ari.message()}});
   }
-  IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, View(auto_certificate_id));
   const bool due = !view.newest.has_value() || (view.renewal && view.renewal->due);
   if (due) {
     out.reason = !view.newest ? "no certificate is kept" : view.renewal->source == RenewalSource::kAri

@@ -20,6 +20,8 @@
 // Errors carry context naming the auto certificate; secrets never appear in them.
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -109,6 +111,16 @@ class CertificateManager {
   // store).
   Result<AutoCertificateView> View(const std::string& auto_certificate_id);
 
+  // View after RefreshRenewalInfo, from one read of the store (a refresh: Terraform's Read).
+  // `renewal_info_status` receives the outcome of asking the CA; its failure only warns, the
+  // renewal window rule still applies.
+  Result<AutoCertificateView> Refresh(const std::string& auto_certificate_id, Status* renewal_info_status);
+
+  // The ACME server of the account `provider_id`; kNotFound when the store does not know the id.
+  // An account's server never changes (a new server is a new account), so the store is read once
+  // per account and process.
+  Result<std::string> AccountServer(const std::string& provider_id);
+
   // One certificate with its status (active only when it is the newest of its auto certificate).
   Result<CertificateView> ViewCertificate(const std::string& certificate_id);
 
@@ -178,6 +190,12 @@ class CertificateManager {
   Result<AutoCertificateView> Reissue(const AutoCertificateRecord& desired, const std::string& replaces_certificate_id,
                                       bool* adopted);
   std::optional<RenewalInfoRecord> RenewalInfoOf(const std::string& certificate_id);
+  // RefreshRenewalInfo on a snapshot already read; updates snapshot->renewal_info when it fetched.
+  Status RefreshRenewalInfoOf(AutoCertificateSnapshot* snapshot);
+  AutoCertificateView ViewOf(AutoCertificateSnapshot snapshot);
+  // Remembers the renewal information a read or a write of this process saw, so that the plan
+  // after a refresh decides on what the refresh read without asking the store again.
+  void NoteRenewalInfo(const std::string& certificate_id, const std::optional<RenewalInfoRecord>& info);
 
   Store* store_;
   IssuerFactory* issuers_;
@@ -186,6 +204,10 @@ class CertificateManager {
   Logger* logger_;
   const CancelToken* cancel_;
   CertificateManagerOptions options_;
+
+  std::mutex cache_mu_;
+  std::map<std::string, std::string> account_servers_;  // provider_id -> server (immutable per account)
+  std::map<std::string, std::optional<RenewalInfoRecord>> renewal_info_seen_;  // certificate id -> as last read
 };
 
 }  // namespace ionos

@@ -2,7 +2,7 @@
 """Benchmarks B1-B5 of terraform-provider-ionos, each against its peer, in one run.
 
     python3 tests/bench/run.py [--provider PATH] [--emulator PATH] [--quick] [--json FILE]
-                               [--only b1,b2,b3,b5] [--plans N] [--tf-log DIR] [--keep]
+                               [--only b1,b2,b3,b5,b6] [--plans N] [--tf-log DIR] [--keep]
 
 Starts one IssuanceEnv from tests/e2e/harness.py on 127.0.0.1: pebble-challtestsrv (the DNS server),
 Pebble (PEBBLE_VA_NOSLEEP=1) validating DNS-01 against it, and the IONOS Cloud DNS API emulator
@@ -20,6 +20,9 @@ publishing TXT records into it. Then:
   B3  start-up: exec to handshake line, median of 20 runs (tests/bench/startup.py).
   B4  ACME requests per certificate in B1, counted in Pebble's log, provider and lego.
   B5  scaling: the provider's B1 at 1, 10 and 50 certificates; time per certificate must fall.
+  B6  team store: median wall time of `terraform plan` over the same 200 auto certificates with the
+      store in PostgreSQL (tests/e2e/postgres.py starts one on 127.0.0.1) against the store in SQLite,
+      alternating, and the database round trips per resource of the plan, counted by the server itself.
 
 The two sides of B1 run one after the other (never at the same time) against the same Pebble and DNS
 server, so the request counts of B4 can be told apart in Pebble's log.
@@ -43,13 +46,14 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
 sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
+import postgres  # noqa: E402
 import startup  # noqa: E402
 
 ZONES = ["bench.example", "peer.example"]  # provider names / lego names
 LEGO_EXEC = os.path.join(HERE, "lego_exec_challtestsrv.py")
 ACME_REQUEST = re.compile(r"\b(GET|HEAD|POST) (/\S*) -> calling handler\(\)")
 
-TARGETS = {"b1_ratio": 0.2, "b2_ratio": 1.3, "b3_ms": 10.0, "rss_mb": 25.0, "b4_requests": 8.0}
+TARGETS = {"b1_ratio": 0.2, "b2_ratio": 1.3, "b3_ms": 10.0, "rss_mb": 25.0, "b4_requests": 8.0, "b6_ratio": 1.2}
 
 
 def log(msg):
@@ -396,6 +400,121 @@ def wait4_cross_check(wd, binary):
 
 
 # --------------------------------------------------------------------------------------------------
+# B6: the same plan with the store in PostgreSQL and in SQLite.
+#
+# Round trips are counted by the PostgreSQL server, not by the provider: for one extra (untimed) plan
+# the server logs every statement it receives (log_statement = all) and every connection
+# (log_connections = on), set with ALTER SYSTEM and pg_reload_conf() and reset afterwards, so the timed
+# plans run without that logging. The store sends each statement as one PQexecParams/PQexec call and
+# waits for its answer, so one logged statement is one network round trip; opening a connection
+# costs a few more (TCP, startup, SCRAM authentication), reported separately as connections. The
+# figure is the plan's statements divided by its managed resources: one ReadResource and one
+# PlanResourceChange each (the provider serves the plan from what the refresh read). A plan with
+# -refresh=false (no ReadResource at all) is counted too, for comparison.
+
+LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \S+ \S+ \[\d+\] db=")
+LOG_STATEMENT = re.compile(r"^\S+ \S+ \S+ \[\d+\] db=(\S*) LOG:  (statement|execute [^:]*): (.*)$", re.S)
+LOG_CONNECTION = re.compile(r"^\S+ \S+ \S+ \[\d+\] db=(\S*) LOG:  connection authorized")
+
+
+def server_logging(pg, on):
+    settings = {"log_statement": "'all'", "log_connections": "on", "log_line_prefix": "'%m [%p] db=%d '"}
+    for name, value in settings.items():
+        pg.psql("postgres", "ALTER SYSTEM %s" % ("SET %s = %s" % (name, value) if on else "RESET %s" % name))
+    pg.psql("postgres", "SELECT pg_reload_conf()")
+    time.sleep(0.3)  # the postmaster passes the reload on to new sessions
+
+
+STORE_TABLES = ("schema_version", "accounts", "auto_certificates", "certificates", "pending_dns_records",
+                "deleted_records", "renewal_info")
+
+
+def statement_kind(sql):
+    """"SELECT certificates", "SELECT auto_certificates+certificates" (a join), "BEGIN": the verb and
+    the store tables the statement reads or writes, in order."""
+    verb = (sql.split() or ["?"])[0].upper()
+    tables = []
+    for m in re.finditer(r"\b(?:FROM|INTO|UPDATE|JOIN)\s+([A-Za-z_][A-Za-z_0-9]*)", sql, re.I):
+        if m.group(1) in STORE_TABLES and m.group(1) not in tables:
+            tables.append(m.group(1))
+    if not tables:
+        tables = re.findall(r"\b(ionos_[a-z_]+)\s*\(", sql)[:1]  # SELECT ionos_add_certificate(...)
+    return ("%s %s" % (verb, "+".join(tables))).strip()
+
+
+def counted_plan(pg, db, cwd, env, extra=()):
+    """One plan with the server logging; (statements, connections, statements by kind)."""
+    mark = len(pg.log())
+    proc = subprocess.run(["terraform", "plan", "-no-color", "-detailed-exitcode"] + list(extra), cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError("counted plan failed (%d):\n%s" % (proc.returncode, proc.stderr[-3000:]))
+    time.sleep(0.3)
+    # One entry per log_line_prefix; a statement's further lines carry no prefix.
+    entries = []
+    for line in pg.log()[mark:].splitlines():
+        if LOG_PREFIX.match(line) or not entries:
+            entries.append(line)
+        else:
+            entries[-1] += "\n" + line
+    statements, connections, kinds = 0, 0, {}
+    for entry in entries:
+        m = LOG_STATEMENT.match(entry)
+        if m and m.group(1) == db:
+            statements += 1
+            k = statement_kind(m.group(3))
+            kinds[k] = kinds.get(k, 0) + 1
+            continue
+        m = LOG_CONNECTION.match(entry)
+        if m and m.group(1) == db:
+            connections += 1
+    return statements, connections, kinds
+
+
+def b6_team_store(env, binary, names, plans, sqlite_wd, cleanups):
+    """The plan of `names` with the store in SQLite (sqlite_wd, applied) against the same state with
+    the store copied into PostgreSQL (`store copy`): timings, alternating, and round trips."""
+    pg = postgres.PostgresServer().start()
+    cleanups.append(pg.close)
+    db = pg.create_database("bench")
+    # Loopback TCP without TLS: the store's own cost, not the cipher's (see the README).
+    url = pg.url(db, sslmode="disable")
+    proc = subprocess.run([binary, "store", "copy", "--from", "sqlite:" + sqlite_wd.ws.store_path, "--to", url],
+                          capture_output=True, text=True, timeout=600, env=sqlite_wd.ws.env)
+    if proc.returncode != 0:
+        raise RuntimeError("store copy failed:\n" + proc.stdout + proc.stderr)
+    pg_ws = harness.Workdir(extra_env={"IONOS_CERT_STORE": url})
+    cleanups.append(pg_ws.cleanup)
+    pg_ws.write(env.provider_block(pg_ws, store=False) + account_tf(env) + certs_tf(names))
+    shutil.copy(os.path.join(sqlite_wd.ws.dir, "terraform.tfstate"), os.path.join(pg_ws.dir, "terraform.tfstate"))
+    read_resources = len([r for r in pg_ws.state()["resources"] if r.get("mode") == "managed"])
+    # One untimed plan each (page cache, the server's buffers), then alternate.
+    timed_plans(sqlite_wd.ws.dir, sqlite_wd.ws.env, 1)
+    timed_plans(pg_ws.dir, pg_ws.env, 1)
+    s_times, p_times = [], []
+    for _ in range(plans):
+        p_times += timed_plans(pg_ws.dir, pg_ws.env, 1)[0]
+        s_times += timed_plans(sqlite_wd.ws.dir, sqlite_wd.ws.env, 1)[0]
+    server_logging(pg, True)
+    try:
+        full = counted_plan(pg, db, pg_ws.dir, pg_ws.env)
+        no_refresh = counted_plan(pg, db, pg_ws.dir, pg_ws.env, ["-refresh=false"])
+    finally:
+        server_logging(pg, False)
+    per_resource = {k: v / read_resources for k, v in full[2].items()}
+    return {"resources": read_resources, "plans": plans, "postgres_s": statistics.median(p_times),
+            "sqlite_s": statistics.median(s_times), "ratio": statistics.median(p_times) / statistics.median(s_times),
+            "postgres_all_s": p_times, "sqlite_all_s": s_times,
+            "plan_statements": full[0], "plan_connections": full[1], "plan_statements_by_kind": full[2],
+            "no_refresh_statements": no_refresh[0], "no_refresh_connections": no_refresh[1],
+            "no_refresh_statements_by_kind": no_refresh[2],
+            "round_trips_per_resource": full[0] / read_resources,
+            "round_trips_per_resource_by_kind": per_resource,
+            "server": "PostgreSQL %s (%s), loopback TCP, sslmode=disable" % (
+                os.path.basename(os.path.dirname(pg.bin_dir)), pg.bin_dir)}
+
+
+# --------------------------------------------------------------------------------------------------
 # B3.
 
 def startup_times(binary, runs):
@@ -430,9 +549,10 @@ def main():
     ap.add_argument("--provider", default=harness.PROVIDER_BINARY,
                     help="the plugin (default: $IONOS_PROVIDER_BINARY, else build/terraform-provider-ionos)")
     ap.add_argument("--emulator", default=None, help="ionos-dns-emulator (default: <provider dir>/tests/...)")
-    ap.add_argument("--quick", action="store_true", help="B2 with 50 resources and 3 plans, B5 at 1/10/20")
-    ap.add_argument("--plans", type=int, default=None, help="plans per side in B2 (default 5, quick 3)")
-    ap.add_argument("--only", default="b1,b2,b3,b5", help="comma-separated subset of b1,b2,b3,b5 (B4 comes with B1)")
+    ap.add_argument("--quick", action="store_true", help="B2 and B6 with 50 resources and 3 plans, B5 at 1/10/20")
+    ap.add_argument("--plans", type=int, default=None, help="plans per side in B2 and B6 (default 5, quick 3)")
+    ap.add_argument("--only", default="b1,b2,b3,b5,b6",
+                    help="comma-separated subset of b1,b2,b3,b5,b6 (B4 comes with B1)")
     ap.add_argument("--no-b2-reference", action="store_true",
                     help="skip B2's reference plans (-refresh=false; terraform_data of the same state size)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
@@ -449,9 +569,16 @@ def main():
     for path in (binary, harness.EMULATOR_BINARY):
         if not os.access(path, os.X_OK):
             sys.exit("missing %s (cmake --build build --target terraform-provider-ionos ionos-dns-emulator)" % path)
+    if "b6" in only:
+        try:
+            postgres.find_bin_dir()
+        except RuntimeError as e:
+            sys.exit("B6 needs a PostgreSQL server: %s; or leave b6 out of --only" % e)
     b2_count = 50 if args.quick else 200
     plans = args.plans or (3 if args.quick else 5)
     b5_sizes = [1, 10, 20] if args.quick else [1, 10, 50]
+    b2_names = ["b2-%d.%s" % (i, ZONES[0]) for i in range(b2_count)]
+    b2_wd = None
 
     started = time.time()
     info = {"machine": machine(), "terraform": tool_version(["terraform", "version"]),
@@ -463,7 +590,7 @@ def main():
     env = None
     cleanups = []
     try:
-        if only & {"b1", "b2", "b5"}:
+        if only & {"b1", "b2", "b5", "b6"}:
             env = harness.IssuanceEnv(ZONES).start()
             plog = PebbleLog(env.pebble.log_path)
         if "b1" in only or "b5" in only:
@@ -504,7 +631,8 @@ def main():
             log("B2: applying %d auto certificates (untimed)" % b2_count)
             wd = ProviderWorkdir(env)
             cleanups.append(wd.cleanup)
-            wd.set_certs(["b2-%d.%s" % (i, ZONES[0]) for i in range(b2_count)])
+            wd.set_certs(b2_names)
+            b2_wd = wd
             t_apply, proc, apply_sampler = wd.run("apply", "-auto-approve", "-no-color", "-parallelism=10",
                                                   sampler_binary=binary)
             check(proc, "B2 apply")
@@ -560,6 +688,20 @@ def main():
                               "plugin_processes_seen": pids, "samples": samples, "method": RSS_METHOD,
                               "wait4_cross_check_mb": [v / 1024.0 for v in wrapped],
                               "b2_apply_peak_mb": apply_sampler.peak_kb / 1024.0}
+
+        if "b6" in only:
+            # B6 --------------------------------------------------------------------------------
+            if b2_wd is None:
+                log("B6: applying %d auto certificates with the SQLite store (untimed)" % b2_count)
+                b2_wd = ProviderWorkdir(env)
+                cleanups.append(b2_wd.cleanup)
+                b2_wd.set_certs(b2_names)
+                _, proc, _ = b2_wd.run("apply", "-auto-approve", "-no-color", "-parallelism=10")
+                check(proc, "B6 apply")
+            log("B6: the store copied into PostgreSQL; timing %d plans each side" % plans)
+            results["b6"] = b6_team_store(env, binary, b2_names, plans, b2_wd, cleanups)
+            log("B6: postgres %.2f s, sqlite %.2f s, %.2f round trips per resource" % (
+                results["b6"]["postgres_s"], results["b6"]["sqlite_s"], results["b6"]["round_trips_per_resource"]))
     finally:
         for c in cleanups:
             c()
@@ -594,7 +736,7 @@ def report(r):
     def row(metric, provider, peer, ratio, target, ok):
         rows.append((metric, provider, peer, ratio, target, "PASS" if ok else "FAIL"))
 
-    b1, b2, b3, b4, b5, rss = (r.get(k) for k in ("b1", "b2", "b3", "b4", "b5", "rss"))
+    b1, b2, b3, b4, b5, b6, rss = (r.get(k) for k in ("b1", "b2", "b3", "b4", "b5", "b6", "rss"))
     if b1 and "lego_s" in b1:
         row("B1 issuance, 10 certs (wall)", "%.2f s" % b1["provider_s"], "lego %.2f s" % b1["lego_s"],
             "%.3f" % b1["ratio"], "<= %.1f" % TARGETS["b1_ratio"], b1["ratio"] <= TARGETS["b1_ratio"])
@@ -619,6 +761,10 @@ def report(r):
     if b5:
         row("B5 time per cert at %s" % "/".join(str(n) for n in b5["sizes"]),
             " / ".join("%.3f" % v for v in b5["per_cert_s"]) + " s", "-", "-", "falls", b5["falls"])
+    if b6:
+        row("B6 plan, %d resources, postgres store (median of %d)" % (b6["resources"], b6["plans"]),
+            "%.2f s" % b6["postgres_s"], "sqlite store %.2f s" % b6["sqlite_s"], "%.2f" % b6["ratio"],
+            "<= %.1f" % TARGETS["b6_ratio"], b6["ratio"] <= TARGETS["b6_ratio"])
 
     print()
     print("terraform-provider-ionos benchmarks%s, %s" % (" (--quick)" if info["quick"] else "", info["date"]))
@@ -668,6 +814,16 @@ def report(r):
     if b5:
         print("B5  wall: %s (-parallelism=10)" % ", ".join("%d certs %.2f s" % (n, t)
                                                             for n, t in zip(b5["sizes"], b5["wall_s"])))
+    if b6:
+        print("B6  postgres plans: %s s; sqlite plans: %s s; %s" % (
+            " ".join("%.2f" % t for t in b6["postgres_all_s"]), " ".join("%.2f" % t for t in b6["sqlite_all_s"]),
+            b6["server"]))
+        print("    round trips (statements logged by the server): plan %d statements on %d connections; "
+              "-refresh=false %d on %d; per resource (ReadResource and PlanResourceChange) %.2f (%s)" % (
+                  b6["plan_statements"], b6["plan_connections"], b6["no_refresh_statements"],
+                  b6["no_refresh_connections"], b6["round_trips_per_resource"],
+                  ", ".join("%s %.2f" % kv for kv in sorted(b6["round_trips_per_resource_by_kind"].items(),
+                                                            key=lambda kv: -kv[1]))))
     print("total run time %.0f s" % info["total_s"])
 
 

@@ -293,6 +293,43 @@ TEST_F(CertificateManagerTest, RenewalInfoInTheStoreMakesRenewalDueEarlier) {
   EXPECT_EQ(view->renewal->explanation_url, "https://ca.test/why");
 }
 
+// A refresh reads the store once; the plan after it decides on what the refresh read (ARI
+// included) and an account's server is read once per process: a plan of N auto certificates
+// against a shared PostgreSQL store costs N round trips (benchmark B6), not 5N.
+TEST_F(CertificateManagerTest, ThePlanAfterARefreshDecidesOnWhatTheRefreshRead) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok());
+  const CertificateSummary c = created->certificates[0].summary;
+  RenewalInfoRecord info;
+  info.certificate_id = c.id;
+  info.window_start = c.not_before + hours(10 * kDay);
+  info.window_end = c.not_before + hours(12 * kDay);
+  info.chosen_at = c.not_before + hours(11 * kDay);
+  info.next_fetch_at = c.not_before + hours(100 * kDay);  // the CA asked not to be asked again yet
+  ASSERT_TRUE(world_.store.PutRenewalInfo(info).ok());
+  AtDay(c, 12);
+  Status ari = InternalError("not set");
+  Result<AutoCertificateView> refreshed = manager_->Refresh(created->record.id, &ari);
+  ASSERT_TRUE(refreshed.ok()) << refreshed.status().ToString();
+  EXPECT_TRUE(ari.ok()) << ari.ToString();
+  ASSERT_TRUE(refreshed->renewal.has_value());
+  EXPECT_TRUE(refreshed->renewal->due);
+  EXPECT_EQ(refreshed->renewal->source, RenewalSource::kAri);
+  ASSERT_TRUE(manager_->AccountServer(account_.id).ok());  // the plan's check of provider_id
+
+  for (const char* method : {"GetRenewalInfo", "GetAccount", "GetAutoCertificate", "ListCertificates", "GetCertificate"}) {
+    world_.store.FailAlways(method, InternalError(std::string("the plan read the store again: ") + method));
+  }
+  UpdatePlan plan = manager_->PlanUpdate(created->record, created->record, {c});
+  EXPECT_EQ(plan.reissue, ReissueReason::kRenewalDue);
+  ASSERT_TRUE(plan.renewal.has_value());
+  EXPECT_EQ(plan.renewal->source, RenewalSource::kAri);
+  Result<std::string> server = manager_->AccountServer(account_.id);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  EXPECT_EQ(*server, world_.ca.directory_url());
+  EXPECT_EQ(manager_->AccountServer("no-such-account").status().code(), StatusCode::kInternal);
+}
+
 // ---------------------------------------------------------------- reading
 
 TEST_F(CertificateManagerTest, DataSourceGivenAnAutoCertificateIdSaysSo) {
