@@ -265,7 +265,9 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
       j["pruned"] = r.pruned;
       arr.push_back(std::move(j));
     }
-    std::fputs((arr.dump(2) + "\n").c_str(), ctx.out);
+    // Names, messages and serials may hold bytes that are not UTF-8 (a CA's answer in an error):
+    // replaced, never a type_error that ends the command.
+    std::fputs((arr.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n").c_str(), ctx.out);
   } else {
     for (const RenewRow& r : rows) {
       std::string line = r.action + ": " + r.name + " (" + r.common_name + ")";
@@ -476,7 +478,7 @@ std::string FormatCertificateJson(const std::vector<CertificateListing>& rows, T
     j["prune_due"] = r.state.prune_due;
     arr.push_back(std::move(j));
   }
-  return arr.dump(2) + "\n";
+  return arr.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace ionos::tf

@@ -1,8 +1,9 @@
 // Concurrent first requests to a freshly started DNS API emulator, through the provider's own HTTP
 // client (core/http) from several threads at once. Besides what it checks, this is the case that
 // makes ThreadSanitizer report the false positive of Debian's uninstrumented cpp-httplib server
-// (tests/dns_emulator/test_http_server.h): ctest runs each test in a process of its own, so the
-// server's function-local statics are initialized by concurrent workers here. scripts/tsan passes
+// (tests/dns_emulator/test_http_server.h): this binary holds only this test, so its requests are the
+// first of the process and the server's function-local statics are initialized by concurrent
+// workers here. scripts/tsan passes
 // only if tests/tsan.supp suppresses exactly that (the threads of ServeHttpForTests) while the
 // client threads of this test stay checked.
 #include <gtest/gtest.h>

@@ -1,0 +1,191 @@
+// In-process tests of the commands (plugin/cli.h) over a FakeWorld: the renew command's
+// actions, output and exit codes (issue 14.1) where the end-to-end suite cannot make one
+// renewal fail and another succeed in the same run.
+#include "plugin/cli.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/lifecycle/account_manager.h"
+#include "core/lifecycle/certificate_manager.h"
+#include "tests/fakes/fake_services.h"
+
+namespace ionos::tf {
+namespace {
+
+using fakes::FakeWorld;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+constexpr int64_t kDay = 24;
+
+// What a command printed, through open_memstream.
+class Captured {
+ public:
+  Captured() : file_(open_memstream(&data_, &size_)) {}
+  ~Captured() {
+    if (file_ != nullptr) std::fclose(file_);
+    std::free(data_);
+  }
+  FILE* file() { return file_; }
+  std::string text() {
+    std::fflush(file_);
+    return std::string(data_, size_);
+  }
+
+ private:
+  char* data_ = nullptr;
+  size_t size_ = 0;
+  FILE* file_;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    settings_.dns_api_url = "https://dns.test";
+    issuers_ = std::make_unique<Issuers>(world_.Factories(), world_.IssuerOptions());
+    accounts_ = std::make_unique<AccountManager>(&world_.store, issuers_.get(), &world_.logger, settings_);
+    manager_ = std::make_unique<CertificateManager>(&world_.store, issuers_.get(), &world_.clock, &world_.random,
+                                                    &world_.logger, &world_.cancel);
+    AccountSpec spec{"acme", "admin@example.com", world_.ca.directory_url(), "ecdsa256", std::nullopt};
+    Result<AccountRecord> account = accounts_->Register(spec);
+    ASSERT_TRUE(account.ok()) << account.status().ToString();
+    account_ = *account;
+    env_ = {{"IONOS_CERT_STORE", "sqlite:/nonexistent/ignored-by-the-fake.db"}, {"IONOS_TOKEN", "token"}};
+  }
+
+  AutoCertificateView Create(const std::string& name, const std::string& cn, int64_t renew_before_days = 30) {
+    AutoCertificateRecord r;
+    r.provider_id = account_.id;
+    r.name = name;
+    r.common_name = cn;
+    r.key_algorithm = "ecdsa256";
+    r.renew_before_days = renew_before_days;
+    r.grace_period_days = 30;
+    r.settings = settings_;
+    Result<AutoCertificateView> view = manager_->Create(r);
+    EXPECT_TRUE(view.ok()) << view.status().ToString();
+    return view.ok() ? *view : AutoCertificateView{};
+  }
+
+  int Run(std::vector<std::string> args) {
+    CommandContext ctx;
+    ctx.clock = &world_.clock;
+    ctx.random = &world_.random;
+    ctx.log = &world_.logger;
+    ctx.factories = world_.Factories();
+    ctx.env = [this](const std::string& name) {
+      auto it = env_.find(name);
+      return it == env_.end() ? std::string() : it->second;
+    };
+    ctx.out = out_.file();
+    ctx.err = err_.file();
+    return RunCommand(args, ctx);
+  }
+
+  FakeWorld world_;
+  IssuanceSettings settings_;
+  std::unique_ptr<Issuers> issuers_;
+  std::unique_ptr<AccountManager> accounts_;
+  std::unique_ptr<CertificateManager> manager_;
+  AccountRecord account_;
+  std::map<std::string, std::string> env_;
+  Captured out_;
+  Captured err_;
+};
+
+TEST_F(CliTest, RenewRenewsWhatIsDueReportsWhatFailedAndExitsOne) {
+  const AutoCertificateView ok = Create("ok", "ok.example.com");
+  const AutoCertificateView bad = Create("bad", "bad.example.com");
+  const AutoCertificateView late = Create("late", "late.example.com", /*renew_before_days=*/10);
+  // Day 61 of 90: "ok" and "bad" are due (30 days before expiry), "late" is not.
+  world_.clock.Set(ok.certificates[0].summary.not_before + std::chrono::hours(61 * kDay));
+  world_.ca.script.rejected_challenges["bad.example.com"] = "No TXT record found at _acme-challenge.bad.example.com";
+
+  EXPECT_EQ(Run({"renew", "--json"}), 1) << err_.text();
+  const nlohmann::json rows = nlohmann::json::parse(out_.text());
+  ASSERT_TRUE(rows.is_array());
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& r : rows) by_name[r["name"].get<std::string>()] = r;
+  ASSERT_EQ(by_name.size(), 3u) << rows.dump(2);
+
+  EXPECT_EQ(by_name["ok"]["action"], "renewed");
+  EXPECT_EQ(by_name["ok"]["common_name"], "ok.example.com");
+  EXPECT_TRUE(by_name["ok"]["error"].is_null());
+  EXPECT_NE(by_name["ok"]["serial_number"], ok.newest->serial_number);
+  EXPECT_THAT(by_name["ok"]["certificate_name"].get<std::string>(), MatchesRegex("ok\\.example\\.com-[0-9]{8}T[0-9]{6}Z.*"));
+
+  EXPECT_EQ(by_name["bad"]["action"], "failed");
+  EXPECT_THAT(by_name["bad"]["error"].get<std::string>(), HasSubstr("No TXT record found"));
+
+  EXPECT_EQ(by_name["late"]["action"], "not_due");
+  EXPECT_EQ(by_name["late"]["serial_number"], late.newest->serial_number);
+
+  // The failed one kept its certificate; nothing half-written is left.
+  Result<AutoCertificateView> after = manager_->View(bad.record.id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->newest->serial_number, bad.newest->serial_number);
+  EXPECT_EQ(after->certificates.size(), 1u);
+}
+
+TEST_F(CliTest, RenewPrintsOneLinePerAutoCertificate) {
+  const AutoCertificateView ok = Create("ok", "ok.example.com");
+  Create("late", "late.example.com", /*renew_before_days=*/10);
+  world_.clock.Set(ok.certificates[0].summary.not_before + std::chrono::hours(61 * kDay));
+
+  EXPECT_EQ(Run({"renew"}), 0) << err_.text();
+  const std::string out = out_.text();
+  EXPECT_THAT(out, MatchesRegex("(.|\n)*renewed: ok \\(ok\\.example\\.com\\), ok\\.example\\.com-[0-9T]+Z[^\n]* serial "
+                                "[^,]+, the renewal window has opened\n(.|\n)*"));
+  EXPECT_THAT(out, MatchesRegex("(.|\n)*not_due: late \\(late\\.example\\.com\\), [^\n]*renewal is due from [^\n]*\n(.|\n)*"));
+}
+
+TEST_F(CliTest, RenewDryRunChangesNothing) {
+  const AutoCertificateView ok = Create("ok", "ok.example.com");
+  world_.clock.Set(ok.certificates[0].summary.not_before + std::chrono::hours(61 * kDay));
+  world_.store.FailAlways("AddCertificate", InternalError("a dry run wrote a certificate"));
+  world_.store.FailAlways("Lock", InternalError("a dry run took a lock"));
+  env_.erase("IONOS_TOKEN");  // a dry run asks no DNS API
+
+  EXPECT_EQ(Run({"renew", "--dry-run", "--json"}), 0) << err_.text();
+  const nlohmann::json rows = nlohmann::json::parse(out_.text());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["action"], "due");
+  EXPECT_EQ(rows[0]["serial_number"], ok.newest->serial_number);
+  EXPECT_EQ(world_.ca.count("newOrder"), 1) << "only the order of Create";
+}
+
+TEST_F(CliTest, RenewUsageErrorsExitTwo) {
+  struct Case {
+    const char* name;
+    std::vector<std::string> args;
+    bool token;
+    const char* message;
+  } cases[] = {
+      {"unknown flag", {"renew", "--bogus"}, true, "unknown flag --bogus"},
+      {"missing token", {"renew"}, false, "IONOS_TOKEN is not set"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    if (c.token) {
+      env_["IONOS_TOKEN"] = "token";
+    } else {
+      env_.erase("IONOS_TOKEN");
+    }
+    EXPECT_EQ(Run(c.args), 2);
+    EXPECT_THAT(err_.text(), HasSubstr(c.message));
+  }
+  EXPECT_EQ(world_.ca.count("newOrder"), 0);
+}
+
+}  // namespace
+}  // namespace ionos::tf
