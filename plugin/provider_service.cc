@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "core/base/json.h"
 #include "plugin/value/json_codec.h"
 #include "plugin/value/msgpack.h"
 
@@ -205,8 +206,9 @@ grpc::Status ProviderService::UpgradeResourceState(grpc::ServerContext*,
       return;
     }
     // Each earlier schema version's state passes through the upgraders to the current one.
-    nlohmann::json raw = nlohmann::json::parse(req->raw_state().json(), nullptr, /*allow_exceptions=*/false);
-    if (raw.is_discarded() || !raw.is_object()) {
+    // Read like any JSON from elsewhere: depth-limited, never throwing (core/base/json.h).
+    nlohmann::json raw = ParseJson(req->raw_state().json()).value_or(nlohmann::json());
+    if (!raw.is_object()) {
       diags.AddError("Cannot read the stored state of " + req->type_name(),
                      "The state (schema version " + std::to_string(req->version()) + ") is not a JSON object.");
       return;

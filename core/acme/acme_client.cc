@@ -117,16 +117,17 @@ std::optional<AcmeProblem> ProblemFromJson(const nlohmann::json& j, int depth) {
   if (JsonMember(j, "type") == nullptr && JsonMember(j, "detail") == nullptr) {
     return std::nullopt;  // also for anything that is not an object
   }
+  // Every text of a problem document reaches a terminal or a log line: no control characters.
   AcmeProblem p;
-  p.type = JsonString(j, "type");
-  p.detail = JsonString(j, "detail");
-  p.instance = JsonString(j, "instance");
+  p.type = TerminalSafe(JsonString(j, "type"));
+  p.detail = TerminalSafe(JsonString(j, "detail"));
+  p.instance = TerminalSafe(JsonString(j, "instance"));
   // An HTTP status code; anything else (a string, a float, 2^40) is ignored.
   p.status = static_cast<int>(JsonInteger(j, "status", 0, 999).value_or(0));
   if (const nlohmann::json* id = JsonMember(j, "identifier"); id != nullptr && id->is_object()) {
     const std::string t = JsonString(*id, "type");
     const std::string v = JsonString(*id, "value");
-    p.identifier = t.empty() ? v : t + ":" + v;
+    p.identifier = TerminalSafe(t.empty() ? v : t + ":" + v);
   }
   if (depth < kMaxSubproblemDepth) {
     for (const auto& sub : JsonArray(j, "subproblems")) {

@@ -1,8 +1,12 @@
 #include "core/acme/ari.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/base/encoding.h"
+#include "core/base/json.h"
+#include "core/base/strings.h"
 
 namespace ionos {
 
@@ -28,20 +32,16 @@ Result<RenewalInfo> FetchRenewalInfo(AcmeClient& client, const std::string& cert
   url += cert_id;
   const std::string context = "fetching the renewal information " + url;
   IONOS_ASSIGN_OR_RETURN_CTX(AcmeResponse response, client.Get(url), context);
-  const nlohmann::json j = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  auto text = [&](const nlohmann::json& object, const char* key) -> std::optional<std::string> {
-    if (!object.is_object()) {
-      return std::nullopt;
-    }
-    auto it = object.find(key);
-    if (it == object.end() || !it->is_string()) {
-      return std::nullopt;
-    }
-    return it->get<std::string>();
-  };
-  const nlohmann::json window = j.is_object() && j.contains("suggestedWindow") ? j["suggestedWindow"] : nlohmann::json();
-  const std::optional<std::string> start = text(window, "start");
-  const std::optional<std::string> end = text(window, "end");
+  // The CA's answer is read like every other document from the network: depth-limited, never
+  // throwing, a member of the wrong type reading as absent.
+  const std::optional<nlohmann::json> j = ParseJson(response.body);
+  if (!j) {
+    return UnavailableError(context + ": the answer is not a JSON document of at most " +
+                            std::to_string(kMaxJsonDepth) + " levels");
+  }
+  const nlohmann::json& window = JsonObject(*j, "suggestedWindow");
+  const std::optional<std::string> start = JsonOptionalString(window, "start");
+  const std::optional<std::string> end = JsonOptionalString(window, "end");
   if (!start || !end) {
     return UnavailableError(context + ": the answer has no suggestedWindow with start and end");
   }
@@ -57,9 +57,16 @@ Result<RenewalInfo> FetchRenewalInfo(AcmeClient& client, const std::string& cert
   RenewalInfo info;
   info.window_start = *start_at;
   info.window_end = *end_at;
-  info.explanation_url = text(j, "explanationURL").value_or("");
+  info.explanation_url = TerminalSafe(JsonString(*j, "explanationURL"));
   info.retry_after = response.retry_after;
   return info;
+}
+
+TimePoint NextRenewalInfoFetch(std::optional<TimePoint> retry_after, TimePoint now) {
+  if (!retry_after) {
+    return now + kRenewalInfoDefaultInterval;
+  }
+  return std::clamp(*retry_after, now + kRenewalInfoMinInterval, now + kRenewalInfoMaxInterval);
 }
 
 TimePoint ChooseRenewalMoment(const RenewalInfo& info, Random& random) {

@@ -6,6 +6,7 @@
 //   ChooseRenewalMoment  §4.2's uniformly random moment inside the window
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,15 @@ struct RenewalInfo {
 // directory offers no renewalInfo. The answer must carry suggestedWindow.start and .end as RFC
 // 3339 times with end after start (§4.2), else kUnavailable naming what was wrong.
 Result<RenewalInfo> FetchRenewalInfo(AcmeClient& client, const std::string& cert_id);
+
+// When to ask the CA again (RFC 9773 §4.3). Without Retry-After: six hours (the RFC leaves the
+// schedule to the client; Let's Encrypt's answers carry 6 h). A Retry-After is honoured within
+// [1 minute, 1 day]: a CA's mistake (a date in 2057, or 0) neither stops ARI for years nor makes
+// every run ask again.
+inline constexpr std::chrono::seconds kRenewalInfoDefaultInterval = std::chrono::hours(6);
+inline constexpr std::chrono::seconds kRenewalInfoMinInterval = std::chrono::minutes(1);
+inline constexpr std::chrono::seconds kRenewalInfoMaxInterval = std::chrono::hours(24);
+TimePoint NextRenewalInfoFetch(std::optional<TimePoint> retry_after, TimePoint now);
 
 // RFC 9773 §4.2: "select a uniform random time within the suggested window". Whole seconds.
 TimePoint ChooseRenewalMoment(const RenewalInfo& info, Random& random);

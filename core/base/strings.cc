@@ -52,4 +52,30 @@ std::string Join(const std::vector<std::string>& parts, std::string_view separat
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
+std::string TerminalSafe(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  auto escape = [](std::string& out, unsigned char c) {
+    out += "\\x";
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xf]);
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\t') {
+      out.push_back(' ');
+    } else if (c < 0x20 || c == 0x7f) {
+      escape(out, c);
+    } else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      escape(out, c);
+      escape(out, static_cast<unsigned char>(s[++i]));
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
 }  // namespace ionos

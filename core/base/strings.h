@@ -31,4 +31,11 @@ std::string Join(const std::vector<std::string>& parts, std::string_view separat
 // `s` in double quotes, for messages: Quoted("x") == "\"x\"". Does not escape.
 std::string Quoted(std::string_view s);
 
+// Text from elsewhere (a CA's problem detail, an explanation URL, an API's message) made safe to
+// show on a terminal or in a log line: every C0 control character, DEL and every C1 control
+// (U+0080..U+009F, two bytes in UTF-8) is written as a visible escape \xHH; tab becomes a space.
+// Everything else, valid UTF-8 or not, is kept byte for byte. An escape sequence from a CA
+// (ESC [ 2 J, a CSI, a carriage return that overwrites the line) can then not reach a terminal.
+std::string TerminalSafe(std::string_view s);
+
 }  // namespace ionos

@@ -152,7 +152,7 @@ std::string ApiErrorMessage(const std::string& body) {
     }
   }
   if (!out.empty()) {
-    return out;  // what the API meant to say, even when some other entry is malformed
+    return TerminalSafe(out);  // what the API meant to say, even when some other entry is malformed
   }
   const std::string excerpt = PrintableExcerpt(body);
   if (wrong.empty()) {

@@ -251,13 +251,49 @@ Result<HttpResponse> HttplibClient::Do(const HttpRequest& request, const CancelT
       req.headers.emplace("User-Agent", options_.user_agent);
     }
     req.body = request.body;
+    // The body arrives here chunk by chunk (decompressed, chunked or not): the size cap, the
+    // overall deadline and the cancel token are checked as it comes. Returning false ends the
+    // request (httplib reports Error::Canceled; `stopped` says why).
+    enum class Stop { kNone, kCancelled, kTooLarge, kDeadline };
+    Stop stopped = Stop::kNone;
+    std::string body;
+    const auto deadline = start + options_.request_deadline;
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      if (cancel != nullptr && cancel->cancelled()) {
+        stopped = Stop::kCancelled;
+      } else if (n > options_.max_response_bytes - std::min(body.size(), options_.max_response_bytes)) {
+        stopped = Stop::kTooLarge;
+      } else if (std::chrono::steady_clock::now() > deadline) {
+        stopped = Stop::kDeadline;
+      } else {
+        body.append(data, n);
+        return true;
+      }
+      return false;
+    };
     if (cancel != nullptr) {
-      req.progress = [cancel](uint64_t, uint64_t) { return !cancel->cancelled(); };
+      req.progress = [cancel, &stopped](uint64_t, uint64_t) {
+        if (cancel->cancelled()) {
+          stopped = Stop::kCancelled;
+          return false;
+        }
+        return true;
+      };
     }
 
     httplib::Response res;
     httplib::Error error = httplib::Error::Success;
     const bool ok = client->send(req, res, error);
+    if (!ok && stopped == Stop::kTooLarge) {
+      client.reset();  // the rest of the body is unread: the connection cannot be reused
+      return ResourceExhaustedError(request.method + " " + url.RedactedUrl() + ": the answer is larger than " +
+                                    std::to_string(options_.max_response_bytes) + " bytes; not read further");
+    }
+    if (!ok && stopped == Stop::kDeadline) {
+      client.reset();
+      return UnavailableError(request.method + " " + url.RedactedUrl() + ": the answer exceeded its deadline of " +
+                              std::to_string(options_.request_deadline.count()) + "s (it kept arriving too slowly)");
+    }
     if (!ok) {
       Status st = TransportError(error, *client, url, request.method);
       // A kept-alive connection the server closed while idle fails on first use; one retry on
@@ -291,7 +327,7 @@ Result<HttpResponse> HttplibClient::Do(const HttpRequest& request, const CancelT
     for (auto& [k, v] : res.headers) {
       out.headers.emplace_back(k, v);
     }
-    out.body = std::move(res.body);
+    out.body = std::move(body);
     if (options_.logger != nullptr && options_.logger->Enabled(LogLevel::kTrace)) {
       const auto ms =
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();

@@ -57,7 +57,8 @@ class HttpClient {
   // problems, which may pass ("connecting to https://host:port: connection failed ..."),
   // FailedPreconditionError when the server's certificate is not trusted or does not match the
   // host, which retrying cannot fix ("...: certificate verify failed: ..."), CancelledError when
-  // `cancel` fires, InvalidArgumentError for a malformed URL. Thread-safe.
+  // `cancel` fires, ResourceExhaustedError for a body over max_response_bytes, UnavailableError
+  // past request_deadline, InvalidArgumentError for a malformed URL. Thread-safe.
   virtual Result<HttpResponse> Do(const HttpRequest& request, const CancelToken* cancel = nullptr) = 0;
 };
 
@@ -71,6 +72,15 @@ struct HttpClientOptions {
   Logger* logger = nullptr;
   // Idle keep-alive connections kept per scheme://host:port.
   size_t max_idle_connections_per_host = 8;
+  // The largest response body accepted (after decompression); a longer one fails the request
+  // (ResourceExhaustedError) instead of filling memory. The documents this client reads are a few
+  // kilobytes (ACME objects, certificate chains) up to a few hundred (a zone's record list).
+  size_t max_response_bytes = 8 << 20;
+  // The whole request, from sending to the body's last byte, must end within this; a server that
+  // drips its answer a byte at a time (each within read_timeout) is cut off here
+  // (UnavailableError, "exceeded its deadline"). Checked whenever bytes arrive, so a silent
+  // server is cut off by read_timeout first.
+  std::chrono::seconds request_deadline{120};
 };
 
 Result<std::unique_ptr<HttpClient>> NewHttpClient(const HttpClientOptions& options);

@@ -278,10 +278,7 @@ Status CertificateManager::RefreshRenewalInfoOf(AutoCertificateSnapshot* snapsho
   r.chosen_at = same_window ? kept->chosen_at : ChooseRenewalMoment(fetched, *random_);
   r.explanation_url = fetched.explanation_url;
   r.fetched_at = now;
-  // Without Retry-After, ask again in six hours (RFC 9773 §4.3 leaves the schedule to the
-  // client; Let's Encrypt's own answers carry 6 h).
-  r.next_fetch_at = fetched.retry_after && *fetched.retry_after > now ? *fetched.retry_after
-                                                                      : now + std::chrono::hours(6);
+  r.next_fetch_at = NextRenewalInfoFetch(fetched.retry_after, now);
   logger_->Debug("renewal information", {{"certificate", newest.name},
                                          {"window_start", FormatRfc3339(r.window_start)},
                                          {"window_end", FormatRfc3339(r.window_end)},

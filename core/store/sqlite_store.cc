@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/base/encoding.h"
+#include "core/base/json.h"
 #include "core/crypto/aead.h"
 #include "core/crypto/crypto.h"
 #include "core/store/key_sealing.h"
@@ -682,7 +683,7 @@ Result<AutoCertificateRecord> SqliteStore::ReadAutoCertificate(const Stmt& s) co
   r.provider_id = s.ColText(1);
   r.name = s.ColText(2);
   r.common_name = s.ColText(3);
-  const nlohmann::json sans = nlohmann::json::parse(s.ColText(4), nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json sans = ParseJson(s.ColText(4)).value_or(nlohmann::json());
   if (!sans.is_array()) {
     return DataLossError("the store " + url_ + " holds corrupt subject_alternative_names for auto certificate " +
                          Quoted(r.id));

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/base/json.h"
 #include "core/store/postgres_store.h"
 #include "core/store/sqlite_store.h"
 
@@ -68,7 +69,7 @@ std::string EncodeIssuanceSettings(const IssuanceSettings& settings) {
 }
 
 Result<IssuanceSettings> DecodeIssuanceSettings(std::string_view json) {
-  const nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json j = ParseJson(json).value_or(nlohmann::json());
   if (!j.is_object()) {
     return DataLossError("issuance settings are not a JSON object");
   }

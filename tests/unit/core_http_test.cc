@@ -14,6 +14,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -141,6 +143,142 @@ TEST(HttpTransportTest, LostAnswerOfAnIdempotentRequestIsRepeatedOnAFreshConnect
 TEST(HttpTransportTest, IdempotentMethodsTable) {
   for (const char* m : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"}) EXPECT_TRUE(IsIdempotentMethod(m)) << m;
   for (const char* m : {"POST", "PATCH", "get", ""}) EXPECT_FALSE(IsIdempotentMethod(m)) << m;
+}
+
+// A raw HTTP/1.1 server on 127.0.0.1 that reads each request's headers and then lets `answer`
+// write to the connection, which it closes afterwards.
+class RawServer {
+ public:
+  using Answer = std::function<void(int conn, const std::atomic<bool>& stopping)>;
+  explicit RawServer(Answer answer) : answer_(std::move(answer)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(listen(fd_, 16), 0);
+    socklen_t len = sizeof addr;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        const int conn = accept(fd_, nullptr, nullptr);
+        if (conn < 0) return;
+        std::string data;
+        char buf[4096];
+        while (data.find("\r\n\r\n") == std::string::npos) {
+          const ssize_t n = recv(conn, buf, sizeof buf, 0);
+          if (n <= 0) break;
+          data.append(buf, static_cast<size_t>(n));
+        }
+        answer_(conn, stopping_);
+        close(conn);
+      }
+    });
+  }
+  ~RawServer() {
+    stopping_ = true;
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+
+ private:
+  Answer answer_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+bool SendAll(int conn, const std::string& data) {
+  return send(conn, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+}
+
+// A body of `size` bytes, announced with Content-Length or sent in chunks of 1000 bytes.
+RawServer::Answer BodyOf(size_t size, bool chunked) {
+  return [size, chunked](int conn, const std::atomic<bool>& stopping) {
+    if (!chunked) {
+      if (!SendAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n")) return;
+      for (size_t sent = 0; sent < size && !stopping;) {
+        const size_t n = std::min<size_t>(64 * 1024, size - sent);
+        if (!SendAll(conn, std::string(n, 'x'))) return;  // the client stopped reading
+        sent += n;
+      }
+      return;
+    }
+    if (!SendAll(conn, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")) return;
+    for (size_t sent = 0; sent < size && !stopping;) {
+      const size_t n = std::min<size_t>(1000, size - sent);
+      char head[32];
+      snprintf(head, sizeof head, "%zx\r\n", n);
+      if (!SendAll(conn, head + std::string(n, 'x') + "\r\n")) return;
+      sent += n;
+    }
+    SendAll(conn, "0\r\n\r\n");
+  };
+}
+
+// Bodies up to the cap arrive whole; one byte more fails the request with the cap named, whether
+// the server announces the length or sends chunks (nothing beyond the cap is kept in memory).
+TEST(HttpTransportTest, ResponseBodiesAreCapped) {
+  struct Case {
+    const char* name;
+    size_t body;
+    bool chunked;
+    bool ok;
+  };
+  const Case cases[] = {
+      {"exactly the cap, Content-Length", 10000, false, true},
+      {"exactly the cap, chunked", 10000, true, true},
+      {"one byte over, Content-Length", 10001, false, false},
+      {"one byte over, chunked", 10001, true, false},
+      {"a huge body, Content-Length", 64u << 20, false, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    RawServer server(BodyOf(c.body, c.chunked));
+    HttpClientOptions options;
+    options.max_response_bytes = 10000;
+    auto http = NewHttpClient(options).value();
+    Result<HttpResponse> r = http->Do(Req("GET", server.url()));
+    if (c.ok) {
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_EQ(r->body.size(), c.body);
+    } else {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << r.status().ToString();
+      EXPECT_THAT(r.status().message(), HasSubstr("larger than 10000 bytes"));
+    }
+  }
+}
+
+// The default cap is a few MiB: far above any ACME or DNS API document, far below memory.
+TEST(HttpTransportTest, DefaultCapIsAFewMebibytes) {
+  HttpClientOptions options;
+  EXPECT_GE(options.max_response_bytes, size_t{1} << 20);
+  EXPECT_LE(options.max_response_bytes, size_t{16} << 20);
+}
+
+// A server that answers a byte at a time, each well within read_timeout, is cut off by the
+// request's overall deadline instead of holding the caller for as long as it likes. (What is
+// checked is the outcome; the server would drip for ten minutes.)
+TEST(HttpTransportTest, ADrippingAnswerEndsAtTheRequestDeadline) {
+  RawServer server([](int conn, const std::atomic<bool>& stopping) {
+    if (!SendAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 12000\r\n\r\n")) return;
+    for (int i = 0; i < 12000 && !stopping; ++i) {
+      if (!SendAll(conn, "x")) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  HttpClientOptions options;
+  options.request_deadline = std::chrono::seconds(1);
+  auto http = NewHttpClient(options).value();
+  Result<HttpResponse> r = http->Do(Req("GET", server.url()));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(r.status().message(), HasSubstr("exceeded its deadline of 1s"));
 }
 
 }  // namespace
