@@ -204,6 +204,9 @@ void Provider::Configure(const Value& config, Diagnostics& diags) {
     return;
   }
   log_->Debug("provider configured", {{"store", (*store)->Describe()}});
+  for (const std::string& warning : (*store)->Warnings()) {
+    diags.AddAttributeWarning(AttributePath("store"), "The certificate store's connection is not verified", warning);
+  }
   if (!parsed->encryption_key.empty()) {
     // A store key set on a store that has keys from before: say how to encrypt those too.
     if (Result<KeyCounts> keys = (*store)->CountKeys(); keys.ok() && keys->plaintext > 0) {

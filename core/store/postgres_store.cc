@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "core/base/encoding.h"
+#include "core/base/host_port.h"
+#include "core/base/json.h"
 #include "core/base/strings.h"
 #include "core/crypto/aead.h"
 #include "core/crypto/crypto.h"
@@ -63,7 +65,12 @@ constexpr KnownParameter kKnownParameters[] = {
     {"application_name", ParameterKind::kText, nullptr},
     {"options", ParameterKind::kText, nullptr},
     {"password", ParameterKind::kSecret, nullptr},
+    // The store's own (not libpq's): the deadline of every round trip.
+    {"round_trip_timeout", ParameterKind::kSeconds, nullptr},
 };
+
+// Parameters of this store itself, never handed to libpq.
+bool IsOwnParameter(const std::string& name) { return name == "round_trip_timeout"; }
 
 // Parts of the connection that belong in the URL itself.
 constexpr const char* kReservedParameters[] = {"host", "hostaddr", "port", "dbname", "user", "service"};
@@ -136,6 +143,12 @@ Status CheckParameter(const KnownParameter& known, const std::string& value, Pos
       }
       if (name == "connect_timeout") {
         url.connect_timeout = std::chrono::seconds(std::stoi(value));
+      }
+      if (name == "round_trip_timeout") {
+        if (std::stoi(value) < 1) {
+          return UrlError("has a round_trip_timeout of 0; every round trip needs a deadline of at least 1 second");
+        }
+        url.round_trip_timeout = std::chrono::seconds(std::stoi(value));
       }
       return Status::Ok();
     }
@@ -366,6 +379,45 @@ bool SocketHasInput(PGconn* conn) {
 
 }  // namespace
 
+namespace {
+
+// True for a host whose traffic never leaves this machine: a loopback address or name, or a Unix
+// socket directory (libpq: a host starting with "/" or "@").
+bool IsLocalHost(const std::string& host) {
+  return host.empty() || host[0] == '/' || host[0] == '@' || IsLoopbackHost(host);
+}
+
+// sslmode verify-full unless every host is local; a weaker mode given for a remote host is kept,
+// with a warning that says what it risks.
+void ApplyTlsDefault(PostgresUrl& url) {
+  const bool remote = std::any_of(url.hosts.begin(), url.hosts.end(), [](const std::string& h) { return !IsLocalHost(h); });
+  if (!remote) {
+    return;
+  }
+  const std::string mode = url.Parameter("sslmode");
+  if (mode.empty()) {
+    url.parameters.emplace_back("sslmode", "verify-full");
+    return;
+  }
+  const std::string risk =
+      mode == "verify-ca"
+          ? "the server's certificate is checked against the CA but not against the host name, so any server "
+            "holding a certificate of that CA can pose as the store"
+          : mode == "require"
+                ? "the connection is encrypted but the server is not verified, so anyone on the network path can "
+                  "pose as the store and read what is sent: the password and, without a store_encryption_key, the "
+                  "private keys"
+                : "the connection may be unencrypted, so the password and, without a store_encryption_key, the "
+                  "private keys can cross the network in clear";
+  if (mode != "verify-full") {
+    url.warnings.push_back("The store " + url.Describe() + " uses sslmode=" + mode + ": " + risk +
+                           ". Use sslmode=verify-full with sslrootcert=<the server's CA> for a store that is not "
+                           "on this machine.");
+  }
+}
+
+}  // namespace
+
 // ================================================================ PostgresUrl
 
 Result<PostgresUrl> ParsePostgresUrl(const std::string& text) {
@@ -452,6 +504,7 @@ Result<PostgresUrl> ParsePostgresUrl(const std::string& text) {
       url.parameters.emplace_back(name, value);
     }
   }
+  ApplyTlsDefault(url);
   return url;
 }
 
@@ -520,7 +573,12 @@ class PostgresStore::Pool {
 
   Result<Lease> Acquire(const std::string& what) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return in_use_ < size_; });
+    // Bounded like a round trip: callers stuck behind connections that hang must not queue forever.
+    if (!cv_.wait_for(lock, url_.round_trip_timeout, [&] { return in_use_ < size_; })) {
+      return UnavailableError(what + ": no connection to the store " + describe_ + " came free within " +
+                              std::to_string(url_.round_trip_timeout.count()) + " s (all " + std::to_string(size_) +
+                              " are busy; round_trip_timeout)");
+    }
     ++in_use_;
     std::optional<PgConnPtr> reused = TakeIdleLocked();
     lock.unlock();
@@ -568,8 +626,9 @@ class PostgresStore::Pool {
                            std::string* sqlstate = nullptr) {
     IONOS_RETURN_IF_ERROR(params.Check(what));
     const std::vector<const char*> values = params.Pointers();
-    ++round_trips_;
-    PgResultPtr result(PQexecParams(conn, sql, params.size(), nullptr, values.data(), nullptr, nullptr, 0));
+    IONOS_ASSIGN_OR_RETURN(PgResultPtr result, RoundTrip(conn, what, [&] {
+      return PQsendQueryParams(conn, sql, params.size(), nullptr, values.data(), nullptr, nullptr, 0);
+    }));
     const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
       return result;
@@ -583,8 +642,7 @@ class PostgresStore::Pool {
 
   // Several statements in one round trip (simple query protocol, no parameters): migrations.
   Status ExecScript(PGconn* conn, const char* sql, const std::string& what) {
-    ++round_trips_;
-    PgResultPtr result(PQexec(conn, sql));
+    IONOS_ASSIGN_OR_RETURN(PgResultPtr result, RoundTrip(conn, what, [&] { return PQsendQuery(conn, sql); }));
     const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
       return Status::Ok();
@@ -617,11 +675,73 @@ class PostgresStore::Pool {
     if (status.ok()) {
       status = ExecScript(conn, "COMMIT", what);
     }
-    if (!status.ok() && PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) != PQTRANS_IDLE) {
-      ++round_trips_;
-      PgResultPtr ignored(PQexec(conn, "ROLLBACK"));
+    if (!status.ok() && PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_INTRANS) {
+      const Status rolled_back = ExecScript(conn, "ROLLBACK", what);
+      (void)rolled_back;  // the body's failure is what the caller hears about
     }
     return status;
+  }
+
+  // Sends one query with `send` and reads its answer, all within round_trip_timeout. Returns the
+  // query's result (the first error result when there are several), or nullptr when the connection
+  // broke (libpq's message says why; QueryError turns it into Unavailable). Past the deadline the
+  // call fails with Unavailable: the connection is then mid-query and is dropped when returned to
+  // the pool (PQTRANS_ACTIVE is not reusable), so no later call sees its late answer.
+  template <typename Send>
+  Result<PgResultPtr> RoundTrip(PGconn* conn, const std::string& what, Send&& send) {
+    ++round_trips_;
+    const auto deadline = std::chrono::steady_clock::now() + url_.round_trip_timeout;
+    const Status late = UnavailableError(what + ": no answer from the store " + describe_ + " within " +
+                                         std::to_string(url_.round_trip_timeout.count()) +
+                                         " s (round_trip_timeout); the connection was dropped");
+    // Waits for `events` on the socket; false at the deadline.
+    auto wait = [&](short events) {
+      for (;;) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+          return false;
+        }
+        pollfd p{PQsocket(conn), events, 0};
+        const int rc = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1 << 30)));
+        if (rc > 0 || (rc < 0 && errno != EINTR)) {
+          return true;  // ready, or a socket error that libpq's next call reports
+        }
+      }
+    };
+    if (PQsocket(conn) < 0 || send() == 0) {
+      return PgResultPtr();
+    }
+    for (int flushed; (flushed = PQflush(conn)) != 0;) {
+      if (flushed < 0) {
+        return PgResultPtr();
+      }
+      if (!wait(POLLIN | POLLOUT)) {
+        return late;
+      }
+      if (PQconsumeInput(conn) == 0) {
+        return PgResultPtr();
+      }
+    }
+    PgResultPtr kept;
+    for (;;) {
+      while (PQisBusy(conn)) {
+        if (!wait(POLLIN)) {
+          return late;
+        }
+        if (PQconsumeInput(conn) == 0) {
+          break;  // the connection broke: PQgetResult hands over libpq's error, or nothing
+        }
+      }
+      PGresult* next = PQgetResult(conn);
+      if (next == nullptr) {
+        return kept;
+      }
+      if (kept && PQresultStatus(kept.get()) == PGRES_FATAL_ERROR) {
+        PQclear(next);  // the first error is what the caller hears about
+      } else {
+        kept.reset(next);
+      }
+    }
   }
 
   Status QueryError(PGconn* conn, const PGresult* result, const std::string& what) const {
@@ -720,6 +840,15 @@ class PostgresStore::Pool {
     // Defaults first: the URL's own values come later and win.
     kv.emplace_back("connect_timeout", std::to_string(url_.connect_timeout.count()));
     kv.emplace_back("fallback_application_name", "terraform-provider-ionos");
+    // A peer that vanished (failover, a NAT that dropped the flow) is noticed by the kernel too:
+    // keepalive probes on an idle connection, and tcp_user_timeout for data that is never
+    // acknowledged. round_trip_timeout bounds each call in any case.
+    kv.emplace_back("keepalives", "1");
+    kv.emplace_back("keepalives_idle", "10");
+    kv.emplace_back("keepalives_interval", "5");
+    kv.emplace_back("keepalives_count", "3");
+    kv.emplace_back("tcp_user_timeout",
+                    std::to_string(std::chrono::milliseconds(url_.round_trip_timeout).count()));
     std::string hosts;
     std::string ports;
     bool any_port = false;
@@ -741,6 +870,9 @@ class PostgresStore::Pool {
     }
     std::string options;
     for (const auto& [name, value] : url_.parameters) {
+      if (IsOwnParameter(name)) {
+        continue;
+      }
       if (name == "options") {
         options = value + " ";
       } else {
@@ -1130,7 +1262,7 @@ struct Codec {
     r.provider_id = s.Text(1);
     r.name = s.Text(2);
     r.common_name = s.Text(3);
-    const nlohmann::json sans = nlohmann::json::parse(s.Text(4), nullptr, /*allow_exceptions=*/false);
+    const nlohmann::json sans = ParseJson(s.Text(4)).value_or(nlohmann::json());
     const Status corrupt = DataLossError("the store " + store +
                                          " holds corrupt subject_alternative_names for auto certificate " + Quoted(r.id));
     if (!sans.is_array()) {

@@ -14,9 +14,21 @@
 //   verify-ca, verify-full; libpq's default prefer), sslrootcert, sslcert, sslkey, sslpassword,
 //   sslcrl, sslcrldir, sslsni, channel_binding, gssencmode, target_session_attrs, connect_timeout
 //   (seconds, default 10; 0 = no limit), keepalives, keepalives_idle, keepalives_interval,
-//   keepalives_count, tcp_user_timeout, application_name, options, password. Anything else is an
+//   keepalives_count, tcp_user_timeout, application_name, options, password, and this store's own
+//   round_trip_timeout (seconds, default 60; never passed to libpq). Anything else is an
 //   InvalidArgumentError naming the parameter and the accepted ones. TLS is libpq's: sslmode and
 //   sslrootcert are passed through as given.
+// - sslmode defaults to verify-full for a host that is not loopback (127.0.0.0/8, ::1,
+//   localhost) or a Unix socket directory: the store carries private keys (in clear without a
+//   store key) and the password, so TLS is required and the server's certificate checked against
+//   its name (sslrootcert, default ~/.postgresql/root.crt). A weaker sslmode given explicitly for
+//   such a host is used, and PostgresUrl::warnings says what it risks (Store::Warnings()).
+// - Deadlines: every round trip (sending a statement and reading its whole answer) ends within
+//   round_trip_timeout, or the connection is dropped and the call fails with Unavailable ("no
+//   answer from the store ... within N s"); waiting for a free pooled connection is bounded the
+//   same way. TCP keepalives (idle 10 s, interval 5 s, 3 probes) and tcp_user_timeout
+//   (round_trip_timeout) are on by default, so a half-open connection is noticed by the kernel
+//   too; the URL's own values win.
 // - Secrets: the password (in the user info or as ?password=) and ?sslpassword= never appear in
 //   any message or in Describe(), which is "scheme://user@host:port/db" (no query). Parse errors
 //   never quote the URL (a password with an unencoded "/" or "?" would otherwise leak through the
@@ -100,6 +112,10 @@ struct PostgresUrl {
   // Query parameters in the order given (a repeated one keeps its last value), decoded.
   std::vector<std::pair<std::string, std::string>> parameters;
   std::chrono::seconds connect_timeout{10};  // connect_timeout, or 10 s; 0: no limit
+  std::chrono::seconds round_trip_timeout{60};  // round_trip_timeout, or 60 s; at least 1
+  // What this URL's settings risk (an sslmode weaker than verify-full for a remote host), one
+  // sentence each, for the user to see.
+  std::vector<std::string> warnings;
 
   // "scheme://user@host:port/db" (no password, no query).
   std::string Describe() const;
@@ -155,6 +171,7 @@ class PostgresStore final : public Store {
   // renewal information.
   Result<AutoCertificateSnapshot> GetAutoCertificateSnapshot(const std::string& id) override;
   std::string Describe() const override { return describe_; }
+  std::vector<std::string> Warnings() const override { return url_.warnings; }
 
   // Statements sent to the server so far (each a network round trip), including those of locks.
   uint64_t round_trips() const;

@@ -326,6 +326,10 @@ class Store : public AccountStore,
   // The store's URL without secrets (no passwords), e.g. "sqlite:/home/u/.../certificates.db".
   // Used in error messages and diagnostics.
   virtual std::string Describe() const = 0;
+
+  // What the store's own settings risk, one sentence each (e.g. a PostgreSQL connection that is
+  // not verified); shown to the user as warnings. Empty by default.
+  virtual std::vector<std::string> Warnings() const { return {}; }
 };
 
 // The JSON form of IssuanceSettings kept by the backends ({"dns_api_url": ..., "dns_resolvers":

@@ -23,6 +23,7 @@
 #include "core/store/store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/postgres_server.h"
+#include "tests/fakes/tcp_proxy.h"
 #include "tests/unit/store_test_support.h"
 
 namespace ionos {
@@ -125,6 +126,69 @@ TEST(PostgresUrlTest, RejectedFormsTableNeverEchoThePassword) {
 TEST(PostgresUrlTest, ValidationDoesNotConnect) {
   // Nothing listens at this address and the name does not resolve: validation must not care.
   EXPECT_TRUE(ValidateStoreUrl("postgres://app:x@no-such-host.invalid:1/certs?sslmode=verify-full").ok());
+}
+
+// A store that is not on this machine is reached over verified TLS unless the URL says otherwise,
+// and a weaker mode for such a store is used but named with what it risks. Before: libpq's
+// default prefer, never verified and silently plaintext.
+TEST(PostgresUrlTest, TlsDefaultsToVerifyFullForAStoreOnAnotherMachineTable) {
+  struct Case {
+    std::string url;
+    std::string sslmode;  // the sslmode handed to libpq ("" when none)
+    std::string warning;  // a part of the one warning, "" for none
+  };
+  const std::vector<Case> cases = {
+      {"postgres://app:x@db.example/certs", "verify-full", ""},
+      {"postgres://app:x@10.1.2.3:5432/certs", "verify-full", ""},
+      {"postgres://app:x@127.0.0.1/certs", "", ""},
+      {"postgres://app:x@127.9.9.9/certs", "", ""},
+      {"postgres://app:x@localhost/certs", "", ""},
+      {"postgres://app:x@[::1]/certs", "", ""},
+      {"postgres://app:x@%2Fvar%2Frun%2Fpostgresql/certs", "", ""},
+      {"postgres://app:x@127.0.0.1,db.example/certs", "verify-full", ""},
+      {"postgres://app:x@db.example/certs?sslmode=verify-full", "verify-full", ""},
+      {"postgres://app:x@db.example/certs?sslmode=verify-ca", "verify-ca", "not against the host name"},
+      {"postgres://app:x@db.example/certs?sslmode=require", "require", "the server is not verified"},
+      {"postgres://app:x@db.example/certs?sslmode=prefer", "prefer", "in clear"},
+      {"postgres://app:x@db.example/certs?sslmode=disable", "disable", "in clear"},
+      {"postgres://app:x@127.0.0.1/certs?sslmode=disable", "disable", ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.url);
+    Result<PostgresUrl> parsed = ParsePostgresUrl(c.url);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    EXPECT_EQ(parsed->Parameter("sslmode"), c.sslmode);
+    if (c.warning.empty()) {
+      EXPECT_TRUE(parsed->warnings.empty()) << parsed->warnings.front();
+    } else {
+      ASSERT_EQ(parsed->warnings.size(), 1u);
+      EXPECT_NE(parsed->warnings[0].find(c.warning), std::string::npos) << parsed->warnings[0];
+      EXPECT_NE(parsed->warnings[0].find("sslmode=verify-full"), std::string::npos) << parsed->warnings[0];
+      EXPECT_NE(parsed->warnings[0].find(parsed->Describe()), std::string::npos) << parsed->warnings[0];
+    }
+  }
+}
+
+TEST(PostgresUrlTest, RoundTripTimeoutTable) {
+  struct Case {
+    std::string query;
+    int64_t seconds;  // -1: refused
+  };
+  const std::vector<Case> cases = {
+      {"", 60}, {"round_trip_timeout=5", 5}, {"round_trip_timeout=3600", 3600},
+      {"round_trip_timeout=0", -1}, {"round_trip_timeout=5s", -1}, {"round_trip_timeout=-1", -1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.query);
+    Result<PostgresUrl> parsed = ParsePostgresUrl("postgres://app:x@127.0.0.1/certs" + (c.query.empty() ? "" : "?" + c.query));
+    if (c.seconds < 0) {
+      ASSERT_FALSE(parsed.ok());
+      EXPECT_NE(parsed.status().message().find("round_trip_timeout"), std::string::npos) << parsed.status().message();
+    } else {
+      ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+      EXPECT_EQ(parsed->round_trip_timeout.count(), c.seconds);
+    }
+  }
 }
 
 // ------------------------------------------------------------------ against a server
@@ -278,6 +342,34 @@ TEST_F(PostgresStoreTest, ServerThatNeverAnswersTimesOutAfterConnectTimeout) {
   EXPECT_NE(store.status().message().find("no answer within 1 s (connect_timeout)"), std::string::npos)
       << store.status().message();
   ExpectNoSecrets(store.status(), secrets_);
+}
+
+// A server that stops answering mid-session (a half-open connection after a failover, a NAT that
+// dropped the flow): the call ends at round_trip_timeout with an error that names the store and
+// never the password, and the next call works on a fresh connection. Before: PQexecParams waited
+// for as long as TCP kept trying (hours with the kernel's defaults).
+TEST_F(PostgresStoreTest, AStoreThatStopsAnsweringEndsTheCallAtItsDeadline) {
+  fakes::TcpProxy proxy(server_->port());
+  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
+                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1";
+  Result<std::unique_ptr<Store>> store = Open(url);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->ListAccounts().ok());
+
+  proxy.Freeze(true);
+  Result<std::vector<AccountRecord>> hung = (*store)->ListAccounts();
+  ASSERT_FALSE(hung.ok());
+  EXPECT_EQ(hung.status().code(), StatusCode::kUnavailable) << hung.status().ToString();
+  const std::string describe = "postgres://" + server_->user() + "@127.0.0.1:" + std::to_string(proxy.port()) + "/" +
+                               database();
+  EXPECT_NE(hung.status().message().find("no answer from the store " + describe + " within 1 s (round_trip_timeout)"),
+            std::string::npos)
+      << hung.status().message();
+  ExpectNoSecrets(hung.status(), secrets_);
+
+  proxy.Freeze(false);
+  Result<std::vector<AccountRecord>> again = (*store)->ListAccounts();
+  EXPECT_TRUE(again.ok()) << again.status().ToString();
 }
 
 TEST_F(PostgresStoreTest, MissingDatabaseIsNotFoundNamingIt) {

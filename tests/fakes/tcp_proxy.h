@@ -1,0 +1,53 @@
+// A TCP proxy on 127.0.0.1 in front of another loopback server, for tests of what a client does
+// when the network between it and its server misbehaves:
+//   Freeze(true)  every connection stays open but nothing is forwarded any more, either way (a
+//                 half-open connection, a NAT or load balancer that dropped the flow, a server
+//                 that stopped answering); Freeze(false) forwards again.
+// Each accepted connection gets its own upstream connection and two forwarding threads. The
+// destructor closes everything and joins every thread. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ionos::fakes {
+
+class TcpProxy {
+ public:
+  // Listens on a free 127.0.0.1 port and forwards to 127.0.0.1:`upstream_port`.
+  explicit TcpProxy(int upstream_port);
+  ~TcpProxy();
+  TcpProxy(const TcpProxy&) = delete;
+  TcpProxy& operator=(const TcpProxy&) = delete;
+
+  int port() const { return port_; }
+  void Freeze(bool frozen) { frozen_ = frozen; }
+  // Connections accepted so far.
+  int accepted() const { return accepted_; }
+
+ private:
+  struct Pair {
+    int client = -1;
+    int upstream = -1;
+    std::thread to_upstream;
+    std::thread to_client;
+  };
+  void Accept();
+  void Pump(int from, int to);
+
+  const int upstream_port_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> frozen_{false};
+  std::atomic<int> accepted_{0};
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Pair>> pairs_;
+};
+
+}  // namespace ionos::fakes
