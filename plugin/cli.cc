@@ -259,7 +259,7 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
       }
     } else {
       Result<RenewOutcome> outcome = manager.RenewIfDue(a.id);
-      CountRenewOutcome(tally, outcome);
+      CountRenewOutcome(tally, a.id, outcome);
       if (!outcome.ok()) {
         row.action = "failed";
         row.error = outcome.status().message();

@@ -28,14 +28,20 @@ Result<std::string> FormatCertificateOpenMetrics(const std::vector<CertificateLi
   return FormatOpenMetrics(CertificateMetricFamilies(rows));
 }
 
-void CountRenewOutcome(RenewTally& tally, const Result<RenewOutcome>& outcome) {
+void CountRenewOutcome(RenewTally& tally, const std::string& auto_certificate_id, const Result<RenewOutcome>& outcome) {
   if (!outcome.ok()) {
     ++tally.failed;
     return;
   }
   switch (outcome->action) {
-    case RenewOutcome::Action::kRenewed: ++tally.renewed; break;
-    case RenewOutcome::Action::kAdopted: ++tally.adopted; break;
+    case RenewOutcome::Action::kRenewed:
+      ++tally.renewed;
+      tally.renewed_ids.insert(auto_certificate_id);
+      break;
+    case RenewOutcome::Action::kAdopted:
+      ++tally.adopted;
+      tally.renewed_ids.insert(auto_certificate_id);
+      break;
     case RenewOutcome::Action::kNotDue: ++tally.not_due; break;
   }
 }
@@ -59,7 +65,7 @@ int FinishRenewRun(CommandContext& ctx, CertificateManager& manager, const Renew
       code = 1;
     }
   }
-  const std::vector<std::string> attention = CertificatesNeedingAttention(*rows, now);
+  const std::vector<std::string> attention = CertificatesNeedingAttention(*rows, now, tally.renewed_ids);
   for (const CertificateListing& r : *rows) {
     for (const std::string& name : attention) {
       if (r.state.summary.name != name) continue;

@@ -22,13 +22,14 @@ std::optional<ListingFormat> ParseListingFormat(const std::string* format_flag, 
 // The listing as OpenMetrics text (the ionos_certificate_* families and "# EOF").
 Result<std::string> FormatCertificateOpenMetrics(const std::vector<CertificateListing>& rows);
 
-// Counts one auto certificate of a renew run.
-void CountRenewOutcome(RenewTally& tally, const Result<RenewOutcome>& outcome);
+// Counts what the run did with the auto certificate `auto_certificate_id`.
+void CountRenewOutcome(RenewTally& tally, const std::string& auto_certificate_id, const Result<RenewOutcome>& outcome);
 
 // The end of a renew run (not a dry run): reads the store's certificates again, writes
 // `metrics_file` when it is not empty (the ionos_renew_* families and the expiry gauges,
 // atomically), warns on ctx.err about every certificate that needs attention, and returns the
-// exit code: 3 when some certificate is within 30 days of expiry and was not renewed, else 1
+// exit code: 3 when some certificate is within 30 days of expiry, due and was not renewed in
+// the run (CertificatesNeedingAttention), else 1
 // when a renewal failed (`failed`) or the metrics could not be written, else 0.
 int FinishRenewRun(CommandContext& ctx, CertificateManager& manager, const RenewTally& tally, bool failed,
                    const std::string& metrics_file);

@@ -94,11 +94,13 @@ std::vector<MetricFamily> RenewRunMetricFamilies(TimePoint finished_at, const Re
   return {std::move(last_run), std::move(counts)};
 }
 
-std::vector<std::string> CertificatesNeedingAttention(const std::vector<CertificateListing>& rows, TimePoint now) {
+std::vector<std::string> CertificatesNeedingAttention(const std::vector<CertificateListing>& rows, TimePoint now,
+                                                      const std::set<std::string>& renewed_ids) {
   std::vector<std::string> out;
   for (size_t i = 0; i < rows.size(); ++i) {
     const CertificateListing& r = rows[i];
     if (!IsNewestOfGroup(rows, i) || !r.renewal_due) continue;
+    if (renewed_ids.count(r.state.summary.auto_certificate_id) > 0) continue;
     if (DaysUntil(r.state.summary.not_after, now) < kExpiryAlertDays) out.push_back(r.state.summary.name);
   }
   return out;

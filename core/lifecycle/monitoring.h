@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,8 @@ struct RenewTally {
   int64_t adopted = 0;
   int64_t not_due = 0;
   int64_t failed = 0;
+  // The auto certificates that got a new certificate in the run (renewed or adopted).
+  std::set<std::string> renewed_ids;
 };
 
 // The two ionos_renew_* families of a run that ended at `finished_at`.
@@ -69,10 +72,11 @@ std::vector<MetricFamily> RenewRunMetricFamilies(TimePoint finished_at, const Re
 inline constexpr int64_t kExpiryAlertDays = 30;
 
 // The names of the certificates that, read after a renew run, still need someone's attention:
-// the newest certificate of an auto certificate whose renewal is due and which expires within
-// kExpiryAlertDays of `now` (or has expired). A certificate renewed in the run is no longer the
-// newest, and one whose renewal is not yet due (renew_before_days below 30, or a short-lived
-// certificate before the last third of its lifetime) is on schedule: neither is listed.
-std::vector<std::string> CertificatesNeedingAttention(const std::vector<CertificateListing>& rows, TimePoint now);
+// the newest certificate of an auto certificate that was not renewed in the run (`renewed_ids`),
+// whose renewal is due and which expires within kExpiryAlertDays of `now` (or has expired). One
+// whose renewal is not yet due (renew_before_days below 30, or a short-lived certificate before
+// the last third of its lifetime) is on schedule and is not listed.
+std::vector<std::string> CertificatesNeedingAttention(const std::vector<CertificateListing>& rows, TimePoint now,
+                                                      const std::set<std::string>& renewed_ids);
 
 }  // namespace ionos

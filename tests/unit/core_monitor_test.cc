@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "core/crypto/crypto.h"
@@ -343,6 +344,7 @@ TEST(MonitoringTest, CertificatesNeedingAttentionAreDueAndWithinThirtyDays) {
     const char* name;
     std::vector<CertificateListing> rows;
     std::vector<std::string> expected;
+    std::set<std::string> renewed_ids = {};
   } cases[] = {
       {"due, 20 days left (renewal failed)", {Listing("a", "a1", now + 20 * kDay, true)}, {"a1"}},
       {"due, expired", {Listing("a", "a1", now - kDay, true)}, {"a1"}},
@@ -352,13 +354,17 @@ TEST(MonitoringTest, CertificatesNeedingAttentionAreDueAndWithinThirtyDays) {
       {"renewed: the old one is superseded",
        {Listing("a", "a2", now + 90 * kDay, false), Listing("a", "a1", now + 20 * kDay, false, CertificateStatus::kSuperseded)},
        {}},
+      {"renewed in the run, yet due by the moved clock of a test",
+       {Listing("a", "a2", now + 29 * kDay, true), Listing("a", "a1", now + 20 * kDay, false, CertificateStatus::kSuperseded)},
+       {},
+       {"a"}},
       {"one of two auto certificates",
        {Listing("a", "a1", now + 80 * kDay, false), Listing("b", "b1", now + 10 * kDay, true)},
        {"b1"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_EQ(CertificatesNeedingAttention(c.rows, now), c.expected);
+    EXPECT_EQ(CertificatesNeedingAttention(c.rows, now, c.renewed_ids), c.expected);
   }
 }
 
