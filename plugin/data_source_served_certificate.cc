@@ -3,7 +3,10 @@
 // Decodes the configuration, asks core/monitor's probe, lets core/lifecycle say what the served
 // certificate is to the auto certificate, and encodes the answer. A probe that fails is an error
 // on `endpoint`; Terraform itself turns it into a warning when the data source sits inside a
-// `check` block (its rule for scoped data sources), so monitoring never blocks an apply.
+// `check` block (its rule for scoped data sources), so monitoring never blocks an apply. Terraform
+// 1.11 also plans every such nested data source to be read again at apply, which makes
+// `plan -detailed-exitcode` exit 2 (hashicorp/terraform#35226); warn_on_failure lets a top-level
+// data source, read at plan only, report the failure as a warning instead.
 #include <chrono>
 
 #include "core/base/host_port.h"
@@ -106,15 +109,30 @@ class ServedCertificateDataSource final : public DataSource {
       view = std::move(v).value();
     }
     Result<ServedCertificate> served = ProbeServedCertificate(*request, ctx->clock());
-    if (!served.ok()) {
-      diags.AddStatus(SummaryOf(ProbeFailureKind(served.status())), served.status(), AttributePath("endpoint"));
-      return Value::Null(schema_.type());
-    }
-    const TimePoint now = ctx->clock().Now();
     Value v = EmptyObject(schema_.block);
-    for (const char* name : {"endpoint", "server_name", "auto_certificate_id", "ca_certificates_pem", "timeout"}) {
+    for (const char* name :
+         {"endpoint", "server_name", "auto_certificate_id", "ca_certificates_pem", "timeout", "warn_on_failure"}) {
       v = WithAttr(v, name, config.GetAttr(name));
     }
+    if (!served.ok()) {
+      const std::string summary = SummaryOf(ProbeFailureKind(served.status()));
+      const Value warn = config.GetAttr("warn_on_failure");
+      if (!(warn.is_known() && warn.as_bool())) {
+        diags.AddStatus(summary, served.status(), AttributePath("endpoint"));
+        return Value::Null(schema_.type());
+      }
+      diags.AddAttributeWarning(AttributePath("endpoint"), summary, served.status().message());
+      v = WithAttr(v, "reachable", Value::Bool(false));
+      v = WithAttr(v, "chain_verified", Value::Bool(false));
+      v = WithAttr(v, "verify_error", Value::String(served.status().message()));
+      if (view) {
+        v = WithAttr(v, "is_newest", Value::Bool(false));
+        v = WithAttr(v, "is_known", Value::Bool(false));
+      }
+      return v;
+    }
+    const TimePoint now = ctx->clock().Now();
+    v = WithAttr(v, "reachable", Value::Bool(true));
     v = WithAttr(v, "serial_number", Value::String(served->serial_number));
     v = WithAttr(v, "not_after", Value::String(FormatRfc3339(served->not_after)));
     v = WithAttr(v, "days_remaining", Value::Int(DaysUntil(served->not_after, now)));
