@@ -100,6 +100,11 @@ Result<std::string> FormatOpenMetrics(const std::vector<MetricFamily>& families)
                             f.name.compare(f.name.size() - f.unit.size() - 1, std::string::npos, "_" + f.unit) != 0)) {
       return InvalidArgumentError("metric family " + f.name + " does not end in its unit \"_" + f.unit + "\"");
     }
+    if (f.help.find('"') != std::string::npos) {
+      // OpenMetrics escapes it (\"), the Prometheus text format that the textfile collector reads
+      // refuses that escape in HELP: no form is valid in both.
+      return InvalidArgumentError("metric family " + f.name + ": HELP text with a double quote");
+    }
     if (!f.help.empty()) out += "# HELP " + f.name + " " + EscapeOpenMetricsValue(f.help) + "\n";
     out += "# TYPE " + f.name + " gauge\n";
     if (!f.unit.empty()) out += "# UNIT " + f.name + " " + f.unit + "\n";

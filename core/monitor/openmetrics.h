@@ -11,7 +11,7 @@
 //   <name>{<label>="<value>",...} <value>
 // and finally "# EOF\n". A family's samples stay together; a family without samples still gets
 // its descriptor lines. Label values are escaped as the format says (backslash, double quote and
-// line feed become \\, \" and \n); HELP text the same way. Values are written as integers when
+// line feed become \\, \" and \n); HELP text the same way (it may hold no double quote). Values are written as integers when
 // they are whole numbers of at most 2^53, otherwise with 17 significant digits; NaN and
 // infinities as NaN, +Inf, -Inf.
 // The output is also valid Prometheus text format 0.0.4 (what the textfile collector reads): the
@@ -20,7 +20,8 @@
 // Errors (kInvalidArgument, naming the family): a metric or label name outside
 // [a-zA-Z_:][a-zA-Z0-9_:]* (labels: no colon, no leading "__"), a family name given twice, a unit
 // the name does not end with, a label given twice in one sample, two samples of a family with the
-// same label set. Nothing is written then.
+// same label set, a HELP text with a double quote (OpenMetrics escapes it, the Prometheus text
+// format refuses that escape in HELP). Nothing is written then.
 #pragma once
 
 #include <string>

@@ -210,6 +210,7 @@ TEST(OpenMetricsTest, RefusesWhatTheFormatForbids) {
       {"metric name with a dash", {{"x-y", "", "", {}}}, "is not valid"},
       {"metric name starting with a digit", {{"1x", "", "", {}}}, "is not valid"},
       {"family twice", {{"x", "", "", {}}, {"x", "", "", {}}}, "given twice"},
+      {"double quote in HELP", {{"x", "say \"hi\"", "", {}}}, "HELP text with a double quote"},
       {"unit not at the end of the name", {{"x_bytes", "", "seconds", {}}}, "does not end in its unit"},
       {"label name with a colon", {{"x", "", "", {{{{"a:b", "v"}}, 1}}}}, "label name"},
       {"reserved label name", {{"x", "", "", {{{{"__name", "v"}}, 1}}}}, "label name"},
