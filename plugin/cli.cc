@@ -10,6 +10,7 @@
 #include "core/crypto/aead.h"
 #include "core/lifecycle/renewal_policy.h"
 #include "core/store/store_copy.h"
+#include "plugin/cli_metrics.h"
 
 namespace ionos::tf {
 namespace {
@@ -23,16 +24,22 @@ struct CommandHelp {
 };
 
 const CommandHelp kCommands[] = {
-    {"certificates", "certificates [--store URL] [--json]",
+    {"certificates", "certificates [--store URL] [--format text|json|openmetrics]",
      "Lists the accounts and every certificate in a store: name, auto certificate, status, key algorithm,\n"
-     "expiry, days left and renewal date. --json prints the certificates as a JSON array.\n"},
-    {"renew", "renew [--store URL] [--json] [--dry-run]",
+     "expiry, days left and renewal date. --format json (or --json) prints the certificates as a JSON\n"
+     "array; --format openmetrics prints ionos_certificate_expiration_timestamp_seconds and friends\n"
+     "in the OpenMetrics text format, for Prometheus.\n"},
+    {"renew", "renew [--store URL] [--json] [--dry-run] [--metrics-file PATH]",
      "Renews every auto certificate in the store whose renewal is due (by the renewal window, or by the\n"
      "CA's renewal information where it offers ARI), with the account and settings it was issued with,\n"
      "under the same locks and rules as terraform apply; deletes certificates past their grace period.\n"
      "Needs IONOS_TOKEN (the Cloud DNS API token) unless --dry-run. --dry-run changes nothing and\n"
-     "reports what would be renewed. --json prints one object per auto certificate. Exit code 1 when\n"
-     "any renewal failed.\n"},
+     "reports what would be renewed. --json prints one object per auto certificate.\n"
+     "--metrics-file PATH writes, atomically, ionos_renew_last_run_timestamp_seconds,\n"
+     "ionos_renew_certificates{action=...} and the certificates' expiry gauges after the run, for the\n"
+     "node exporter's textfile collector (a PATH ending in .prom in its directory).\n"
+     "Exit codes: 0 nothing failed; 1 a renewal failed (or the metrics file could not be written);\n"
+     "2 usage; 3 a certificate within 30 days of its expiry is due and was not renewed in this run.\n"},
     {"store", "store copy --from URL --to URL [--from-key KEY] [--to-key KEY] [--dry-run] | store rekey ...",
      "Maintenance of a store: copying it to another store, and changing its encryption key.\n"},
     {"help", "help [COMMAND]", "Prints this text, or a command's.\n"},
@@ -116,8 +123,14 @@ Result<std::unique_ptr<Store>> OpenExistingStore(CommandContext& ctx, const std:
 // ---------------------------------------------------------------- certificates
 
 int CertificatesCommand(const std::vector<std::string>& args, CommandContext& ctx) {
-  Result<Flags> flags = ParseFlags(args, 1, {"--store"}, {"--json"}, false);
+  Result<Flags> flags = ParseFlags(args, 1, {"--store", "--format"}, {"--json"}, false);
   if (!flags.ok()) return UsageError(ctx, "certificates", flags.status().message());
+  std::string format_error;
+  const auto format_flag = flags->values.find("--format");
+  const std::optional<ListingFormat> format =
+      ParseListingFormat(format_flag == flags->values.end() ? nullptr : &format_flag->second,
+                         flags->switches.count("--json") > 0, &format_error);
+  if (!format) return UsageError(ctx, "certificates", format_error);
   Result<std::unique_ptr<Store>> store =
       OpenExistingStore(ctx, StoreUrl(ctx, *flags), ctx.env("IONOS_CERT_STORE_KEY"), "IONOS_CERT_STORE_KEY");
   if (!store.ok()) {
@@ -134,8 +147,17 @@ int CertificatesCommand(const std::vector<std::string>& args, CommandContext& ct
     return 1;
   }
   const TimePoint now = ctx.clock->Now();
-  const std::string text = flags->switches.count("--json") > 0 ? FormatCertificateJson(*rows, now)
-                                                              : FormatCertificateTable(*accounts, *rows, now);
+  if (*format == ListingFormat::kOpenMetrics) {
+    Result<std::string> metrics = FormatCertificateOpenMetrics(*rows);
+    if (!metrics.ok()) {
+      std::fprintf(ctx.err, "error: %s\n", metrics.status().message().c_str());
+      return 1;
+    }
+    std::fputs(metrics->c_str(), ctx.out);
+    return 0;
+  }
+  const std::string text = *format == ListingFormat::kJson ? FormatCertificateJson(*rows, now)
+                                                           : FormatCertificateTable(*accounts, *rows, now);
   std::fputs(text.c_str(), ctx.out);
   return 0;
 }
@@ -174,9 +196,14 @@ struct RenewRow {
 };
 
 int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
-  Result<Flags> flags = ParseFlags(args, 1, {"--store"}, {"--json", "--dry-run"}, false);
+  Result<Flags> flags = ParseFlags(args, 1, {"--store", "--metrics-file"}, {"--json", "--dry-run"}, false);
   if (!flags.ok()) return UsageError(ctx, "renew", flags.status().message());
   const bool dry_run = flags->switches.count("--dry-run") > 0;
+  const std::string metrics_file = flags->values.count("--metrics-file") > 0 ? flags->values["--metrics-file"] : "";
+  if (flags->values.count("--metrics-file") > 0 && (metrics_file.empty() || dry_run)) {
+    return UsageError(ctx, "renew", metrics_file.empty() ? "--metrics-file needs a path"
+                                                         : "--metrics-file records real runs; it cannot be combined with --dry-run");
+  }
   const bool json = flags->switches.count("--json") > 0;
   const std::string token = ctx.env("IONOS_TOKEN");
   if (token.empty() && !dry_run) {
@@ -206,6 +233,7 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   }
   std::vector<RenewRow> rows;
   bool failed = false;
+  RenewTally tally;
   for (const AutoCertificateRecord& a : *autos) {
     RenewRow row;
     row.id = a.id;
@@ -231,6 +259,7 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
       }
     } else {
       Result<RenewOutcome> outcome = manager.RenewIfDue(a.id);
+      CountRenewOutcome(tally, a.id, outcome);
       if (!outcome.ok()) {
         row.action = "failed";
         row.error = outcome.status().message();
@@ -284,7 +313,8 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
     }
     if (rows.empty()) std::fprintf(ctx.out, "(no auto certificates in the store %s)\n", (*store)->Describe().c_str());
   }
-  return failed ? 1 : 0;
+  if (dry_run) return failed ? 1 : 0;
+  return FinishRenewRun(ctx, manager, tally, failed, metrics_file);
 }
 
 // ---------------------------------------------------------------- store

@@ -1,7 +1,7 @@
 // The commands of terraform-provider-ionos for people and schedulers, run by hand or from cron,
 // systemd timers and CI rather than by Terraform:
-//   terraform-provider-ionos certificates [--store URL] [--json]
-//   terraform-provider-ionos renew [--store URL] [--json] [--dry-run]
+//   terraform-provider-ionos certificates [--store URL] [--format text|json|openmetrics] [--json]
+//   terraform-provider-ionos renew [--store URL] [--json] [--dry-run] [--metrics-file PATH]
 //   terraform-provider-ionos store copy --from URL --to URL [--from-key KEY] [--to-key KEY]
 //   terraform-provider-ionos store rekey [--store URL] --new-key KEY
 //   terraform-provider-ionos help [COMMAND] | --help | -h
@@ -9,7 +9,8 @@
 // Each is a thin view on core's CertificateManager (the same rules and locks as Terraform).
 // Secrets come from the environment only: IONOS_CERT_STORE_KEY, IONOS_TOKEN; IONOS_CERT_STORE
 // names the store when --store is not given. Exit codes: 0 success, 1 the work failed (a store
-// that cannot be opened, a renewal that failed), 2 usage errors.
+// that cannot be opened, a renewal that failed), 2 usage errors, 3 (renew) a certificate within
+// 30 days of its expiry is due and was not renewed in this run (plugin/cli_metrics.h).
 #pragma once
 
 #include <cstdio>

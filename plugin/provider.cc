@@ -164,6 +164,12 @@ void Provider::LoadSchemas() {
     } else {
       log_->Error("cannot load a data source schema", {{"error", ds.status().message()}});
     }
+    auto served = LoadEmbeddedSchema("data-sources/ionos_served_certificate.json");
+    if (served.ok()) {
+      data_sources_.emplace("ionos_served_certificate", NewServedCertificateDataSource(this, std::move(served).value()));
+    } else {
+      log_->Error("cannot load a data source schema", {{"error", served.status().message()}});
+    }
   });
 }
 

@@ -108,5 +108,6 @@ Status UnknownIdStatus(Store& store, const Status& not_found);
 std::unique_ptr<Resource> NewCertificateProviderResource(Provider* provider, Schema schema);
 std::unique_ptr<Resource> NewAutoCertificateResource(Provider* provider, Schema schema);
 std::unique_ptr<DataSource> NewCertificateDataSource(Provider* provider, Schema schema);
+std::unique_ptr<DataSource> NewServedCertificateDataSource(Provider* provider, Schema schema);
 
 }  // namespace ionos::tf

@@ -117,10 +117,12 @@ class RenewCommand(unittest.TestCase):
         command = entry[0].split(None, 5)[5]
         env_file = os.path.join(self.ws.dir, "ionos-renew.env")
         log_file = os.path.join(self.ws.dir, "ionos-renew.log")
+        metrics_file = os.path.join(self.ws.dir, "ionos-renew.prom")
         with open(env_file, "w") as f:
             f.write("IONOS_CERT_STORE=sqlite:%s\nIONOS_TOKEN=%s\nIONOS_CERT_NOW=%s\n" % (
                 self.ws.store_path, harness.DNS_TOKEN, at(before["due"]["not_before"], 61)["IONOS_CERT_NOW"]))
         for path, replacement in (("/etc/ionos-renew.env", env_file), ("/var/log/ionos-renew.log", log_file),
+                                  ("/var/lib/node_exporter/textfile_collector/ionos-renew.prom", metrics_file),
                                   ("/usr/local/bin/terraform-provider-ionos", harness.PROVIDER_BINARY)):
             self.assertIn(path, command)
             command = command.replace(path, replacement)
@@ -131,6 +133,11 @@ class RenewCommand(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, log)
         self.assertRegex(log, r"(?m)^renewed: due \(due\.example\.com\), ", log)
         self.assertRegex(log, r"(?m)^not_due: late \(late\.example\.com\), ", log)
+        # ... and left the metrics for the node exporter (issue 23).
+        with open(metrics_file) as f:
+            metrics = f.read()
+        self.assertIn('ionos_renew_certificates{action="renewed"} 1\n', metrics)
+        self.assertTrue(metrics.endswith("# EOF\n"), metrics)
 
     def test_renew_and_apply_at_the_same_moment_issue_once(self):
         self.ws.write(self.config())

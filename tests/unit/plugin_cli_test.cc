@@ -8,6 +8,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +21,7 @@
 #include "core/lifecycle/account_manager.h"
 #include "core/lifecycle/certificate_manager.h"
 #include "tests/fakes/fake_services.h"
+#include "plugin/cli_metrics.h"
 
 namespace ionos::tf {
 namespace {
@@ -25,6 +29,7 @@ namespace {
 using fakes::FakeWorld;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 constexpr int64_t kDay = 24;
 
@@ -103,7 +108,9 @@ class CliTest : public ::testing::Test {
   Captured err_;
 };
 
-TEST_F(CliTest, RenewRenewsWhatIsDueReportsWhatFailedAndExitsOne) {
+// Issue 23: a failed renewal of a certificate within 30 days of its expiry exits 3 (the alert),
+// not 1.
+TEST_F(CliTest, RenewRenewsWhatIsDueReportsWhatFailedAndExitsThreeNearExpiry) {
   const AutoCertificateView ok = Create("ok", "ok.example.com");
   const AutoCertificateView bad = Create("bad", "bad.example.com");
   const AutoCertificateView late = Create("late", "late.example.com", /*renew_before_days=*/10);
@@ -111,7 +118,10 @@ TEST_F(CliTest, RenewRenewsWhatIsDueReportsWhatFailedAndExitsOne) {
   world_.clock.Set(ok.certificates[0].summary.not_before + std::chrono::hours(61 * kDay));
   world_.ca.script.rejected_challenges["bad.example.com"] = "No TXT record found at _acme-challenge.bad.example.com";
 
-  EXPECT_EQ(Run({"renew", "--json"}), 1) << err_.text();
+  EXPECT_EQ(Run({"renew", "--json"}), 3) << err_.text();
+  EXPECT_THAT(err_.text(), MatchesRegex("(.|\n)*warning: bad\\.example\\.com-[0-9T]+Z \\(bad\\) expires on [^\n]*, in 29 "
+                                        "days and was not renewed in this run\n(.|\n)*"));
+  EXPECT_THAT(err_.text(), Not(HasSubstr("warning: ok")));
   const nlohmann::json rows = nlohmann::json::parse(out_.text());
   ASSERT_TRUE(rows.is_array());
   std::map<std::string, nlohmann::json> by_name;
@@ -185,6 +195,141 @@ TEST_F(CliTest, RenewUsageErrorsExitTwo) {
     EXPECT_THAT(err_.text(), HasSubstr(c.message));
   }
   EXPECT_EQ(world_.ca.count("newOrder"), 0);
+}
+
+// ---------------------------------------------------------------- issue 23: metrics and exit 3
+
+int64_t Epoch(TimePoint t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
+
+// The samples of one metric family in OpenMetrics text: "{labels}" -> value.
+std::map<std::string, std::string> Samples(const std::string& text, const std::string& family) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(family + "{", 0) != 0 && line.rfind(family + " ", 0) != 0) continue;
+    const size_t space = line.rfind(' ');
+    out[line.substr(family.size(), space - family.size())] = line.substr(space + 1);
+  }
+  return out;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char templ[] = "/tmp/cli-test-XXXXXX";
+    path_ = ::mkdtemp(templ);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+TEST_F(CliTest, CertificatesInOpenMetricsGiveOneExpirationGaugePerCertificate) {
+  const AutoCertificateView a = Create("alpha", "a.example.com");
+  const AutoCertificateView b = Create("beta", "b.example.com", /*renew_before_days=*/10);
+  world_.clock.Set(a.certificates[0].summary.not_before + std::chrono::hours(61 * kDay));
+  ASSERT_TRUE(manager_->RenewIfDue(a.record.id).ok());
+  const AutoCertificateView renewed = manager_->View(a.record.id).value();
+  ASSERT_EQ(renewed.certificates.size(), 2u);
+
+  EXPECT_EQ(Run({"certificates", "--format", "openmetrics"}), 0) << err_.text();
+  const std::string text = out_.text();
+  ASSERT_GE(text.size(), 6u);
+  EXPECT_EQ(text.substr(text.size() - 6), "# EOF\n");
+  auto labels = [](const AutoCertificateView& v, size_t i, const char* status) {
+    return "{auto_certificate=\"" + v.record.name + "\",auto_certificate_id=\"" + v.record.id + "\",name=\"" +
+           v.certificates[i].summary.name + "\",common_name=\"" + v.record.common_name + "\",status=\"" + status + "\"}";
+  };
+  const std::map<std::string, std::string> expected = {
+      {labels(renewed, 0, "active"), std::to_string(Epoch(renewed.certificates[0].summary.not_after))},
+      {labels(renewed, 1, "superseded"), std::to_string(Epoch(renewed.certificates[1].summary.not_after))},
+      {labels(b, 0, "active"), std::to_string(Epoch(b.certificates[0].summary.not_after))},
+  };
+  EXPECT_EQ(Samples(text, "ionos_certificate_expiration_timestamp_seconds"), expected) << text;
+  EXPECT_EQ(Samples(text, "ionos_certificate_renewal_due").size(), 2u) << text;
+}
+
+TEST_F(CliTest, CertificatesFormatFlags) {
+  Create("alpha", "a.example.com");
+  EXPECT_EQ(Run({"certificates", "--json"}), 0);
+  const std::string json_alias = out_.text();
+  EXPECT_EQ(Run({"certificates", "--format=json"}), 0);
+  EXPECT_EQ(out_.text(), json_alias + json_alias) << "--format json prints what --json prints";
+  struct Case {
+    const char* name;
+    std::vector<std::string> args;
+    const char* message;
+  } cases[] = {
+      {"unknown format", {"certificates", "--format", "xml"}, "--format must be text, json or openmetrics, not \"xml\""},
+      {"--json against another format", {"certificates", "--json", "--format", "openmetrics"}, "--json is --format json"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(Run(c.args), 2);
+    EXPECT_THAT(err_.text(), HasSubstr(c.message));
+  }
+}
+
+TEST_F(CliTest, RenewWritesTheMetricsFileAndExitsThreeForACertificateItCouldNotRenew) {
+  TempDir dir;
+  const std::string path = dir.path() + "/ionos.prom";
+  const AutoCertificateView ok = Create("ok", "ok.example.com");
+  const AutoCertificateView bad = Create("bad", "bad.example.com");
+  const AutoCertificateView late = Create("late", "late.example.com", /*renew_before_days=*/10);
+  // Day 70 of 90: 20 days left. "late" (renewal due at 10 days) is on schedule.
+  world_.clock.Set(ok.certificates[0].summary.not_before + std::chrono::hours(70 * kDay));
+  world_.ca.script.rejected_challenges["bad.example.com"] = "No TXT record found at _acme-challenge.bad.example.com";
+
+  EXPECT_EQ(Run({"renew", "--metrics-file", path}), 3) << err_.text();
+  EXPECT_THAT(err_.text(), HasSubstr("warning: " + bad.newest->name + " (bad) expires on "));
+  EXPECT_THAT(err_.text(), Not(HasSubstr("warning: " + late.newest->name)));
+  const std::string text = ReadFile(path);
+  EXPECT_EQ(Samples(text, "ionos_renew_certificates"),
+            (std::map<std::string, std::string>{{"{action=\"renewed\"}", "1"},
+                                                {"{action=\"adopted\"}", "0"},
+                                                {"{action=\"not_due\"}", "1"},
+                                                {"{action=\"failed\"}", "1"}}))
+      << text;
+  EXPECT_EQ(Samples(text, "ionos_renew_last_run_timestamp_seconds"),
+            (std::map<std::string, std::string>{{"", std::to_string(Epoch(world_.clock.Now()))}}));
+  EXPECT_EQ(Samples(text, "ionos_certificate_expiration_timestamp_seconds").size(), 4u)
+      << "ok twice (renewed), bad and late once";
+  EXPECT_EQ(text.substr(text.size() - 6), "# EOF\n");
+
+  // Once every due certificate is renewed, nothing needs attention.
+  world_.ca.script.rejected_challenges.clear();
+  EXPECT_EQ(Run({"renew", "--metrics-file", path}), 0) << err_.text();
+  EXPECT_EQ(Samples(ReadFile(path), "ionos_renew_certificates")["{action=\"renewed\"}"], "1");
+}
+
+TEST_F(CliTest, RenewMetricsFileProblems) {
+  Create("ok", "ok.example.com");
+  struct Case {
+    const char* name;
+    std::vector<std::string> args;
+    int code;
+    const char* message;
+  } cases[] = {
+      {"with --dry-run", {"renew", "--dry-run", "--metrics-file", "/tmp/x.prom"}, 2, "cannot be combined with --dry-run"},
+      {"without a path", {"renew", "--metrics-file="}, 2, "--metrics-file needs a path"},
+      {"a directory that does not exist", {"renew", "--metrics-file", "/nonexistent-dir/ionos.prom"}, 1,
+       "error: the metrics file: writing /nonexistent-dir/ionos.prom: creating a temporary file in /nonexistent-dir"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(Run(c.args), c.code);
+    EXPECT_THAT(err_.text(), HasSubstr(c.message));
+  }
+  EXPECT_FALSE(std::filesystem::exists("/tmp/x.prom"));
 }
 
 }  // namespace
