@@ -70,7 +70,7 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
     if (!d.ok()) {
       diags.AddAttributeError(AttributePath("propagation_timeout"), "Invalid propagation timeout",
                               d.status().message() + ".");
-    } else if (*d < std::chrono::seconds(1) || *d > std::chrono::hours(2)) {
+    } else if (*d < kMinPropagationTimeout || *d > kMaxPropagationTimeout) {
       diags.AddAttributeError(AttributePath("propagation_timeout"), "Invalid propagation timeout",
                               "propagation_timeout must lie between 1s and 2h, got \"" + *timeout + "\".");
     } else {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace ionos {
 namespace {
@@ -13,6 +14,27 @@ std::string HostName() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown-host";
   return buf;
+}
+
+// The kernel's random id of this boot; "unknown-boot" when /proc does not say.
+std::string BootId() {
+  std::ifstream f("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  if (!(f >> id) || id.empty()) return "unknown-boot";
+  return id;
+}
+
+// "pid:[4026531836]" → "4026531836", the inode of this process's PID namespace; "unknown-ns"
+// when /proc does not say.
+std::string PidNamespace() {
+  char buf[64] = {};
+  const ssize_t n = readlink("/proc/self/ns/pid", buf, sizeof buf - 1);
+  if (n <= 0) return "unknown-ns";
+  std::string link(buf, static_cast<size_t>(n));
+  const auto open = link.find('[');
+  const auto close = link.find(']');
+  if (open == std::string::npos || close == std::string::npos || close <= open + 1) return "unknown-ns";
+  return link.substr(open + 1, close - open - 1);
 }
 
 // Field 22 of /proc/<pid>/stat (starttime); empty when the process does not exist.
@@ -31,26 +53,35 @@ std::string StartTime(long pid) {
   return field;
 }
 
+std::vector<std::string> SplitSlash(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    const size_t slash = s.find('/', start);
+    parts.push_back(s.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    if (slash == std::string::npos) return parts;
+    start = slash + 1;
+  }
+}
+
 }  // namespace
 
 std::string ProcessIdentity() {
   const long pid = static_cast<long>(getpid());
-  return HostName() + "/" + std::to_string(pid) + "/" + StartTime(pid);
+  return HostName() + "/" + BootId() + "/" + PidNamespace() + "/" + std::to_string(pid) + "/" + StartTime(pid);
 }
 
 bool ProcessIsGone(const std::string& identity) {
-  auto first = identity.find('/');
-  auto second = identity.find('/', first == std::string::npos ? first : first + 1);
-  if (first == std::string::npos || second == std::string::npos) return false;
-  if (identity.substr(0, first) != HostName()) return false;
+  const std::vector<std::string> parts = SplitSlash(identity);
+  if (parts.size() != 5) return false;  // malformed, or the earlier form without boot and namespace
+  if (parts[0] != HostName() || parts[1] != BootId() || parts[2] != PidNamespace()) return false;
+  if (parts[1] == "unknown-boot" || parts[2] == "unknown-ns") return false;  // cannot tell
   char* end = nullptr;
-  const std::string pid_text = identity.substr(first + 1, second - first - 1);
-  const long pid = std::strtol(pid_text.c_str(), &end, 10);
-  if (pid <= 0 || end == nullptr || *end != '\0') return false;
-  const std::string start = identity.substr(second + 1);
+  const long pid = std::strtol(parts[3].c_str(), &end, 10);
+  if (pid <= 0 || end == nullptr || *end != '\0' || parts[3].empty()) return false;
   const std::string now_start = StartTime(pid);
-  if (now_start.empty()) return true;   // no such process
-  return now_start != start;            // the pid was reused by another process
+  if (now_start.empty()) return true;  // no such process
+  return now_start != parts[4];        // the pid was reused by another process
 }
 
 }  // namespace ionos

@@ -7,12 +7,17 @@
 
 namespace ionos {
 
-// "<hostname>/<pid>/<start time in clock ticks since boot>" of this process.
+// "<hostname>/<boot id>/<pid namespace>/<pid>/<start time in clock ticks since boot>" of this
+// process. The boot id (/proc/sys/kernel/random/boot_id) and the PID namespace (the inode of
+// /proc/self/ns/pid) make the pid meaningful: containers often share a hostname while each has
+// its own PID namespace, and a rebooted host reuses pids.
 std::string ProcessIdentity();
 
-// True only when `identity` names a process on this host that is certainly
-// gone (no such pid, or the pid now belongs to a process started at another
-// time). Identities from other hosts, or malformed ones, are never "gone".
+// True only when `identity` names a process that this process can see and that is certainly
+// gone: same host name, same boot, same PID namespace, and no such pid (or the pid now belongs
+// to a process started at another time). Identities from other hosts, boots or PID namespaces,
+// those of the earlier "<host>/<pid>/<start>" form (which cannot tell containers apart) and
+// malformed ones are never "gone": only their age makes them leftovers.
 bool ProcessIsGone(const std::string& identity);
 
 }  // namespace ionos

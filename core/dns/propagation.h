@@ -94,6 +94,12 @@ struct TxtExpectation {
   std::string value;
 };
 
+// The bounds of the propagation wait a configuration may ask for (the provider's
+// propagation_timeout; PropagationOptions::timeout). The upper one also bounds how long an
+// issuance in another process may keep its challenge records (IssuerOptions::leftover_min_age).
+inline constexpr Duration kMinPropagationTimeout = std::chrono::seconds(1);
+inline constexpr Duration kMaxPropagationTimeout = std::chrono::hours(2);
+
 struct PropagationOptions {
   // host:port (port defaults to 53); when set, only these servers are asked.
   std::vector<std::string> resolvers;

@@ -96,12 +96,13 @@ struct IssuerOptions {
   Duration order_timeout{std::chrono::minutes(5)};
   // TTL of the challenge TXT records, seconds (IONOS: 60..86400).
   int record_ttl = 60;
-  // CleanUpLeftovers() only touches notes at least this old, so that it never removes the records
-  // of an issuance still running in another process that shares the store. An issuance keeps its
-  // records for at most about 2 × propagation.timeout + order_timeout (15 minutes with the
-  // defaults) before it deletes them. Records of this issuer's own running Issue() calls are
-  // always skipped, whatever their age.
-  Duration leftover_min_age{std::chrono::minutes(30)};
+  // CleanUpLeftovers() only touches notes at least this old (or whose process is certainly gone,
+  // ProcessIsGone), so that it never removes the records of an issuance still running in another
+  // process that shares the store, whatever that process's propagation_timeout: an issuance keeps
+  // its records for at most about 2 × its propagation timeout + order_timeout, so the default is
+  // twice the longest propagation_timeout a configuration may set, plus half an hour. Records of
+  // this issuer's own running Issue() calls are always skipped, whatever their age.
+  Duration leftover_min_age{2 * kMaxPropagationTimeout + std::chrono::minutes(30)};
 };
 
 class CertificateIssuer {

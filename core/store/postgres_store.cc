@@ -650,19 +650,33 @@ class PostgresStore::Pool {
     return QueryError(conn, result.get(), what);
   }
 
-  enum class Mode { kRead, kWrite };
+  // kWriteKeyed: a write whose row id was chosen before sending it (AddCertificate), so sending it
+  // twice cannot store it twice: the second time fails with a duplicate id.
+  enum class Mode { kRead, kWrite, kWriteKeyed };
 
   // One statement on a pooled connection. A read whose reused connection turns out to be dead
-  // (the server restarted since) is tried once more on a fresh one; a write is not (it may have
-  // been applied before the connection broke).
+  // (the server restarted since) is tried once more on a fresh one; a plain write is not (it may
+  // have been applied before the connection broke). A kWriteKeyed write is sent once more on a
+  // fresh connection when its connection broke or its answer did not come within the deadline:
+  // whether the server acted is unknown, and the chosen id makes a second insert fail rather than
+  // store twice. `repeated`, when given, tells the caller that this happened.
   Result<PgResultPtr> Run(const std::string& what, const char* sql, const Params& params, Mode mode,
-                          std::string* sqlstate = nullptr) {
+                          std::string* sqlstate = nullptr, bool* repeated = nullptr) {
     for (int attempt = 0;; ++attempt) {
       IONOS_ASSIGN_OR_RETURN(Lease lease, Acquire(what));
       Result<PgResultPtr> result = Exec(lease.get(), sql, params, what, sqlstate);
-      if (result.ok() || mode != Mode::kRead || lease.fresh() || attempt > 0 ||
-          PQstatus(lease.get()) == CONNECTION_OK) {
+      if (result.ok() || attempt > 0) {
         return result;
+      }
+      const bool broken = PQstatus(lease.get()) != CONNECTION_OK;
+      const bool unanswered = !broken && PQtransactionStatus(lease.get()) == PQTRANS_ACTIVE;
+      const bool again = (mode == Mode::kRead && broken && !lease.fresh()) ||
+                         (mode == Mode::kWriteKeyed && (broken || unanswered));
+      if (!again) {
+        return result;
+      }
+      if (repeated != nullptr) {
+        *repeated = true;
       }
     }
   }
@@ -1694,8 +1708,12 @@ Result<CertificateRecord> PostgresStore::AddCertificate(const CertificateRecord&
   const std::string what =
       "adding certificate " + Quoted(r.id) + " to auto certificate " + Quoted(r.auto_certificate_id);
   IONOS_ASSIGN_OR_RETURN(std::string stored_key, SealPrivateKey(key_, r.id, r.private_key_pem, *random_));
-  IONOS_ASSIGN_OR_RETURN(
-      PgResultPtr result,
+  // A certificate the CA already issued must not be lost to a connection that broke while the CA
+  // worked: the insert is sent again on a fresh connection (kWriteKeyed), and when the first one
+  // had arrived after all, the second finds the same id with the same serial: stored once, done.
+  bool repeated = false;
+  std::string sqlstate;
+  Result<PgResultPtr> result =
       pool_->Run(what,
                  "SELECT ionos_add_certificate($1, $2, $3, $4, to_timestamp($5::bigint), to_timestamp($6::bigint), "
                  "$7, $8, to_timestamp($9::bigint), $10, $11, $12, to_timestamp($13::bigint))",
@@ -1713,8 +1731,18 @@ Result<CertificateRecord> PostgresStore::AddCertificate(const CertificateRecord&
                      .Text(r.chain_pem)
                      .Text(stored_key)
                      .Time(now),
-                 Mode::kWrite));
-  if (Row(result.get(), 0, describe_).Text(0) != "t") {
+                 Mode::kWriteKeyed, &sqlstate, &repeated);
+  if (!result.ok() && repeated && sqlstate == "23505") {
+    Result<PgResultPtr> kept =
+        pool_->Run(what, "SELECT serial_number FROM certificates WHERE id = $1", Params().Text(r.id), Mode::kRead);
+    if (kept.ok() && PQntuples(kept->get()) == 1 && Row(kept->get(), 0, describe_).Text(0) == r.serial_number) {
+      return r;
+    }
+  }
+  if (!result.ok()) {
+    return result.status();
+  }
+  if (Row(result->get(), 0, describe_).Text(0) != "t") {
     return NotFound("auto certificate", r.auto_certificate_id);
   }
   return r;

@@ -70,14 +70,15 @@ void TcpProxy::Accept() {
     auto pair = std::make_unique<Pair>();
     pair->client = client;
     pair->upstream = upstream;
-    pair->to_upstream = std::thread([this, client, upstream] { Pump(client, upstream); });
-    pair->to_client = std::thread([this, client, upstream] { Pump(upstream, client); });
+    const std::atomic<bool>* drop_answers = &pair->drop_answers;
+    pair->to_upstream = std::thread([this, client, upstream] { Pump(client, upstream, nullptr); });
+    pair->to_client = std::thread([this, client, upstream, drop_answers] { Pump(upstream, client, drop_answers); });
     std::lock_guard<std::mutex> lock(mu_);
     pairs_.push_back(std::move(pair));
   }
 }
 
-void TcpProxy::Pump(int from, int to) {
+void TcpProxy::Pump(int from, int to, const std::atomic<bool>* drop) {
   char buf[16384];
   for (;;) {
     const ssize_t n = recv(from, buf, sizeof buf, 0);
@@ -85,7 +86,7 @@ void TcpProxy::Pump(int from, int to) {
       shutdown(to, SHUT_WR);
       return;
     }
-    if (frozen_) {
+    if (frozen_ || (drop != nullptr && *drop)) {
       continue;  // swallowed: the other side never hears of it
     }
     for (ssize_t sent = 0; sent < n;) {
@@ -95,6 +96,13 @@ void TcpProxy::Pump(int from, int to) {
       }
       sent += w;
     }
+  }
+}
+
+void TcpProxy::DropAnswersOfOpenConnections() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& p : pairs_) {
+    p->drop_answers = true;
   }
 }
 

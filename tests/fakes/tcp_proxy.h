@@ -3,6 +3,10 @@
 //   Freeze(true)  every connection stays open but nothing is forwarded any more, either way (a
 //                 half-open connection, a NAT or load balancer that dropped the flow, a server
 //                 that stopped answering); Freeze(false) forwards again.
+//   DropAnswersOfOpenConnections()
+//                 the connections open now still carry what the client sends, but the server's
+//                 answers never arrive (the server acted, the answer was lost: a failover or a
+//                 NAT that dropped the flow mid-request); connections opened later work.
 // Each accepted connection gets its own upstream connection and two forwarding threads. The
 // destructor closes everything and joins every thread. Thread-safe.
 #pragma once
@@ -26,6 +30,7 @@ class TcpProxy {
 
   int port() const { return port_; }
   void Freeze(bool frozen) { frozen_ = frozen; }
+  void DropAnswersOfOpenConnections();
   // Connections accepted so far.
   int accepted() const { return accepted_; }
 
@@ -33,11 +38,13 @@ class TcpProxy {
   struct Pair {
     int client = -1;
     int upstream = -1;
+    std::atomic<bool> drop_answers{false};
     std::thread to_upstream;
     std::thread to_client;
   };
   void Accept();
-  void Pump(int from, int to);
+  // Forwards from `from` to `to` until either ends; drops what it reads while frozen or `drop`.
+  void Pump(int from, int to, const std::atomic<bool>* drop);
 
   const int upstream_port_;
   int listen_fd_ = -1;

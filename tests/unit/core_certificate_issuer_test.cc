@@ -606,9 +606,9 @@ TEST_F(IssuerTest, FailedDeletionKeepsTheNoteForLaterCleanup) {
   EXPECT_EQ(*pending[0].record_id, dns_.created()[0].id);
   EXPECT_THAT(logger_.All(), HasSubstr("could not delete ACME challenge TXT record"));
 
-  // A later run cleans up once the DNS API works again.
+  // A later run cleans up once the DNS API works again, and the note is old enough to be nobody's.
   dns_.FailDeletes(Status::Ok());
-  clock_.Advance(std::chrono::hours(2));
+  clock_.Advance(IssuerOptions().leftover_min_age);
   EXPECT_TRUE(issuer_->CleanUpLeftovers().ok());
   ExpectNothingLeft();
 }
@@ -662,6 +662,42 @@ TEST_F(IssuerTest, CleanUpLeftovers) {
   }
   EXPECT_THAT(records, ElementsAre("rec-3"));
   EXPECT_THAT(dns_.deleted_ids(), UnorderedElementsAreArray({"rec-1", "rec-2"}));
+}
+
+// Another runner (another host, or a container whose processes this one cannot see) may wait up
+// to twice the longest propagation_timeout (2h) for its records to propagate: its records are
+// no leftovers before then. Before: 30 minutes, and a runner with propagation_timeout = "1h" lost
+// its challenge records to a concurrent apply elsewhere.
+TEST_F(IssuerTest, AnotherRunnersRecordsAreNoLeftoversWhileItMayStillWait) {
+  MakeIssuer();  // the default IssuerOptions
+  ASSERT_GE(IssuerOptions().leftover_min_age, 2 * kMaxPropagationTimeout);
+  PendingDnsRecord p;
+  p.zone_id = "zone-com";
+  p.zone_name = "example.com";
+  p.fqdn = "_acme-challenge.far.example.com";
+  p.record_name = "_acme-challenge.far";
+  p.value = "v";
+  p.record_id = "rec-far";
+  p.owner = "runner-7.ci.invalid/00000000-0000-0000-0000-000000000000/4026531836/42/1234";
+  ASSERT_TRUE(store_->NotePendingDnsRecord(p).ok());
+  DnsRecord r;
+  r.id = "rec-far";
+  r.zone_id = "zone-com";
+  r.name = "_acme-challenge.far";
+  r.type = "TXT";
+  r.content = "v";
+  r.fqdn = p.fqdn;
+  dns_.AddRecord(r);
+
+  clock_.Advance(2 * kMaxPropagationTimeout);  // still within what that runner may wait
+  ASSERT_TRUE(issuer_->CleanUpLeftovers().ok());
+  EXPECT_EQ(store_->ListPendingDnsRecords().value().size(), 1u);
+  EXPECT_TRUE(dns_.deleted_ids().empty());
+
+  clock_.Advance(IssuerOptions().leftover_min_age - 2 * kMaxPropagationTimeout);
+  ASSERT_TRUE(issuer_->CleanUpLeftovers().ok());
+  EXPECT_TRUE(store_->ListPendingDnsRecords().value().empty());
+  EXPECT_THAT(dns_.deleted_ids(), ElementsAre("rec-far"));
 }
 
 TEST_F(IssuerTest, CleanUpLeftoversReportsDeleteFailuresAndKeepsTheNote) {

@@ -372,6 +372,51 @@ TEST_F(PostgresStoreTest, AStoreThatStopsAnsweringEndsTheCallAtItsDeadline) {
   EXPECT_TRUE(again.ok()) << again.status().ToString();
 }
 
+// The CA has issued; the write that keeps the certificate goes out on a pooled connection whose
+// answer never comes back (a failover or a NAT dropped it after the server acted). The insert is
+// sent again on a fresh connection, finds its own row, and the certificate is stored exactly once.
+// Before: the call failed, and the certificate and its key, only in memory, were gone.
+TEST_F(PostgresStoreTest, AnIssuedCertificateSurvivesAnAnswerLostWithItsConnection) {
+  fakes::TcpProxy proxy(server_->port());
+  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
+                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1";
+  Result<std::unique_ptr<Store>> store = Open(url);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Result<AccountRecord> account = (*store)->CreateAccount(SampleAccount("lost"));
+  ASSERT_TRUE(account.ok()) << account.status().ToString();
+  Result<AutoCertificateRecord> ac = (*store)->CreateAutoCertificate(SampleAutoCertificate(account->id));
+  ASSERT_TRUE(ac.ok()) << ac.status().ToString();
+  const int connections_before = proxy.accepted();
+
+  proxy.DropAnswersOfOpenConnections();
+  CertificateRecord cert = store_test::SampleCertificate(clock_, ac->id, "1");
+  Result<CertificateRecord> added = (*store)->AddCertificate(cert);
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_GT(proxy.accepted(), connections_before) << "the insert went out again on a fresh connection";
+
+  EXPECT_EQ(location_->Query("SELECT count(*) FROM certificates"), "1") << "stored once";
+  EXPECT_EQ(location_->Query("SELECT id || ' ' || serial_number || ' ' || status FROM certificates"),
+            added->id + " " + cert.serial_number + " active");
+}
+
+// A plain write whose answer is lost is not sent twice: it fails, naming the store.
+TEST_F(PostgresStoreTest, APlainWriteWhoseAnswerIsLostIsNotRepeated) {
+  fakes::TcpProxy proxy(server_->port());
+  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
+                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1";
+  Result<std::unique_ptr<Store>> store = Open(url);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Result<AccountRecord> account = (*store)->CreateAccount(SampleAccount("plain"));
+  ASSERT_TRUE(account.ok()) << account.status().ToString();
+  const int connections_before = proxy.accepted();
+  proxy.DropAnswersOfOpenConnections();
+  Status deleted = (*store)->DeleteAccount(account->id);
+  ASSERT_FALSE(deleted.ok());
+  EXPECT_EQ(deleted.code(), StatusCode::kUnavailable) << deleted.ToString();
+  EXPECT_NE(deleted.message().find("within 1 s (round_trip_timeout)"), std::string::npos) << deleted.message();
+  EXPECT_EQ(proxy.accepted(), connections_before) << "a plain write is never sent twice";
+}
+
 TEST_F(PostgresStoreTest, MissingDatabaseIsNotFoundNamingIt) {
   Result<std::unique_ptr<Store>> store = Open(server_->Url("no_such_database"));
   ASSERT_FALSE(store.ok());
