@@ -1073,15 +1073,22 @@ TEST_P(StoreConformanceTest, WrongOrMissingKeyIsDataLossNamingStoreEncryptionKey
   struct Case {
     const char* name;
     std::string key;
+    std::string key_source;  // StoreOptions::key_source
     std::string message_part;
   };
   const std::vector<Case> cases = {
-      {"wrong key", wrong_key, "store_encryption_key is wrong"},
-      {"missing key", "", "store_encryption_key is missing"},
+      {"wrong key", wrong_key, "", "store_encryption_key is wrong"},
+      {"wrong key from --key", wrong_key, "the key given by --key", "the key given by --key is wrong"},
+      {"wrong key from the environment", wrong_key, "IONOS_CERT_STORE_KEY", "IONOS_CERT_STORE_KEY is wrong"},
+      {"missing key", "", "", "store_encryption_key is missing"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    auto store = MustOpen(c.key);
+    StoreOptions options = Options(c.key);
+    options.key_source = c.key_source;
+    Result<std::unique_ptr<Store>> opened = OpenStore(url(), options);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    std::unique_ptr<Store> store = std::move(opened).value();
     ASSERT_NE(store, nullptr) << "opening does not need to decrypt anything";
     AccountRecord rename = SampleAccount();
     rename.id = account_id;
