@@ -22,6 +22,8 @@ using std::chrono::hours;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Not;
 
 constexpr int64_t kDay = 24;  // hours
 
@@ -101,8 +103,29 @@ TEST_F(CertificateManagerTest, CertificateTheStoreCannotKeepTakesItsAutoCertific
   world_.store.FailNext("AddCertificate", UnavailableError("disk full"));
   Result<AutoCertificateView> view = manager_->Create(Desired("www.example.com"));
   ASSERT_FALSE(view.ok());
-  EXPECT_THAT(view.status().message(), HasSubstr("saving the certificate: disk full"));
+  EXPECT_EQ(view.status().code(), StatusCode::kUnavailable);
+  // Issue 24.6: the user learns that a certificate was issued and lost, which one, and the cost.
+  const std::string message = view.status().message();
+  EXPECT_THAT(message, HasSubstr("saving the certificate: the CA issued the certificate with serial "));
+  EXPECT_THAT(message, HasSubstr("for www.example.com, but it was not kept"));
+  EXPECT_THAT(message, HasSubstr("could not take it (disk full)"));
+  EXPECT_THAT(message, HasSubstr("duplicate-certificate limit"));
+  EXPECT_THAT(message, MatchesRegex(".*serial [0-9a-f]+ .*"));
   EXPECT_TRUE(world_.memory.ListAutoCertificates()->empty()) << "nothing half-written";
+}
+
+TEST_F(CertificateManagerTest, RenewalTheStoreCannotKeepNamesTheLostSerial) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  world_.clock.Set(created->certificates[0].summary.not_before + std::chrono::hours(61 * 24));
+  world_.store.FailNext("AddCertificate", UnavailableError("cannot connect to the store"));
+  Result<RenewOutcome> renewed = manager_->RenewIfDue(created->record.id);
+  ASSERT_FALSE(renewed.ok());
+  EXPECT_THAT(renewed.status().message(), HasSubstr("the CA issued the certificate with serial "));
+  EXPECT_THAT(renewed.status().message(), HasSubstr("not kept"));
+  EXPECT_THAT(renewed.status().message(), HasSubstr("cannot connect to the store"));
+  EXPECT_THAT(renewed.status().message(), Not(HasSubstr(created->newest->serial_number)))
+      << "the serial named is the new one, not the kept one";
 }
 
 // Issue 15.9: four certificates for one common name in one second get four names.
