@@ -533,6 +533,7 @@ int Dispatch(const std::vector<std::string>& args, CommandContext& ctx) {
       topic += (topic.empty() ? "" : " ") + args[i];
     }
     if (!topic.empty() && !KnownTopic(topic)) return UsageError(ctx, false, "", "unknown command \"" + topic + "\"");
+    if (topic.empty() && command == "help" && std::any_of(args.begin() + 1, args.end(), IsHelpFlag)) topic = "help";
     std::fputs(Usage(topic).c_str(), ctx.out);
     return 0;
   }
