@@ -161,7 +161,7 @@ class DeferredStore final : public Store {
   }
 
   Status Missing(const char* kind, const std::string& id) const {
-    return NotFoundError(std::string(kind) + " \"" + id + "\" is not in the store " + describe_ + ": " + missing_);
+    return NotFoundError(std::string(kind) + " \"" + id + "\" is not in the store: " + missing_);
   }
 
   const StoreOpener open_;
@@ -175,17 +175,15 @@ class DeferredStore final : public Store {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenDeferredStore(StoreOpener open, const std::string& url, const StoreOptions& options,
-                                                 const std::string& named_by) {
+Result<std::unique_ptr<Store>> OpenDeferredStore(StoreOpener open, const std::string& url,
+                                                 const StoreOptions& options) {
   StoreOptions existing = options;
   existing.must_exist = true;
   Result<std::unique_ptr<Store>> opened = open(url, existing);
   if (opened.ok() || opened.status().code() != StatusCode::kNotFound) {
     return opened;
   }
-  std::string missing = opened.status().message();
-  if (!named_by.empty()) missing += "; the store is named by " + named_by;
-  return std::unique_ptr<Store>(new DeferredStore(std::move(open), url, options, std::move(missing)));
+  return std::unique_ptr<Store>(new DeferredStore(std::move(open), url, options, opened.status().message()));
 }
 
 }  // namespace ionos

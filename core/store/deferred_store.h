@@ -9,8 +9,8 @@
 //
 // OpenDeferredStore opens the store when it exists (the returned Store is then the backend's
 // own). When it does not, the returned Store answers reads as an empty store would, except that
-// a read of an id names the store and that it does not exist (kNotFound, so a refresh reports the
-// lost store by where its URL came from), and creates the store at the first write that adds
+// a read of an id names the store and that it does not exist (kNotFound, so that a refresh reports
+// the lost store, and the caller where its URL came from), and creates the store at the first write that adds
 // something (CreateAccount, CreateAutoCertificate, AddCertificate, NotePendingDnsRecord, Lock).
 // Writes that change or delete existing records find nothing (kNotFound) and create nothing.
 // Each read looks again, so a store another process created meanwhile is used from then on.
@@ -27,10 +27,10 @@ namespace ionos {
 
 using StoreOpener = std::function<Result<std::unique_ptr<Store>>(const std::string& url, const StoreOptions& options)>;
 
-// `open` is OpenStore or a test's factory; `named_by` says where the URL came from, for messages
-// ("IONOS_CERT_STORE", "the `store` argument", ...). Errors other than "there is no store" are
-// returned as they are.
-Result<std::unique_ptr<Store>> OpenDeferredStore(StoreOpener open, const std::string& url, const StoreOptions& options,
-                                                 const std::string& named_by);
+// `open` is OpenStore or a test's factory. Errors other than "there is no store" are returned as
+// they are. A read of an id in a store that does not exist is kNotFound: `KIND "ID" is not in the
+// store: there is no store at URL (...)`; the caller adds where the URL came from.
+Result<std::unique_ptr<Store>> OpenDeferredStore(StoreOpener open, const std::string& url,
+                                                 const StoreOptions& options);
 
 }  // namespace ionos

@@ -316,7 +316,7 @@ class StoreCreation(unittest.TestCase):
         err = flat(proc.stderr)
         self.assertEqual(code, 1, proc.stdout + proc.stderr)
         self.assertIn("there is no store at sqlite:%s" % typo, err)
-        self.assertIn("is IONOS_CERT_STORE (used because `store` is not set) pointing at the right place", err)
+        self.assertIn("is IONOS_CERT_STORE (used because store is not set) pointing at the right place", err)
         self.assertFalse(os.path.exists(os.path.dirname(typo)), "no file, no -wal/-shm, no directory")
 
 
