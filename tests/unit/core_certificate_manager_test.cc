@@ -263,6 +263,39 @@ TEST_F(CertificateManagerTest, RenewalWaitsForTheLockAndSaysWhoFor) {
   EXPECT_TRUE(world_.memory.held_locks().empty()) << "released after the renewal";
 }
 
+// Issue 24.7: the renew command tells "this run issued" from "another process renewed it while
+// this run waited for the lock" (adopted): RenewIfDue says which path it took.
+TEST_F(CertificateManagerTest, RenewIfDueSaysAdoptedWhenAnotherProcessRenewedWhileItWaited) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok());
+  AtDay(created->certificates[0].summary, 61);
+  std::unique_ptr<StoreLock> held =
+      world_.memory.Lock("auto_certificate/" + created->record.id, LockOptions{}).value();
+  // While RenewIfDue waits for the lock, the holder lets go and another process renews.
+  Result<AutoCertificateView> other = Status(InternalError("the other process did not run"));
+  world_.clock.SetOnSleep([&](Duration) {
+    if (held == nullptr) return;
+    held.reset();
+    UpdateIntent intent;
+    intent.reissue = true;
+    intent.replaces_certificate_id = created->newest->id;
+    other = manager_->Update(created->record, intent);
+  });
+  Result<RenewOutcome> outcome = manager_->RenewIfDue(created->record.id);
+  world_.clock.SetOnSleep(nullptr);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->action, RenewOutcome::Action::kAdopted);
+  EXPECT_EQ(outcome->view.newest->id, other->newest->id);
+  EXPECT_EQ(outcome->view.certificates.size(), 2u) << "one renewal, not two";
+
+  // Without anyone else, the same call renews itself.
+  AtDay(outcome->view.certificates[0].summary, 61);
+  Result<RenewOutcome> own = manager_->RenewIfDue(created->record.id);
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_EQ(own->action, RenewOutcome::Action::kRenewed);
+}
+
 TEST_F(CertificateManagerTest, WaitingForTheLockIsBounded) {
   Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
   ASSERT_TRUE(created.ok());
