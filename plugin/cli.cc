@@ -145,7 +145,7 @@ StoreSetting StoreUrl(CommandContext& ctx, const Flags& flags, const std::string
   if (auto it = flags.values.find(flag); it != flags.values.end()) return {it->second, flag};
   const std::string env = ctx.env("IONOS_CERT_STORE");
   if (!env.empty()) return {env, "IONOS_CERT_STORE"};
-  return {DefaultStoreUrl(), "the default path (neither " + flag + " nor IONOS_CERT_STORE is set)"};
+  return {DefaultStoreUrl(), "the default store path (neither " + flag + " nor IONOS_CERT_STORE is set)"};
 }
 
 // A store key and where it came from ("the key given by --key", "IONOS_CERT_STORE_KEY").
@@ -174,7 +174,7 @@ Result<std::unique_ptr<Store>> OpenExistingStore(CommandContext& ctx, const Stor
   IONOS_RETURN_IF_ERROR(ValidateStoreUrl(store.url).WithContext("the store named by " + store.named_by));
   Result<std::unique_ptr<Store>> opened = ctx.factories.open_store(store.url, opts);
   if (!opened.ok()) {
-    return Status(opened.status().code(), opened.status().message() + " (the store named by " + store.named_by + ")");
+    return Status(opened.status().code(), opened.status().message() + "; the store is named by " + store.named_by);
   }
   return opened;
 }

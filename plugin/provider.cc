@@ -68,7 +68,7 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
   auto store = StringSetting(schema, config, "store", allow_unknown, &unknown, &from, &env_name);
   out.store_url = store.value_or(DefaultStoreUrl());
   out.store_from_environment = store && from == Source::kEnvironment;
-  out.store_named_by = !store ? "the default path (neither store nor " + env_name + " is set)"
+  out.store_named_by = !store ? "the default store path (neither store nor " + env_name + " is set)"
                        : from == Source::kEnvironment ? FromEnvironment(env_name, "store")
                                                       : std::string("the store argument");
   if (store) {
@@ -235,7 +235,7 @@ void Provider::Configure(const Value& config, Diagnostics& diags) {
   // Created at the first write (an apply), never by validate, plan, refresh or import.
   auto store = OpenDeferredStore(factories_.open_store, parsed->store_url, store_opts);
   if (!store.ok()) {
-    const std::string detail = store.status().message() + " (the store named by " + parsed->store_named_by + ")";
+    const std::string detail = store.status().message() + "; the store is named by " + parsed->store_named_by;
     if (parsed->store_from_environment) {
       diags.AddError("Cannot open the certificate store", detail);
     } else {

@@ -24,7 +24,7 @@ namespace ionos::tf {
 struct ProviderConfig {
   std::string store_url;
   // Where store_url came from, for messages: "the store argument", "IONOS_CERT_STORE (used
-  // because store is not set)" or "the default path (...)".
+  // because store is not set)" or "the default store path (...)".
   std::string store_named_by;
   bool store_from_environment = false;
   std::string encryption_key;  // raw 32 bytes or empty

@@ -161,14 +161,15 @@ class DeferredStore final : public Store {
   }
 
   Status Missing(const char* kind, const std::string& id) const {
-    return NotFoundError(std::string(kind) + " \"" + id + "\" is not in the store: " + missing_);
+    return NotFoundError(std::string(kind) + " \"" + id + "\" is not in the store " + describe_ +
+                         ", which does not exist");
   }
 
   const StoreOpener open_;
   const std::string url_;
   const StoreOptions options_;
   const std::string describe_;
-  const std::string missing_;
+  const std::string missing_;  // why it does not exist: "there is no store at URL (...)"
   std::mutex mu_;
   std::unique_ptr<Store> inner_;
 };

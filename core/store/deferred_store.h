@@ -29,7 +29,7 @@ using StoreOpener = std::function<Result<std::unique_ptr<Store>>(const std::stri
 
 // `open` is OpenStore or a test's factory. Errors other than "there is no store" are returned as
 // they are. A read of an id in a store that does not exist is kNotFound: `KIND "ID" is not in the
-// store: there is no store at URL (...)`; the caller adds where the URL came from.
+// store URL, which does not exist`; the caller adds where the URL came from.
 Result<std::unique_ptr<Store>> OpenDeferredStore(StoreOpener open, const std::string& url,
                                                  const StoreOptions& options);
 

@@ -315,7 +315,7 @@ class StoreCreation(unittest.TestCase):
         code, proc = ws.plan_exitcode(env={"IONOS_CERT_STORE": "sqlite:" + typo})
         err = flat(proc.stderr)
         self.assertEqual(code, 1, proc.stdout + proc.stderr)
-        self.assertIn("there is no store at sqlite:%s" % typo, err)
+        self.assertIn("is not in the store sqlite:%s, which does not exist" % typo, err)
         self.assertIn("is IONOS_CERT_STORE (used because store is not set) pointing at the right place", err)
         self.assertFalse(os.path.exists(os.path.dirname(typo)), "no file, no -wal/-shm, no directory")
 

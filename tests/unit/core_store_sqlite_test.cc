@@ -233,7 +233,7 @@ TEST_F(StoreTest, DeferredStoreReadsAMissingStoreAsEmptyAndCreatesItAtTheFirstWr
   ASSERT_FALSE(account.ok());
   EXPECT_EQ(account.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(account.status().message(),
-            "account \"a1\" is not in the store: there is no store at sqlite:" + path_ + " (the file does not exist)");
+            "account \"a1\" is not in the store sqlite:" + path_ + ", which does not exist");
   // Changing what is not there creates nothing either.
   EXPECT_EQ(store.DeleteAccount("a1").code(), StatusCode::kNotFound);
   EXPECT_FALSE(fs::exists(fs::path(path_).parent_path())) << "no directory, no file, no -wal/-shm";

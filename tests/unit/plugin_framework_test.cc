@@ -291,7 +291,7 @@ TEST_F(ProviderConfigTest, TheStoreAndItsKeyAreNamedByWhereTheyCameFrom) {
   Diagnostics d;
   auto from_default = ParseProviderConfig(schema_, EmptyObject(schema_.block), false, d);
   ASSERT_TRUE(from_default.has_value());
-  EXPECT_EQ(from_default->store_named_by, "the default path (neither store nor IONOS_CERT_STORE is set)");
+  EXPECT_EQ(from_default->store_named_by, "the default store path (neither store nor IONOS_CERT_STORE is set)");
   setenv("IONOS_CERT_STORE", "sqlite:/tmp/x.db", 1);
   setenv("IONOS_CERT_STORE_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 1);
   auto from_env = ParseProviderConfig(schema_, EmptyObject(schema_.block), false, d);
