@@ -1,6 +1,7 @@
 #include "plugin/cli.h"
 
 #include <algorithm>
+#include <csignal>
 #include <map>
 #include <optional>
 #include <set>
@@ -28,21 +29,38 @@ const CommandHelp kCommands[] = {
      "Lists the accounts and every certificate in a store: name, auto certificate, status, key algorithm,\n"
      "expiry, days left and renewal date. --format json (or --json) prints the certificates as a JSON\n"
      "array; --format openmetrics prints ionos_certificate_expiration_timestamp_seconds and friends\n"
-     "in the OpenMetrics text format, for Prometheus.\n"},
+     "in the OpenMetrics text format, for Prometheus. Reads only: a store that does not exist is an\n"
+     "error, never created.\n"},
     {"renew", "renew [--store URL] [--json] [--dry-run] [--metrics-file PATH]",
      "Renews every auto certificate in the store whose renewal is due (by the renewal window, or by the\n"
      "CA's renewal information where it offers ARI), with the account and settings it was issued with,\n"
-     "under the same locks and rules as terraform apply; deletes certificates past their grace period.\n"
-     "Needs IONOS_TOKEN (the Cloud DNS API token) unless --dry-run. --dry-run changes nothing and\n"
-     "reports what would be renewed. --json prints one object per auto certificate.\n"
+     "under the same locks and rules as terraform apply; deletes certificates past their grace period;\n"
+     "first removes challenge TXT records that interrupted runs left behind. Needs IONOS_TOKEN (the\n"
+     "Cloud DNS API token) unless --dry-run. --dry-run changes nothing and reports what would be renewed.\n"
+     "One line per auto certificate: ACTION: NAME (COMMON NAME), CERTIFICATE serial SERIAL, REASON, with\n"
+     "ACTION renewed, adopted (another process renewed it meanwhile), not_due, failed or interrupted;\n"
+     "with --dry-run due or not_due. --json prints one object per auto certificate (id, name,\n"
+     "common_name, action, certificate_name, serial_number, reason, error, pruned).\n"
      "--metrics-file PATH writes, atomically, ionos_renew_last_run_timestamp_seconds,\n"
      "ionos_renew_certificates{action=...} and the certificates' expiry gauges after the run, for the\n"
      "node exporter's textfile collector (a PATH ending in .prom in its directory).\n"
-     "Exit codes: 0 nothing failed; 1 a renewal failed (or the metrics file could not be written);\n"
-     "2 usage; 3 a certificate within 30 days of its expiry is due and was not renewed in this run.\n"},
-    {"store", "store copy --from URL --to URL [--from-key KEY] [--to-key KEY] [--dry-run] | store rekey ...",
-     "Maintenance of a store: copying it to another store, and changing its encryption key.\n"},
-    {"help", "help [COMMAND]", "Prints this text, or a command's.\n"},
+     "Exit codes: 0 done; 1 a renewal failed (or the metrics file could not be written); 2 usage error;\n"
+     "3 a certificate within 30 days of its expiry is due and was not renewed in this run; 130/143\n"
+     "interrupted by SIGINT/SIGTERM (the renewal in flight stops and removes its challenge records; a\n"
+     "second signal exits at once).\n"},
+    {"store copy", "store copy --from URL --to URL [--from-key KEY] [--to-key KEY] [--dry-run]",
+     "Copies accounts, auto certificates, every certificate with its key, pending DNS records and\n"
+     "renewal information from one store to another (for example sqlite: to postgres://), keeping\n"
+     "every id, so existing Terraform state works against the new store. Keys are re-encrypted\n"
+     "with the destination's key. Refuses a destination that holds any of the ids. The keys:\n"
+     "--from-key/--to-key, else IONOS_CERT_STORE_KEY for both. --dry-run writes nothing.\n"
+     "Interrupted (SIGINT/SIGTERM), it removes what it had copied and exits 130/143.\n"},
+    {"store rekey", "store rekey [--store URL] [--key KEY] --new-key KEY",
+     "Re-encrypts every private key in the store with a new store key, in one transaction\n"
+     "(keys written while the store had no key are encrypted too). The current key: --key, else\n"
+     "IONOS_CERT_STORE_KEY. --new-key \"\" stores them unencrypted. Afterwards configure the new\n"
+     "key (store_encryption_key / IONOS_CERT_STORE_KEY) everywhere the store is used.\n"},
+    {"help", "help [COMMAND]", "Prints this text, or a command's (also COMMAND --help or -h).\n"},
     {"version", "version", "Prints the provider's version.\n"},
 };
 
@@ -51,7 +69,9 @@ constexpr char kEnvironment[] =
     "  IONOS_CERT_STORE      the store when --store is not given (sqlite:PATH or postgres://...)\n"
     "  IONOS_CERT_STORE_KEY  base64 of the store's 32-byte encryption key, when it has one\n"
     "  IONOS_TOKEN           the IONOS Cloud API token (renew)\n"
-    "  IONOS_CERT_NOW        testing aid: move the clock (RFC 3339)\n";
+    "  IONOS_CERT_NOW        testing aid: move the clock (RFC 3339); warned about on stderr\n";
+
+bool IsHelpFlag(const std::string& a) { return a == "--help" || a == "-h"; }
 
 // ---------------------------------------------------------------- flags
 
@@ -92,67 +112,115 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args, size_t start, con
   return out;
 }
 
-int UsageError(CommandContext& ctx, const std::string& command, const std::string& message) {
-  std::fprintf(ctx.err, "error: %s\n\n%s", message.c_str(), Usage(command).c_str());
-  return 2;
+// An error: with --json one JSON object on stdout ({"error": ..., "exit_code": ...}), so that a
+// job parsing the output gets an object in every case; otherwise "error: ..." on stderr, followed
+// by the usage of `usage_of` for usage errors.
+int Fail(CommandContext& ctx, bool json, int exit_code, const std::string& message,
+         const std::optional<std::string>& usage_of = std::nullopt) {
+  if (json) {
+    nlohmann::ordered_json j;
+    j["error"] = message;
+    j["exit_code"] = exit_code;
+    std::fputs((j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n").c_str(), ctx.out);
+    return exit_code;
+  }
+  std::fprintf(ctx.err, "error: %s\n", message.c_str());
+  if (usage_of) std::fprintf(ctx.err, "\n%s", Usage(*usage_of).c_str());
+  return exit_code;
+}
+
+int UsageError(CommandContext& ctx, bool json, const std::string& command, const std::string& message) {
+  return Fail(ctx, json, 2, message, command);
+}
+
+bool Interrupted(const CommandContext& ctx) {
+  return ctx.interruption != nullptr && ctx.interruption->cancel.cancelled();
+}
+
+const CancelToken* CancelOf(const CommandContext& ctx) {
+  return ctx.interruption != nullptr ? &ctx.interruption->cancel : nullptr;
 }
 
 // ---------------------------------------------------------------- stores
 
-std::string StoreUrl(CommandContext& ctx, const Flags& flags, const std::string& flag = "--store") {
-  if (auto it = flags.values.find(flag); it != flags.values.end()) return it->second;
+// A store URL and where it came from, for messages.
+struct StoreSetting {
+  std::string url;
+  std::string named_by;
+};
+
+StoreSetting StoreUrl(CommandContext& ctx, const Flags& flags, const std::string& flag = "--store") {
+  if (auto it = flags.values.find(flag); it != flags.values.end()) return {it->second, flag};
   const std::string env = ctx.env("IONOS_CERT_STORE");
-  return env.empty() ? DefaultStoreUrl() : env;
+  if (!env.empty()) return {env, "IONOS_CERT_STORE"};
+  return {DefaultStoreUrl(), "the default store path (neither " + flag + " nor IONOS_CERT_STORE is set)"};
+}
+
+// A store key and where it came from ("the key given by --key", "IONOS_CERT_STORE_KEY").
+struct KeySetting {
+  std::string base64;
+  std::string source;
+};
+
+KeySetting StoreKey(CommandContext& ctx, const Flags& flags, const std::string& flag) {
+  if (auto it = flags.values.find(flag); it != flags.values.end()) return {it->second, "the key given by " + flag};
+  return {ctx.env("IONOS_CERT_STORE_KEY"), "IONOS_CERT_STORE_KEY"};
 }
 
 // Opens an existing store (commands never create one: a mistyped path must not leave an empty
-// store behind). `key_base64` empty: no store key.
-Result<std::unique_ptr<Store>> OpenExistingStore(CommandContext& ctx, const std::string& url,
-                                                 const std::string& key_base64, const char* key_source) {
+// store behind). An empty key: no store key.
+Result<std::unique_ptr<Store>> OpenExistingStore(CommandContext& ctx, const StoreSetting& store,
+                                                 const KeySetting& key) {
   StoreOptions opts;
   opts.clock = ctx.clock;
   opts.random = ctx.random;
   opts.must_exist = true;
-  if (!key_base64.empty()) {
-    IONOS_ASSIGN_OR_RETURN_CTX(opts.encryption_key, ParseStoreEncryptionKey(key_base64), key_source);
+  opts.key_source = key.source;
+  if (!key.base64.empty()) {
+    IONOS_ASSIGN_OR_RETURN_CTX(opts.encryption_key, ParseStoreEncryptionKey(key.base64), key.source);
   }
-  IONOS_RETURN_IF_ERROR(ValidateStoreUrl(url));
-  return ctx.factories.open_store(url, opts);
+  IONOS_RETURN_IF_ERROR(ValidateStoreUrl(store.url).WithContext("the store named by " + store.named_by));
+  Result<std::unique_ptr<Store>> opened = ctx.factories.open_store(store.url, opts);
+  if (!opened.ok()) {
+    return Status(opened.status().code(), opened.status().message() + "; the store is named by " + store.named_by);
+  }
+  for (const std::string& warning : (*opened)->Warnings()) {
+    std::fprintf(ctx.err, "warning: %s\n", warning.c_str());
+  }
+  return opened;
 }
 
 // ---------------------------------------------------------------- certificates
 
 int CertificatesCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   Result<Flags> flags = ParseFlags(args, 1, {"--store", "--format"}, {"--json"}, false);
-  if (!flags.ok()) return UsageError(ctx, "certificates", flags.status().message());
+  // Errors are JSON objects when the output is JSON (--json, or --format json).
+  bool json = std::find(args.begin(), args.end(), "--json") != args.end();
+  for (size_t i = 1; i < args.size(); ++i) {
+    json = json || args[i] == "--format=json" || (args[i] == "--format" && i + 1 < args.size() && args[i + 1] == "json");
+  }
+  if (!flags.ok()) return UsageError(ctx, json, "certificates", flags.status().message());
   std::string format_error;
   const auto format_flag = flags->values.find("--format");
   const std::optional<ListingFormat> format =
       ParseListingFormat(format_flag == flags->values.end() ? nullptr : &format_flag->second,
                          flags->switches.count("--json") > 0, &format_error);
-  if (!format) return UsageError(ctx, "certificates", format_error);
-  Result<std::unique_ptr<Store>> store =
-      OpenExistingStore(ctx, StoreUrl(ctx, *flags), ctx.env("IONOS_CERT_STORE_KEY"), "IONOS_CERT_STORE_KEY");
-  if (!store.ok()) {
-    std::fprintf(ctx.err, "error: %s\n", store.status().message().c_str());
-    return 1;
-  }
+  if (!format) return UsageError(ctx, json, "certificates", format_error);
+  Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), StoreKey(ctx, *flags, ""));
+  if (!store.ok()) return Fail(ctx, json, 1, store.status().message());
   // Listing issues nothing: the manager's issuers are never asked for a client.
   Issuers issuers(ServiceFactories{}, Issuers::Options{});
-  CertificateManager manager(store->get(), &issuers, ctx.clock, ctx.random, ctx.log, nullptr);
+  CertificateManager manager(store->get(), &issuers, ctx.clock, ctx.random, ctx.log, CancelOf(ctx));
   Result<std::vector<CertificateListing>> rows = manager.ListCertificates();
   Result<std::vector<AccountRecord>> accounts = (*store)->ListAccounts();
   if (!rows.ok() || !accounts.ok()) {
-    std::fprintf(ctx.err, "error: %s\n", (!rows.ok() ? rows.status() : accounts.status()).message().c_str());
-    return 1;
+    return Fail(ctx, json, 1, (!rows.ok() ? rows.status() : accounts.status()).message());
   }
+  if (Interrupted(ctx)) return 1;  // RunCommand turns it into 128 + the signal
   const TimePoint now = ctx.clock->Now();
   if (*format == ListingFormat::kOpenMetrics) {
     Result<std::string> metrics = FormatCertificateOpenMetrics(*rows);
-    if (!metrics.ok()) {
-      std::fprintf(ctx.err, "error: %s\n", metrics.status().message().c_str());
-      return 1;
-    }
+    if (!metrics.ok()) return Fail(ctx, json, 1, metrics.status().message());
     std::fputs(metrics->c_str(), ctx.out);
     return 0;
   }
@@ -187,7 +255,8 @@ struct RenewRow {
   std::string id;
   std::string name;
   std::string common_name;
-  std::string action;  // renewed, not_due, failed; with --dry-run: due, not_due
+  // renewed, adopted, not_due, failed, interrupted; with --dry-run: due, not_due, failed
+  std::string action;
   std::string certificate_name;
   std::string serial_number;
   std::string reason;
@@ -195,28 +264,37 @@ struct RenewRow {
   std::vector<std::string> pruned;
 };
 
+const char* ActionName(RenewOutcome::Action action) {
+  switch (action) {
+    case RenewOutcome::Action::kRenewed:
+      return "renewed";
+    case RenewOutcome::Action::kAdopted:
+      return "adopted";
+    case RenewOutcome::Action::kNotDue:
+      return "not_due";
+  }
+  return "not_due";
+}
+
 int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   Result<Flags> flags = ParseFlags(args, 1, {"--store", "--metrics-file"}, {"--json", "--dry-run"}, false);
-  if (!flags.ok()) return UsageError(ctx, "renew", flags.status().message());
+  const bool json = std::find(args.begin(), args.end(), "--json") != args.end();
+  if (!flags.ok()) return UsageError(ctx, json, "renew", flags.status().message());
   const bool dry_run = flags->switches.count("--dry-run") > 0;
   const std::string metrics_file = flags->values.count("--metrics-file") > 0 ? flags->values["--metrics-file"] : "";
   if (flags->values.count("--metrics-file") > 0 && (metrics_file.empty() || dry_run)) {
-    return UsageError(ctx, "renew", metrics_file.empty() ? "--metrics-file needs a path"
-                                                         : "--metrics-file records real runs; it cannot be combined with --dry-run");
+    return UsageError(ctx, json, "renew",
+                      metrics_file.empty() ? "--metrics-file needs a path"
+                                           : "--metrics-file records real runs; it cannot be combined with --dry-run");
   }
-  const bool json = flags->switches.count("--json") > 0;
   const std::string token = ctx.env("IONOS_TOKEN");
   if (token.empty() && !dry_run) {
-    return UsageError(ctx, "renew",
+    return UsageError(ctx, json, "renew",
                       "IONOS_TOKEN is not set: renewing writes the DNS-01 challenge records through the IONOS Cloud "
                       "DNS API and needs its token");
   }
-  const std::string url = StoreUrl(ctx, *flags);
-  Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, url, ctx.env("IONOS_CERT_STORE_KEY"), "IONOS_CERT_STORE_KEY");
-  if (!store.ok()) {
-    std::fprintf(ctx.err, "error: %s\n", store.status().message().c_str());
-    return 1;
-  }
+  Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), StoreKey(ctx, *flags, ""));
+  if (!store.ok()) return Fail(ctx, json, 1, store.status().message());
   Issuers::Options io;
   io.token = token;
   io.user_agent = std::string("terraform-provider-ionos/") + IONOS_PROVIDER_VERSION + " (renew)";
@@ -224,17 +302,26 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   io.clock = ctx.clock;
   io.random = ctx.random;
   io.logger = ctx.log;
+  io.cancel = CancelOf(ctx);
   Issuers issuers(ctx.factories, io);
-  CertificateManager manager(store->get(), &issuers, ctx.clock, ctx.random, ctx.log, nullptr);
+  CertificateManager manager(store->get(), &issuers, ctx.clock, ctx.random, ctx.log, CancelOf(ctx));
   Result<std::vector<AutoCertificateRecord>> autos = (*store)->ListAutoCertificates();
-  if (!autos.ok()) {
-    std::fprintf(ctx.err, "error: %s\n", autos.status().message().c_str());
-    return 1;
+  if (!autos.ok()) return Fail(ctx, json, 1, autos.status().message());
+  if (!dry_run) {
+    // Whether anything is due or not: the challenge records of runs that were killed go first,
+    // through each DNS API the store's auto certificates use.
+    std::vector<IssuanceSettings> cleaned;
+    for (const AutoCertificateRecord& a : *autos) {
+      if (std::find(cleaned.begin(), cleaned.end(), a.settings) != cleaned.end()) continue;
+      cleaned.push_back(a.settings);
+      manager.CleanUpLeftovers(a.settings);
+    }
   }
   std::vector<RenewRow> rows;
   bool failed = false;
   RenewTally tally;
   for (const AutoCertificateRecord& a : *autos) {
+    if (Interrupted(ctx)) break;  // what is not started is not reported
     RenewRow row;
     row.id = a.id;
     row.name = a.name;
@@ -252,6 +339,8 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
           row.certificate_name = view->newest->name;
           row.serial_number = view->newest->serial_number;
           row.reason = (due ? "renewal due since " : "renewal due from ") + FormatRfc3339(view->renewal->renew_at);
+        } else {
+          row.reason = "no certificate is kept";
         }
         for (const auto& c : view->certificates) {
           if (c.prune_due) row.pruned.push_back(c.summary.name);
@@ -261,11 +350,12 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
       Result<RenewOutcome> outcome = manager.RenewIfDue(a.id);
       CountRenewOutcome(tally, a.id, outcome);
       if (!outcome.ok()) {
-        row.action = "failed";
+        const bool interrupted = Interrupted(ctx);
+        row.action = interrupted ? "interrupted" : "failed";
         row.error = outcome.status().message();
-        failed = true;
+        failed = failed || !interrupted;
       } else {
-        row.action = outcome->action == RenewOutcome::Action::kNotDue ? "not_due" : "renewed";
+        row.action = ActionName(outcome->action);
         row.reason = outcome->reason;
         if (outcome->action == RenewOutcome::Action::kAdopted) {
           row.reason = "another process renewed it meanwhile";
@@ -300,7 +390,7 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   } else {
     for (const RenewRow& r : rows) {
       std::string line = r.action + ": " + r.name + " (" + r.common_name + ")";
-      if (r.action == "failed") {
+      if (!r.error.empty()) {
         line += ": " + r.error;
       } else {
         if (!r.certificate_name.empty()) line += ", " + r.certificate_name + " serial " + r.serial_number;
@@ -311,7 +401,9 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
       }
       std::fprintf(ctx.out, "%s\n", line.c_str());
     }
-    if (rows.empty()) std::fprintf(ctx.out, "(no auto certificates in the store %s)\n", (*store)->Describe().c_str());
+    if (rows.empty() && !Interrupted(ctx)) {
+      std::fprintf(ctx.out, "(no auto certificates in the store %s)\n", (*store)->Describe().c_str());
+    }
   }
   if (dry_run) return failed ? 1 : 0;
   return FinishRenewRun(ctx, manager, tally, failed, metrics_file);
@@ -322,30 +414,24 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
 // store rekey: re-encrypts every private key with a new store key.
 int RekeyCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   Result<Flags> flags = ParseFlags(args, 2, {"--store", "--key", "--new-key"}, {}, false);
-  if (!flags.ok()) return UsageError(ctx, "store", flags.status().message());
+  if (!flags.ok()) return UsageError(ctx, false, "store rekey", flags.status().message());
   auto new_key = flags->values.find("--new-key");
   if (new_key == flags->values.end()) {
-    return UsageError(ctx, "store", "store rekey needs --new-key (base64 of 32 bytes; \"\" stores the keys unencrypted)");
+    return UsageError(ctx, false, "store rekey",
+                      "store rekey needs --new-key (base64 of 32 bytes; \"\" stores the keys unencrypted)");
   }
   std::string raw_new_key;
   if (!new_key->second.empty()) {
     Result<std::string> parsed = ParseStoreEncryptionKey(new_key->second);
-    if (!parsed.ok()) return UsageError(ctx, "store", "--new-key: " + parsed.status().message());
+    if (!parsed.ok()) return UsageError(ctx, false, "store rekey", "--new-key: " + parsed.status().message());
     raw_new_key = *parsed;
   }
-  auto key = flags->values.find("--key");
-  const std::string current = key != flags->values.end() ? key->second : ctx.env("IONOS_CERT_STORE_KEY");
-  Result<std::unique_ptr<Store>> store =
-      OpenExistingStore(ctx, StoreUrl(ctx, *flags), current, key != flags->values.end() ? "--key" : "IONOS_CERT_STORE_KEY");
-  if (!store.ok()) {
-    std::fprintf(ctx.err, "error: %s\n", store.status().message().c_str());
-    return 1;
-  }
+  Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), StoreKey(ctx, *flags, "--key"));
+  if (!store.ok()) return Fail(ctx, false, 1, store.status().message());
+  // One transaction: interrupted before it starts nothing changes; once started it completes.
+  if (Interrupted(ctx)) return 1;
   Result<KeyCounts> counts = (*store)->Rekey(raw_new_key);
-  if (!counts.ok()) {
-    std::fprintf(ctx.err, "error: %s\nnothing was changed.\n", counts.status().message().c_str());
-    return 1;
-  }
+  if (!counts.ok()) return Fail(ctx, false, 1, counts.status().message() + "\nnothing was changed.");
   std::fprintf(ctx.out, "re-encrypted the private keys of %s: %lld encrypted, %lld unencrypted.\n"
                "From now on use the new key: store_encryption_key / IONOS_CERT_STORE_KEY.\n",
                (*store)->Describe().c_str(), static_cast<long long>(counts->encrypted),
@@ -353,78 +439,109 @@ int RekeyCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   return 0;
 }
 
-int StoreCommand(const std::vector<std::string>& args, CommandContext& ctx) {
-  const std::string sub = args.size() > 1 ? args[1] : "";
-  if (sub == "rekey") return RekeyCommand(args, ctx);
-  if (sub != "copy") {
-    return UsageError(ctx, "store", sub.empty() ? "store needs a subcommand" : "unknown subcommand \"store " + sub + "\"");
-  }
+int CopyCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   Result<Flags> flags = ParseFlags(args, 2, {"--from", "--to", "--from-key", "--to-key"}, {"--dry-run"}, false);
-  if (!flags.ok()) return UsageError(ctx, "store", flags.status().message());
+  if (!flags.ok()) return UsageError(ctx, false, "store copy", flags.status().message());
   for (const char* required : {"--from", "--to"}) {
-    if (flags->values.count(required) == 0) return UsageError(ctx, "store", std::string("store copy needs ") + required);
+    if (flags->values.count(required) == 0) {
+      return UsageError(ctx, false, "store copy", std::string("store copy needs ") + required);
+    }
   }
-  const std::string env_key = ctx.env("IONOS_CERT_STORE_KEY");
-  auto key = [&](const char* flag) {
-    auto it = flags->values.find(flag);
-    return it != flags->values.end() ? it->second : env_key;
-  };
-  Result<std::unique_ptr<Store>> from = OpenExistingStore(ctx, flags->values["--from"], key("--from-key"), "--from-key");
-  if (!from.ok()) {
-    std::fprintf(ctx.err, "error: the source store: %s\n", from.status().message().c_str());
-    return 1;
-  }
+  Result<std::unique_ptr<Store>> from = OpenExistingStore(ctx, {flags->values["--from"], "--from"},
+                                                          StoreKey(ctx, *flags, "--from-key"));
+  if (!from.ok()) return Fail(ctx, false, 1, "the source store: " + from.status().message());
   // The destination may be new (a fresh PostgreSQL database or SQLite file).
   StoreOptions to_options;
   to_options.clock = ctx.clock;
   to_options.random = ctx.random;
-  if (const std::string k = key("--to-key"); !k.empty()) {
-    Result<std::string> parsed = ParseStoreEncryptionKey(k);
-    if (!parsed.ok()) return UsageError(ctx, "store", "--to-key: " + parsed.status().message());
+  const KeySetting to_key = StoreKey(ctx, *flags, "--to-key");
+  to_options.key_source = to_key.source;
+  if (!to_key.base64.empty()) {
+    Result<std::string> parsed = ParseStoreEncryptionKey(to_key.base64);
+    if (!parsed.ok()) return UsageError(ctx, false, "store copy", to_key.source + ": " + parsed.status().message());
     to_options.encryption_key = *parsed;
   }
   if (Status valid = ValidateStoreUrl(flags->values["--to"]); !valid.ok()) {
-    return UsageError(ctx, "store", "--to: " + valid.message());
+    return UsageError(ctx, false, "store copy", "--to: " + valid.message());
   }
+  if (Interrupted(ctx)) return 1;
   Result<std::unique_ptr<Store>> to = ctx.factories.open_store(flags->values["--to"], to_options);
-  if (!to.ok()) {
-    std::fprintf(ctx.err, "error: the destination store: %s\n", to.status().message().c_str());
-    return 1;
-  }
+  if (!to.ok()) return Fail(ctx, false, 1, "the destination store: " + to.status().message());
   StoreCopyOptions options;
   options.dry_run = flags->switches.count("--dry-run") > 0;
+  options.cancel = CancelOf(ctx);
   Result<StoreCopyReport> report = CopyStore(**from, **to, options);
-  if (!report.ok()) {
-    std::fprintf(ctx.err, "error: %s\n", report.status().message().c_str());
-    return 1;
-  }
+  if (!report.ok()) return Fail(ctx, false, 1, report.status().message());
   std::fputs(FormatStoreCopyReport(*report).c_str(), ctx.out);
   return 0;
+}
+
+int StoreCommand(const std::vector<std::string>& args, CommandContext& ctx) {
+  const std::string sub = args.size() > 1 ? args[1] : "";
+  if (sub == "rekey") return RekeyCommand(args, ctx);
+  if (sub == "copy") return CopyCommand(args, ctx);
+  return UsageError(ctx, false, "store",
+                    sub.empty() ? "store needs a subcommand (copy or rekey)"
+                                : "unknown subcommand \"store " + sub + "\"");
+}
+
+// The command whose usage `args` asks for with --help/-h anywhere: "store copy" for
+// `store copy --from x --help`.
+std::string HelpTopic(const std::vector<std::string>& args) {
+  if (args.size() > 1 && args[0] == "store" && (args[1] == "copy" || args[1] == "rekey")) {
+    return "store " + args[1];
+  }
+  return args[0];
+}
+
+bool KnownTopic(const std::string& topic) {
+  if (topic == "store") return true;
+  for (const CommandHelp& c : kCommands) {
+    if (topic == c.name) return true;
+  }
+  return false;
 }
 
 }  // namespace
 
 // ---------------------------------------------------------------- public
 
+bool Interruption::Trip(int signal_number) {
+  int expected = 0;
+  if (!signal.compare_exchange_strong(expected, signal_number)) return false;
+  cancel.Cancel();
+  return true;
+}
+
+int InterruptedExitCode(int signal_number) { return 128 + signal_number; }
+
+std::vector<std::string> CommandNames() {
+  std::vector<std::string> out;
+  for (const CommandHelp& c : kCommands) out.push_back(c.name);
+  return out;
+}
+
 std::string Usage(const std::string& command) {
   std::string out;
+  if (command == "store") {
+    out = "usage: terraform-provider-ionos store copy|rekey ...\n\n"
+          "Maintenance of a store: copying it to another store, and changing its encryption key.\n";
+    for (const CommandHelp& c : kCommands) {
+      if (std::string(c.name).rfind("store ", 0) == 0) {
+        out += std::string("\n  ") + c.synopsis + "\n";
+        std::string text = c.text;
+        for (size_t pos = 0; pos < text.size();) {
+          const size_t nl = text.find('\n', pos);
+          out += "      " + text.substr(pos, nl - pos) + "\n";
+          pos = nl == std::string::npos ? text.size() : nl + 1;
+        }
+      }
+    }
+    return out + "\n" + kEnvironment;
+  }
   for (const CommandHelp& c : kCommands) {
     if (command == c.name) {
       out = std::string("usage: terraform-provider-ionos ") + c.synopsis + "\n\n" + c.text;
-      if (command == "store") {
-        out +=
-            "\n  store copy --from URL --to URL [--from-key KEY] [--to-key KEY]\n"
-            "      Copies accounts, auto certificates, every certificate with its key, pending DNS records and\n"
-            "      renewal information from one store to another (for example sqlite: to postgres://), keeping\n"
-            "      every id, so existing Terraform state works against the new store. Keys are re-encrypted\n"
-            "      with the destination's key. Refuses a destination that holds any of the ids. The keys:\n"
-            "      --from-key/--to-key, else IONOS_CERT_STORE_KEY for both. --dry-run writes nothing.\n"
-            "  store rekey [--store URL] [--key KEY] --new-key KEY\n"
-            "      Re-encrypts every private key in the store with a new store key, in one transaction\n"
-            "      (keys written while the store had no key are encrypted too). The current key: --key, else\n"
-            "      IONOS_CERT_STORE_KEY. --new-key \"\" stores them unencrypted. Afterwards configure the new\n"
-            "      key (store_encryption_key / IONOS_CERT_STORE_KEY) everywhere the store is used.\n";
-      }
       return out + "\n" + kEnvironment;
     }
   }
@@ -433,32 +550,61 @@ std::string Usage(const std::string& command) {
   for (const CommandHelp& c : kCommands) {
     out += std::string("  ") + c.synopsis + "\n";
   }
-  out += "\nRun `terraform-provider-ionos help COMMAND` for details.\n\n";
+  out += "\nRun `terraform-provider-ionos help COMMAND` (or COMMAND --help) for details.\n"
+         "Exit codes: 0 success, 1 the work failed, 2 usage error, 130/143 interrupted (SIGINT/SIGTERM).\n\n";
   return out + kEnvironment;
 }
 
-int RunCommand(const std::vector<std::string>& args, CommandContext& ctx) {
+namespace {
+
+int Dispatch(const std::vector<std::string>& args, CommandContext& ctx) {
   const std::string command = args.empty() ? "" : args[0];
-  if (command == "help" || command == "--help" || command == "-h") {
-    const std::string topic = args.size() > 1 ? args[1] : "";
-    if (!topic.empty() && Usage(topic).rfind("usage: terraform-provider-ionos COMMAND", 0) == 0) {
-      return UsageError(ctx, "", "unknown command \"" + topic + "\"");
+  if (command.empty()) {
+    std::fputs(Usage().c_str(), ctx.err);
+    return 2;
+  }
+  if (command == "help" || IsHelpFlag(command)) {
+    std::string topic;
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (IsHelpFlag(args[i])) continue;
+      topic += (topic.empty() ? "" : " ") + args[i];
     }
+    if (!topic.empty() && !KnownTopic(topic)) return UsageError(ctx, false, "", "unknown command \"" + topic + "\"");
+    if (topic.empty() && command == "help" && std::any_of(args.begin() + 1, args.end(), IsHelpFlag)) topic = "help";
     std::fputs(Usage(topic).c_str(), ctx.out);
     return 0;
   }
-  if (command == "version" || command == "--version") {
+  if (command == "--version") {
     std::fprintf(ctx.out, "terraform-provider-ionos %s\n", IONOS_PROVIDER_VERSION);
     return 0;
   }
-  if (args.size() > 1 && (args[1] == "--help" || args[1] == "-h")) {
-    std::fputs(Usage(command).c_str(), ctx.out);
+  if (!KnownTopic(command)) return UsageError(ctx, false, "", "unknown command \"" + command + "\"");
+  if (std::any_of(args.begin() + 1, args.end(), IsHelpFlag)) {
+    std::fputs(Usage(HelpTopic(args)).c_str(), ctx.out);
+    return 0;
+  }
+  if (command == "version") {
+    std::fprintf(ctx.out, "terraform-provider-ionos %s\n", IONOS_PROVIDER_VERSION);
     return 0;
   }
   if (command == "certificates") return CertificatesCommand(args, ctx);
   if (command == "renew") return RenewCommand(args, ctx);
   if (command == "store") return StoreCommand(args, ctx);
-  return UsageError(ctx, "", "unknown command \"" + command + "\"");
+  return UsageError(ctx, false, "", "unknown command \"" + command + "\"");
+}
+
+}  // namespace
+
+int RunCommand(const std::vector<std::string>& args, CommandContext& ctx) {
+  const int code = Dispatch(args, ctx);
+  if (ctx.interruption != nullptr) {
+    if (const int sig = ctx.interruption->signal.load(); sig != 0) {
+      std::fprintf(ctx.err, "interrupted by %s (exit code %d): stopped, and what was in flight was undone\n",
+                   sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal", InterruptedExitCode(sig));
+      return InterruptedExitCode(sig);
+    }
+  }
+  return code;
 }
 
 std::string FormatCertificateTable(const std::vector<AccountRecord>& accounts,

@@ -81,10 +81,8 @@ bool StartedByTerraform() {
 }
 
 std::string NotAPluginMessage(const std::string& program) {
-  return "This binary is a plugin for Terraform (the ionos provider). It is not meant to be run directly.\n"
-         "Use it from a Terraform configuration; see the README. Other commands:\n"
-         "  " + program + " --version\n"
-         "  " + program + " certificates [--store URL] [--json]   list the certificates in a store\n";
+  return "This binary (" + program + ") is a plugin for Terraform (the ionos provider); Terraform starts it.\n"
+         "Use it from a Terraform configuration; see the README. Its commands for people and schedulers:\n\n";
 }
 
 int ServeGoPlugin(grpc::Service* provider_service, ShutdownListener* listener) {

@@ -6,15 +6,23 @@
 #include "core/crypto/aead.h"
 #include "core/crypto/crypto.h"
 #include "core/http/url.h"
+#include "core/store/deferred_store.h"
 
 namespace ionos::tf {
 namespace {
 
-// The configured string, else the environment variable, else the schema default.
+// Where a setting's value came from.
+enum class Source { kArgument, kEnvironment, kDefault };
+
+// The configured string, else the environment variable, else the schema default; `from` (when
+// not null) says which, and `env_name` the variable.
 std::optional<std::string> StringSetting(const Schema& schema, const Value& config, const std::string& name,
-                                         bool allow_unknown, bool* unknown) {
+                                         bool allow_unknown, bool* unknown, Source* from = nullptr,
+                                         std::string* env_name = nullptr) {
   const AttributeSchema* a = schema.block.FindAttribute(name);
+  if (env_name != nullptr && a != nullptr) *env_name = a->env;
   Value v = config.is_known() ? config.GetAttr(name) : Value::Null(Type::String());
+  if (from != nullptr) *from = Source::kArgument;
   if (v.is_unknown()) {
     if (allow_unknown) *unknown = true;
     return std::nullopt;
@@ -22,10 +30,29 @@ std::optional<std::string> StringSetting(const Schema& schema, const Value& conf
   if (v.is_known()) return v.as_string();
   if (a != nullptr && !a->env.empty()) {
     const char* env = std::getenv(a->env.c_str());
+    if (from != nullptr) *from = Source::kEnvironment;
     if (env != nullptr && *env != '\0') return std::string(env);
   }
+  if (from != nullptr) *from = Source::kDefault;
   if (a != nullptr && a->default_value && a->default_value->is_string()) return a->default_value->get<std::string>();
   return std::nullopt;
+}
+
+// How messages name a value that came from the environment: "IONOS_API_URL_DNS (used because
+// dns_api_url is not set)".
+std::string FromEnvironment(const std::string& env_name, const std::string& attribute) {
+  return env_name + " (used because " + attribute + " is not set)";
+}
+
+// An invalid setting: an error on the attribute when the configuration set it, otherwise an error
+// that names the environment variable the value came from.
+void AddSettingError(Diagnostics& diags, const std::string& attribute, Source from, const std::string& env_name,
+                     const std::string& summary, const std::string& detail) {
+  if (from == Source::kEnvironment) {
+    diags.AddError(summary, FromEnvironment(env_name, attribute) + ": " + detail);
+  } else {
+    diags.AddAttributeError(AttributePath(attribute), summary, detail);
+  }
 }
 
 }  // namespace
@@ -36,29 +63,35 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
   bool unknown = false;
   size_t errors_before = diags.items().size();
 
-  auto store = StringSetting(schema, config, "store", allow_unknown, &unknown);
+  Source from = Source::kDefault;
+  std::string env_name;
+  auto store = StringSetting(schema, config, "store", allow_unknown, &unknown, &from, &env_name);
   out.store_url = store.value_or(DefaultStoreUrl());
+  out.store_from_environment = store && from == Source::kEnvironment;
+  out.store_named_by = !store ? "the default store path (neither store nor " + env_name + " is set)"
+                       : from == Source::kEnvironment ? FromEnvironment(env_name, "store")
+                                                      : std::string("the store argument");
   if (store) {
     Status s = ValidateStoreUrl(*store);
-    if (!s.ok()) diags.AddAttributeError(AttributePath("store"), "Invalid certificate store", s.message());
+    if (!s.ok()) AddSettingError(diags, "store", from, env_name, "Invalid certificate store", s.message());
   }
 
-  if (auto key = StringSetting(schema, config, "store_encryption_key", allow_unknown, &unknown)) {
+  if (auto key = StringSetting(schema, config, "store_encryption_key", allow_unknown, &unknown, &from, &env_name)) {
     auto parsed = ParseStoreEncryptionKey(*key);
     if (!parsed.ok()) {
-      diags.AddAttributeError(AttributePath("store_encryption_key"), "Invalid store encryption key",
-                              parsed.status().message() +
-                                  ". Generate one with: openssl rand -base64 32");
+      AddSettingError(diags, "store_encryption_key", from, env_name, "Invalid store encryption key",
+                      parsed.status().message() + ". Generate one with: openssl rand -base64 32");
     } else {
       out.encryption_key = *parsed;
+      if (from == Source::kEnvironment) out.key_source = FromEnvironment(env_name, "store_encryption_key");
     }
   }
 
   out.token = StringSetting(schema, config, "token", allow_unknown, &unknown).value_or("");
 
-  if (auto url = StringSetting(schema, config, "dns_api_url", allow_unknown, &unknown)) {
+  if (auto url = StringSetting(schema, config, "dns_api_url", allow_unknown, &unknown, &from, &env_name)) {
     Status s = ValidateUrl(*url, UrlSchemePolicy::kHttpOnlyForLoopback);
-    if (!s.ok()) diags.AddAttributeError(AttributePath("dns_api_url"), "Invalid DNS API URL", s.message());
+    if (!s.ok()) AddSettingError(diags, "dns_api_url", from, env_name, "Invalid DNS API URL", s.message());
     out.settings.dns_api_url = *url;
     while (!out.settings.dns_api_url.empty() && out.settings.dns_api_url.back() == '/') {
       out.settings.dns_api_url.pop_back();
@@ -186,20 +219,34 @@ void Provider::SetConfigurationError(std::string summary, std::string detail) {
   configuration_error_.emplace(std::move(summary), std::move(detail));
 }
 
+void Provider::SetConfigurationWarning(std::string summary, std::string detail) {
+  configuration_warning_.emplace(std::move(summary), std::move(detail));
+}
+
 void Provider::Configure(const Value& config, Diagnostics& diags) {
   if (configuration_error_) {
     diags.AddError(configuration_error_->first, configuration_error_->second);
     return;
   }
+  if (configuration_warning_) {
+    diags.AddWarning(configuration_warning_->first, configuration_warning_->second);
+  }
   auto parsed = ParseProviderConfig(schema(), config, /*allow_unknown=*/false, diags);
   if (!parsed) return;
   StoreOptions store_opts;
   store_opts.encryption_key = parsed->encryption_key;
+  store_opts.key_source = parsed->key_source;
   store_opts.clock = clock_;
   store_opts.random = random_;
-  auto store = factories_.open_store(parsed->store_url, store_opts);
+  // Created at the first write (an apply), never by validate, plan, refresh or import.
+  auto store = OpenDeferredStore(factories_.open_store, parsed->store_url, store_opts);
   if (!store.ok()) {
-    diags.AddAttributeError(AttributePath("store"), "Cannot open the certificate store", store.status().message());
+    const std::string detail = store.status().message() + "; the store is named by " + parsed->store_named_by;
+    if (parsed->store_from_environment) {
+      diags.AddError("Cannot open the certificate store", detail);
+    } else {
+      diags.AddAttributeError(AttributePath("store"), "Cannot open the certificate store", detail);
+    }
     return;
   }
   // The extra roots are checked here, once, rather than at the first request.
@@ -228,10 +275,10 @@ void Provider::Configure(const Value& config, Diagnostics& diags) {
                                                random_, log_, cancel_);
 }
 
-Status UnknownIdStatus(Store& store, const Status& not_found) {
-  const std::string described = store.Describe();
-  std::string hint = "the store " + described +
-                     " has never known this id: is `store` pointing at the right place, or was the store lost?";
+Status UnknownIdStatus(ProviderContext& ctx, const Status& not_found) {
+  const std::string described = ctx.store().Describe();
+  std::string hint = "the store " + described + " has never known this id: is " + ctx.config().store_named_by +
+                     " pointing at the right place, or was the store lost?";
   if (described.rfind("sqlite:", 0) == 0) {
     hint += " A sqlite: store lives on one machine's disk; runners and teammates that share the Terraform "
             "state must also share the store: use a postgres:// store (see \"Teams and CI\" in the docs).";

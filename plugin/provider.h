@@ -23,7 +23,12 @@ namespace ionos::tf {
 
 struct ProviderConfig {
   std::string store_url;
+  // Where store_url came from, for messages: "the store argument", "IONOS_CERT_STORE (used
+  // because store is not set)" or "the default store path (...)".
+  std::string store_named_by;
+  bool store_from_environment = false;
   std::string encryption_key;  // raw 32 bytes or empty
+  std::string key_source;      // StoreOptions::key_source: "" (store_encryption_key) or the variable
   std::string token;
   IssuanceSettings settings;   // DNS API URL, resolvers, extra roots, propagation timeout
 };
@@ -80,6 +85,8 @@ class Provider {
   // A problem found before Terraform connected (an invalid IONOS_CERT_NOW): ConfigureProvider
   // reports it as an error and the provider stays unconfigured.
   void SetConfigurationError(std::string summary, std::string detail);
+  // A warning ConfigureProvider shows in every Terraform command (IONOS_CERT_NOW is set).
+  void SetConfigurationWarning(std::string summary, std::string detail);
 
  private:
   void LoadSchemas();
@@ -96,13 +103,15 @@ class Provider {
   std::mutex mu_;
   std::unique_ptr<ProviderContext> context_;
   std::optional<std::pair<std::string, std::string>> configuration_error_;
+  std::optional<std::pair<std::string, std::string>> configuration_warning_;
 };
 
 // The error for an id the store has never known (not one deleted from it): the store's own NotFound
 // message, then which store and what to do; for a sqlite: store also that it belongs to one
 // machine, so runners sharing the state must share a postgres:// store (issue 12.4). Used by every
 // resource's Read and Import.
-Status UnknownIdStatus(Store& store, const Status& not_found);
+// The message also says where the store's URL came from (ProviderConfig::store_named_by).
+Status UnknownIdStatus(ProviderContext& ctx, const Status& not_found);
 
 // Resource factories (one file each).
 std::unique_ptr<Resource> NewCertificateProviderResource(Provider* provider, Schema schema);

@@ -197,7 +197,7 @@ class AutoCertificateResource final : public Resource {
         ctx->log().Warn("auto certificate was deleted from the store outside Terraform", {{"id", id}});
         return Value::Null(schema_.type());
       }
-      diags.AddStatus("Auto certificate not in the store", UnknownIdStatus(ctx->store(), view.status()),
+      diags.AddStatus("Auto certificate not in the store", UnknownIdStatus(*ctx, view.status()),
                       AttributePath("id"));
       return state;
     }
@@ -259,7 +259,7 @@ class AutoCertificateResource final : public Resource {
     Result<AutoCertificateView> view = ctx->certificates().View(id);
     if (!view.ok()) {
       diags.AddStatus("Cannot import the auto certificate",
-                      view.status().code() == StatusCode::kNotFound ? UnknownIdStatus(ctx->store(), view.status())
+                      view.status().code() == StatusCode::kNotFound ? UnknownIdStatus(*ctx, view.status())
                                                                     : view.status());
       return Value::Null(schema_.type());
     }

@@ -118,7 +118,7 @@ class CertificateProviderResource final : public Resource {
         ctx->log().Warn("certificate provider was deleted from the store outside Terraform", {{"id", id}});
         return Value::Null(schema_.type());
       }
-      diags.AddStatus("Certificate provider not in the store", UnknownIdStatus(ctx->store(), check.status()),
+      diags.AddStatus("Certificate provider not in the store", UnknownIdStatus(*ctx, check.status()),
                       AttributePath("id"));
       return state;
     }
@@ -175,7 +175,7 @@ class CertificateProviderResource final : public Resource {
     auto record = ctx->store().GetAccount(id);
     if (!record.ok()) {
       diags.AddStatus("Cannot import the certificate provider",
-                      record.status().code() == StatusCode::kNotFound ? UnknownIdStatus(ctx->store(), record.status())
+                      record.status().code() == StatusCode::kNotFound ? UnknownIdStatus(*ctx, record.status())
                                                                       : record.status());
       return Value::Null(schema_.type());
     }

@@ -44,16 +44,18 @@ class Clock {
   virtual Status SleepFor(Duration d, const CancelToken* cancel) const = 0;
 };
 
-// The real clock. `offset` shifts Now() (used for IONOS_CERT_NOW), sleeping stays real.
+// The real clock. `offset` shifts Now() by a fixed amount (IONOS_CERT_NOW: the instant set minus
+// the real time at process start), so moved time keeps moving and later runs read later times;
+// sleeping stays real.
 class SystemClock : public Clock {
  public:
   SystemClock() = default;
-  explicit SystemClock(std::chrono::seconds offset) : offset_(offset) {}
+  explicit SystemClock(std::chrono::system_clock::duration offset) : offset_(offset) {}
   TimePoint Now() const override;
   Status SleepFor(Duration d, const CancelToken* cancel) const override;
 
  private:
-  std::chrono::seconds offset_{0};
+  std::chrono::system_clock::duration offset_{0};
 };
 
 class Random {

@@ -381,16 +381,32 @@ Result<CertificateRecord> CertificateManager::AddIssued(const AutoCertificateRec
                                              {"certificate", added->name},
                                              {"serial", added->serial_number},
                                              {"not_after", FormatRfc3339(added->not_after)}});
+        return added;
       }
-      return added;
+      return NotKept(desired.common_name, issued.serial_number, added.status());
     }
   }
+}
+
+Status CertificateManager::NotKept(const std::string& common_name, const std::string& serial,
+                                   const Status& cause) const {
+  logger_->Error("a certificate the CA issued could not be stored", {{"serial", serial}, {"error", cause.message()}});
+  return Status(cause.code(), "the CA issued the certificate with serial " + serial + " for " + common_name +
+                                  ", but it was not kept: the store " + store_->Describe() + " could not take it (" +
+                                  cause.message() +
+                                  "). It still counts against the CA's duplicate-certificate limit (Let's "
+                                  "Encrypt: 5 certificates for the same names per 7 days); the next run issues "
+                                  "another once the store works again");
 }
 
 Result<AutoCertificateView> CertificateManager::Create(const AutoCertificateRecord& desired) {
   AutoCertificateRecord record = desired;
   IONOS_ASSIGN_OR_RETURN(CertificateRecord issued, Issue(record, ""));
-  IONOS_ASSIGN_OR_RETURN_CTX(record, store_->CreateAutoCertificate(record), "saving the auto certificate");
+  Result<AutoCertificateRecord> created = store_->CreateAutoCertificate(record);
+  if (!created.ok()) {
+    return NotKept(record.common_name, issued.serial_number, created.status());
+  }
+  record = std::move(created).value();
   Result<CertificateRecord> stored = AddIssued(record, std::move(issued));
   if (!stored.ok()) {
     // Leave nothing half-written: the auto certificate goes with its certificate.
@@ -431,6 +447,11 @@ Result<AutoCertificateView> CertificateManager::Reissue(const AutoCertificateRec
 }
 
 Result<AutoCertificateView> CertificateManager::Update(const AutoCertificateRecord& desired, const UpdateIntent& intent) {
+  if (!intent.reissue) {
+    // Every apply that changes an auto certificate removes what interrupted runs left behind
+    // (an issuance does so before it writes its own records).
+    CleanUpLeftovers(desired.settings);
+  }
   if (intent.reissue) {
     bool adopted = false;
     IONOS_RETURN_IF_ERROR(Reissue(desired, intent.replaces_certificate_id, &adopted).status());

@@ -187,6 +187,9 @@ class CertificateManager {
  private:
   Result<CertificateRecord> Issue(const AutoCertificateRecord& desired, const std::string& replaces_certificate_id);
   Result<CertificateRecord> AddIssued(const AutoCertificateRecord& desired, CertificateRecord issued);
+  // The error for a certificate the CA issued that the store could not take (`cause`): names its
+  // serial and what the loss costs (it counts against the CA's duplicate-certificate limit).
+  Status NotKept(const std::string& common_name, const std::string& serial, const Status& cause) const;
   Result<AutoCertificateView> Reissue(const AutoCertificateRecord& desired, const std::string& replaces_certificate_id,
                                       bool* adopted);
   std::optional<RenewalInfoRecord> RenewalInfoOf(const std::string& certificate_id);

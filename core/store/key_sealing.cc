@@ -15,7 +15,8 @@ Result<std::string> SealPrivateKey(std::string_view key, const std::string& id, 
 }
 
 Result<std::string> OpenPrivateKey(std::string_view key, std::string_view kind, const std::string& id,
-                                   const std::string& stored, const std::string& store) {
+                                   const std::string& stored, const std::string& store,
+                                   const std::string& key_source) {
   const std::string_view prefix = kEncryptedValuePrefix;
   if (stored.compare(0, prefix.size(), prefix) != 0) {
     return stored;  // plaintext (written without store_encryption_key)
@@ -33,9 +34,9 @@ Result<std::string> OpenPrivateKey(std::string_view key, std::string_view kind, 
   Result<std::string> pem = AesGcmOpen(key, *sealed, id);
   if (!pem.ok()) {
     if (pem.status().code() == StatusCode::kDataLoss) {
-      return DataLossError("cannot decrypt the private key of " + whose +
-                           ": store_encryption_key is wrong (not the key the store was written with) or the stored "
-                           "data was altered");
+      return DataLossError("cannot decrypt the private key of " + whose + ": " +
+                           (key_source.empty() ? std::string("store_encryption_key") : key_source) +
+                           " is wrong (not the key the store was written with) or the stored data was altered");
     }
     return pem.status().WithContext("decrypting the private key of " + whose);
   }

@@ -31,8 +31,10 @@ Result<std::string> SealPrivateKey(std::string_view key, const std::string& id, 
                                    Random& random);
 
 // The PEM of a stored value written by SealPrivateKey. `kind` ("account", "certificate") and
-// `store` (Describe()) only name the record in errors.
+// `store` (Describe()) only name the record in errors; `key_source` names where the key came from
+// (StoreOptions::key_source; empty: store_encryption_key).
 Result<std::string> OpenPrivateKey(std::string_view key, std::string_view kind, const std::string& id,
-                                   const std::string& stored, const std::string& store);
+                                   const std::string& stored, const std::string& store,
+                                   const std::string& key_source = "");
 
 }  // namespace ionos

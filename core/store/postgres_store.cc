@@ -1251,6 +1251,7 @@ namespace {
 struct Codec {
   const std::string& store;
   const std::string& key;
+  const std::string& key_source;
 
   Result<AccountRecord> Account(const Row& s, bool with_key) const {
     AccountRecord r;
@@ -1262,7 +1263,7 @@ struct Codec {
     r.account_url = s.Text(5);
     r.status = s.Text(6);
     if (with_key) {
-      IONOS_ASSIGN_OR_RETURN(r.private_key_pem, OpenPrivateKey(key, "account", r.id, s.Text(7), store));
+      IONOS_ASSIGN_OR_RETURN(r.private_key_pem, OpenPrivateKey(key, "account", r.id, s.Text(7), store, key_source));
     }
     r.eab_key_id = s.Text(8);
     IONOS_ASSIGN_OR_RETURN(r.created_at, s.Time(9, "accounts.created_at"));
@@ -1323,7 +1324,7 @@ struct Codec {
     IONOS_ASSIGN_OR_RETURN(static_cast<CertificateSummary&>(r), Summary(s));
     r.certificate_pem = s.Text(11);
     r.chain_pem = s.Text(12);
-    IONOS_ASSIGN_OR_RETURN(r.private_key_pem, OpenPrivateKey(key, "certificate", r.id, s.Text(13), store));
+    IONOS_ASSIGN_OR_RETURN(r.private_key_pem, OpenPrivateKey(key, "certificate", r.id, s.Text(13), store, key_source));
     return r;
   }
 
@@ -1376,6 +1377,7 @@ PostgresStore::PostgresStore(PostgresUrl url, const StoreOptions& options)
     : url_(std::move(url)),
       describe_(url_.Describe()),
       key_(options.encryption_key),
+      key_source_(options.key_source),
       clock_(options.clock != nullptr ? options.clock : &own_clock_),
       random_(options.random != nullptr ? options.random : &own_random_),
       pool_(std::make_shared<Pool>(url_, describe_, options.busy_timeout, kPostgresStorePoolSize)) {}
@@ -1433,6 +1435,18 @@ Status PostgresStore::Migrate(bool must_exist) {
     } else if (sqlstate != "42P01") {  // anything but undefined_table: no schema_version yet
       return version.status();
     } else if (must_exist) {
+      // Nothing is created here; but a store that could never be created is better reported now
+      // (at a plan) than at the first write (the apply).
+      IONOS_ASSIGN_OR_RETURN(
+          PgResultPtr may_create,
+          pool_->Exec(lease.get(), "SELECT current_schema(), has_schema_privilege(current_schema(), 'CREATE')",
+                      Params(), what));
+      if (PQntuples(may_create.get()) == 1 && std::string_view(PQgetvalue(may_create.get(), 0, 1)) == "f") {
+        return PermissionDeniedError(what + " " + describe_ +
+                                     ": the database holds no store tables yet, and the role cannot create them: "
+                                     "permission denied for schema " + PQgetvalue(may_create.get(), 0, 0) +
+                                     " (grant CREATE on it, or create the store once with a role that may)");
+      }
       return NotFoundError("there is no store at " + describe_ + " (the database holds no store tables)");
     }
   }
@@ -1531,7 +1545,7 @@ Result<AccountRecord> PostgresStore::GetAccount(const std::string& id) {
   if (PQntuples(result.get()) == 0) {
     return NotFound("account", id);
   }
-  return Codec{describe_, key_}.Account(Row(result.get(), 0, describe_), /*with_key=*/true);
+  return Codec{describe_, key_, key_source_}.Account(Row(result.get(), 0, describe_), /*with_key=*/true);
 }
 
 Result<AccountRecord> PostgresStore::UpdateAccount(const AccountRecord& account) {
@@ -1573,7 +1587,8 @@ Result<AccountRecord> PostgresStore::UpdateAccount(const AccountRecord& account)
       }
       return InvalidArgumentError(what + ": server and external account binding cannot change in place");
     }
-    IONOS_ASSIGN_OR_RETURN(updated, (Codec{describe_, key_}.Account(Row(result.get(), 0, describe_), true)));
+    IONOS_ASSIGN_OR_RETURN(updated,
+                           (Codec{describe_, key_, key_source_}.Account(Row(result.get(), 0, describe_), true)));
     return Status::Ok();
   }));
   return std::move(*updated);
@@ -1592,7 +1607,7 @@ Result<std::vector<AccountRecord>> PostgresStore::ListAccounts() {
       PgResultPtr result,
       pool_->Run(what, "SELECT " IONOS_PG_ACCOUNT_COLUMNS("''") " FROM accounts ORDER BY created_at, seq", Params(),
                  Mode::kRead));
-  const Codec codec{describe_, key_};
+  const Codec codec{describe_, key_, key_source_};
   return Collect<AccountRecord>(result.get(), describe_, [&](const Row& s) { return codec.Account(s, false); });
 }
 
@@ -1637,7 +1652,7 @@ Result<AutoCertificateRecord> PostgresStore::GetAutoCertificate(const std::strin
   if (PQntuples(result.get()) == 0) {
     return NotFound("auto certificate", id);
   }
-  return Codec{describe_, key_}.AutoCertificate(Row(result.get(), 0, describe_));
+  return Codec{describe_, key_, key_source_}.AutoCertificate(Row(result.get(), 0, describe_));
 }
 
 Result<AutoCertificateRecord> PostgresStore::UpdateAutoCertificate(const AutoCertificateRecord& auto_certificate) {
@@ -1671,7 +1686,7 @@ Result<AutoCertificateRecord> PostgresStore::UpdateAutoCertificate(const AutoCer
     }
     return InvalidArgumentError(what + ": common_name cannot change in place (it forces replacement)");
   }
-  return Codec{describe_, key_}.AutoCertificate(Row(result.get(), 0, describe_));
+  return Codec{describe_, key_, key_source_}.AutoCertificate(Row(result.get(), 0, describe_));
 }
 
 Status PostgresStore::DeleteAutoCertificate(const std::string& id) {
@@ -1689,7 +1704,7 @@ Result<std::vector<AutoCertificateRecord>> PostgresStore::ListAutoCertificates()
                                     "SELECT " IONOS_PG_AUTO_CERTIFICATE_COLUMNS
                                     " FROM auto_certificates ORDER BY created_at, seq",
                                     Params(), Mode::kRead));
-  const Codec codec{describe_, key_};
+  const Codec codec{describe_, key_, key_source_};
   return Collect<AutoCertificateRecord>(result.get(), describe_,
                                         [&](const Row& s) { return codec.AutoCertificate(s); });
 }
@@ -1756,7 +1771,7 @@ Result<CertificateRecord> PostgresStore::GetCertificate(const std::string& id) {
   if (PQntuples(result.get()) == 0) {
     return NotFound("certificate", id);
   }
-  return Codec{describe_, key_}.Certificate(Row(result.get(), 0, describe_));
+  return Codec{describe_, key_, key_source_}.Certificate(Row(result.get(), 0, describe_));
 }
 
 Result<std::vector<CertificateSummary>> PostgresStore::ListCertificates(const std::string& auto_certificate_id) {
@@ -1766,7 +1781,7 @@ Result<std::vector<CertificateSummary>> PostgresStore::ListCertificates(const st
                          pool_->Run(what,
                                     "SELECT " IONOS_PG_CERTIFICATE_SUMMARY_COLUMNS("c.")
                                     " FROM auto_certificates a LEFT JOIN certificates c ON c.auto_certificate_id = a.id "
-                                    "WHERE a.id = $1 ORDER BY c.issued_at DESC, c.seq DESC",
+                                    "WHERE a.id = $1 ORDER BY c.seq DESC",
                                     Params().Text(auto_certificate_id), Mode::kRead));
   const int rows = PQntuples(result.get());
   if (rows == 0) {
@@ -1775,7 +1790,7 @@ Result<std::vector<CertificateSummary>> PostgresStore::ListCertificates(const st
   if (rows == 1 && PQgetisnull(result.get(), 0, 0)) {
     return std::vector<CertificateSummary>();
   }
-  const Codec codec{describe_, key_};
+  const Codec codec{describe_, key_, key_source_};
   return Collect<CertificateSummary>(result.get(), describe_, [&](const Row& s) { return codec.Summary(s); });
 }
 
@@ -1791,15 +1806,15 @@ Result<AutoCertificateSnapshot> PostgresStore::GetAutoCertificateSnapshot(const 
                  "SELECT " IONOS_PG_AUTO_CERTIFICATE_COLUMNS_OF("a.") ", " IONOS_PG_CERTIFICATE_SUMMARY_COLUMNS("c.")
                  ", CASE WHEN c.rn = 1 THEN c.certificate_pem END, CASE WHEN c.rn = 1 THEN c.chain_pem END, "
                  "CASE WHEN c.rn = 1 THEN c.private_key END, " IONOS_PG_RENEWAL_INFO_COLUMNS_OF("r.")
-                 " FROM auto_certificates a LEFT JOIN LATERAL (SELECT x.*, row_number() OVER (ORDER BY x.issued_at "
-                 "DESC, x.seq DESC) AS rn FROM certificates x WHERE x.auto_certificate_id = a.id) c ON true "
+                 " FROM auto_certificates a LEFT JOIN LATERAL (SELECT x.*, row_number() OVER (ORDER BY x.seq "
+                 "DESC) AS rn FROM certificates x WHERE x.auto_certificate_id = a.id) c ON true "
                  "LEFT JOIN renewal_info r ON c.rn = 1 AND r.certificate_id = c.id WHERE a.id = $1 ORDER BY c.rn",
                  Params().Text(id), Mode::kRead));
   const int rows = PQntuples(result.get());
   if (rows == 0) {
     return NotFound("auto certificate", id);
   }
-  const Codec codec{describe_, key_};
+  const Codec codec{describe_, key_, key_source_};
   constexpr int kCertificateAt = kPgAutoCertificateColumns;
   constexpr int kRenewalInfoAt = kCertificateAt + kPgCertificateColumns;
   AutoCertificateSnapshot snapshot;
@@ -1823,10 +1838,9 @@ Result<std::vector<CertificateSummary>> PostgresStore::ListAllCertificates() {
   IONOS_ASSIGN_OR_RETURN(PgResultPtr result,
                          pool_->Run(what,
                                     "SELECT " IONOS_PG_CERTIFICATE_SUMMARY_COLUMNS("")
-                                    " FROM certificates ORDER BY auto_certificate_id COLLATE \"C\", issued_at DESC, "
-                                    "seq DESC",
+                                    " FROM certificates ORDER BY auto_certificate_id COLLATE \"C\", seq DESC",
                                     Params(), Mode::kRead));
-  const Codec codec{describe_, key_};
+  const Codec codec{describe_, key_, key_source_};
   return Collect<CertificateSummary>(result.get(), describe_, [&](const Row& s) { return codec.Summary(s); });
 }
 
@@ -1886,7 +1900,7 @@ Result<std::vector<PendingDnsRecord>> PostgresStore::ListPendingDnsRecords() {
       PgResultPtr result,
       pool_->Run(what, "SELECT " IONOS_PG_PENDING_DNS_COLUMNS " FROM pending_dns_records ORDER BY seq", Params(),
                  Mode::kRead));
-  const Codec codec{describe_, key_};
+  const Codec codec{describe_, key_, key_source_};
   return Collect<PendingDnsRecord>(result.get(), describe_, [&](const Row& s) { return codec.PendingDns(s); });
 }
 
@@ -1901,7 +1915,8 @@ Result<std::optional<RenewalInfoRecord>> PostgresStore::GetRenewalInfo(const std
   if (PQntuples(result.get()) == 0) {
     return std::optional<RenewalInfoRecord>();
   }
-  IONOS_ASSIGN_OR_RETURN(RenewalInfoRecord info, (Codec{describe_, key_}.RenewalInfo(Row(result.get(), 0, describe_))));
+  IONOS_ASSIGN_OR_RETURN(RenewalInfoRecord info,
+                         (Codec{describe_, key_, key_source_}.RenewalInfo(Row(result.get(), 0, describe_))));
   return std::optional<RenewalInfoRecord>(std::move(info));
 }
 
@@ -1994,7 +2009,8 @@ Result<KeyCounts> PostgresStore::Rekey(const std::string& new_key) {
       IONOS_ASSIGN_OR_RETURN(PgResultPtr rows, pool_->Exec(lease.get(), select.c_str(), Params(), what));
       for (int i = 0; i < PQntuples(rows.get()); ++i) {
         const std::string id = PQgetvalue(rows.get(), i, 0);
-        IONOS_ASSIGN_OR_RETURN(std::string pem, OpenPrivateKey(key_, kind, id, PQgetvalue(rows.get(), i, 1), describe_));
+        IONOS_ASSIGN_OR_RETURN(std::string pem,
+                               OpenPrivateKey(key_, kind, id, PQgetvalue(rows.get(), i, 1), describe_, key_source_));
         IONOS_ASSIGN_OR_RETURN(std::string sealed, SealPrivateKey(new_key, id, pem, *random_));
         IONOS_RETURN_IF_ERROR(pool_->Exec(lease.get(), update.c_str(), Params().Text(id).Text(sealed), what).status());
       }

@@ -190,6 +190,7 @@ class PostgresStore final : public Store {
   const PostgresUrl url_;
   const std::string describe_;
   const std::string key_;
+  const std::string key_source_;
   SystemClock own_clock_;
   SystemRandom own_random_;
   const Clock* clock_;

@@ -391,6 +391,7 @@ class SqliteStore final : public Store {
   const std::string path_;
   const std::string url_;
   const std::string key_;
+  const std::string key_source_;
   const std::chrono::milliseconds busy_timeout_;
   SystemClock own_clock_;
   SystemRandom own_random_;
@@ -405,6 +406,7 @@ SqliteStore::SqliteStore(std::string path, const StoreOptions& options)
     : path_(std::move(path)),
       url_("sqlite:" + path_),
       key_(options.encryption_key),
+      key_source_(options.key_source),
       busy_timeout_(options.busy_timeout),
       clock_(options.clock != nullptr ? options.clock : &own_clock_),
       random_(options.random != nullptr ? options.random : &own_random_) {}
@@ -646,7 +648,7 @@ Result<std::string> SqliteStore::SealPrivateKey(const std::string& id, const std
 
 Result<std::string> SqliteStore::OpenPrivateKey(const char* kind, const std::string& id,
                                                 const std::string& stored) const {
-  return ionos::OpenPrivateKey(key_, kind, id, stored, url_);
+  return ionos::OpenPrivateKey(key_, kind, id, stored, url_, key_source_);
 }
 
 Result<TimePoint> SqliteStore::ColTime(const Stmt& stmt, int col, const char* column) const {
@@ -1064,7 +1066,7 @@ Result<std::vector<CertificateSummary>> SqliteStore::ListCertificates(const std:
     }
     IONOS_ASSIGN_OR_RETURN(Stmt sel, Prepare("SELECT " IONOS_CERTIFICATE_SUMMARY_COLUMNS
                                              " FROM certificates WHERE auto_certificate_id = ?1 "
-                                             "ORDER BY issued_at DESC, seq DESC",
+                                             "ORDER BY seq DESC",
                                              what));
     sel.Text(1, auto_certificate_id);
     IONOS_ASSIGN_OR_RETURN(out, Collect<CertificateSummary>(
@@ -1095,7 +1097,7 @@ Result<std::vector<CertificateSummary>> SqliteStore::ListAllCertificates() {
   std::lock_guard<std::mutex> lock(mu_);
   const std::string what = "listing all certificates";
   IONOS_ASSIGN_OR_RETURN(Stmt sel, Prepare("SELECT " IONOS_CERTIFICATE_SUMMARY_COLUMNS
-                                           " FROM certificates ORDER BY auto_certificate_id, issued_at DESC, seq DESC",
+                                           " FROM certificates ORDER BY auto_certificate_id, seq DESC",
                                            what));
   return Collect<CertificateSummary>(sel, what, [this](const Stmt& s) { return ReadCertificateSummary(s); });
 }

@@ -120,6 +120,23 @@ Status ValidateStoreUrl(const std::string& url) {
                               "; " + kStoreUrlForms);
 }
 
+std::string DescribeStoreUrl(const std::string& url) {
+  if (IsPostgresUrl(url)) {
+    Result<PostgresUrl> parsed = ParsePostgresUrl(url);
+    return parsed.ok() ? parsed->Describe() : "(an invalid postgres:// URL)";
+  }
+  Result<std::string> path = SqliteStorePath(url);
+  return path.ok() ? "sqlite:" + *path : "(an invalid store URL)";
+}
+
+std::vector<std::string> StoreUrlWarnings(const std::string& url) {
+  if (!IsPostgresUrl(url)) {
+    return {};
+  }
+  Result<PostgresUrl> parsed = ParsePostgresUrl(url);
+  return parsed.ok() ? parsed->warnings : std::vector<std::string>{};
+}
+
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options) {
   IONOS_RETURN_IF_ERROR(ValidateStoreUrl(url));
   if (IsPostgresUrl(url)) {

@@ -169,6 +169,9 @@ struct StoreOptions {
   // Open an existing store only (readers such as the listing command): a store that does not
   // exist yet is kNotFound naming it, and nothing is created.
   bool must_exist = false;
+  // How messages name the key, by where it came from ("IONOS_CERT_STORE_KEY", "the key given by
+  // --key"); empty: "store_encryption_key". Never the key itself.
+  std::string key_source;
 };
 
 // ================================================================ roles
@@ -220,7 +223,7 @@ class CertificateStore {
   virtual Result<CertificateRecord> AddCertificate(const CertificateRecord& certificate) = 0;
   // One certificate with its PEM and key (the only read that decrypts a certificate key).
   virtual Result<CertificateRecord> GetCertificate(const std::string& id) = 0;
-  // Every certificate still kept for the auto certificate, newest (issued_at) first, without
+  // Every certificate still kept for the auto certificate, newest (the one added last) first, without
   // PEM or key. Unknown auto certificate → NotFoundError; one without certificates → empty list.
   virtual Result<std::vector<CertificateSummary>> ListCertificates(const std::string& auto_certificate_id) = 0;
   // Every certificate in the store, grouped by auto certificate, newest first within a group,
@@ -358,6 +361,15 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpti
 // connected to): OK or InvalidArgumentError exactly as OpenStore would. Messages never contain
 // a password.
 Status ValidateStoreUrl(const std::string& url);
+
+// The store's URL as its Describe() gives it, without opening anything (no password); for an
+// invalid URL a placeholder that quotes no part of it.
+std::string DescribeStoreUrl(const std::string& url);
+
+// What a store URL's settings risk, as Store::Warnings() of the store it opens says it, without
+// opening anything (an sslmode weaker than verify-full for a PostgreSQL database on another
+// machine). Empty for an invalid URL (ValidateStoreUrl says why) and for SQLite.
+std::vector<std::string> StoreUrlWarnings(const std::string& url);
 
 // "sqlite:$XDG_DATA_HOME/terraform-provider-ionos/certificates.db" when XDG_DATA_HOME is set
 // to an absolute path, else "sqlite:$HOME/.local/share/terraform-provider-ionos/certificates.db"

@@ -174,12 +174,20 @@ Result<StoreCopyReport> CopyStore(Store& from, Store& to, const StoreCopyOptions
   }
 
   Written written;
+  auto check_cancelled = [&]() -> Status {
+    if (options.cancel != nullptr && options.cancel->cancelled()) {
+      return CancelledError("interrupted");
+    }
+    return Status::Ok();
+  };
   Status status = [&]() -> Status {
     for (const auto& r : snapshot.accounts) {
+      IONOS_RETURN_IF_ERROR(check_cancelled());
       IONOS_RETURN_IF_ERROR(to.CreateAccount(r).status());
       written.accounts.push_back(r.id);
     }
     for (const auto& r : snapshot.auto_certificates) {
+      IONOS_RETURN_IF_ERROR(check_cancelled());
       IONOS_RETURN_IF_ERROR(to.CreateAutoCertificate(r).status());
       written.auto_certificates.push_back(r.id);
       auto it = snapshot.certificates.find(r.id);
@@ -192,6 +200,7 @@ Result<StoreCopyReport> CopyStore(Store& from, Store& to, const StoreCopyOptions
       IONOS_RETURN_IF_ERROR(to.PutRenewalInfo(r));
     }
     for (const auto& r : snapshot.pending_dns_records) {
+      IONOS_RETURN_IF_ERROR(check_cancelled());
       IONOS_RETURN_IF_ERROR(to.NotePendingDnsRecord(r).status());
       written.pending_dns_records.push_back(r.id);
     }

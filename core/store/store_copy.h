@@ -46,6 +46,9 @@ struct StoreCopyOptions {
   // Read the source and check the destination, but write nothing; the report says what a copy
   // would copy.
   bool dry_run = false;
+  // Checked before every write: once it fires, the copy stops, what was written is removed again
+  // (as after a failed write) and the result is kCancelled. Null: not cancellable.
+  const CancelToken* cancel = nullptr;
 };
 
 // One copied record, for the report.

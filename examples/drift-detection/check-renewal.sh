@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Drift detection for auto certificates, meant to run on a schedule.
 #
+# First records in the state what changed outside Terraform (certificates renewed by
+# `terraform-provider-ionos renew` or by another working directory sharing the store) with
+# `terraform apply -refresh-only`, which changes nothing else; then plans. Without that step the
+# outputs of main.tf, which refer to the certificates, would make the plan exit 2 after every such
+# renewal although there is nothing to apply.
+#
 #   ./check-renewal.sh            plan only
 #   ./check-renewal.sh --apply    plan, and apply that same plan when something is due, but only
 #                                 when it creates and updates in place: a plan that would destroy
@@ -31,6 +37,13 @@ esac
 dir="${TF_DIR:-.}"
 plan_file="$(mktemp "${TMPDIR:-/tmp}/renewal-XXXXXX.tfplan")" || exit 1
 trap 'rm -f "$plan_file"' EXIT
+
+# shellcheck disable=SC2086 # TF_PLAN_ARGS is split on purpose
+if ! terraform -chdir="$dir" apply -refresh-only -auto-approve -input=false -no-color -lock-timeout=5m \
+  ${TF_PLAN_ARGS:-}; then
+  echo "check-renewal: recording the changes made outside Terraform (apply -refresh-only) failed." >&2
+  exit 1
+fi
 
 # shellcheck disable=SC2086 # TF_PLAN_ARGS is split on purpose
 terraform -chdir="$dir" plan -input=false -no-color -detailed-exitcode -lock-timeout=5m \

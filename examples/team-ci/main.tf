@@ -10,7 +10,8 @@
 terraform {
   required_providers {
     ionos = {
-      source = "local/ionos"
+      source  = "local/ionos"
+      version = "0.1.0"
     }
   }
 }

@@ -122,7 +122,8 @@ class BadInput(unittest.TestCase):
                                   capture_output=True, text=True, timeout=30, env=ws.env)
             self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
             self.assertEqual(proc.stderr.strip(),
-                             "error: there is no store at sqlite:%s (the file does not exist)" % missing)
+                             "error: there is no store at sqlite:%s (the file does not exist); the store is named "
+                             "by --store" % missing)
             self.assertFalse(os.path.exists(os.path.dirname(missing)))
         finally:
             ws.cleanup()

@@ -101,7 +101,14 @@ class StoreKey(unittest.TestCase):
         proc = run("store", "rekey", "--store", "sqlite:" + self.ws.store_path, "--key", wrong, "--new-key", "")
         self.assertEqual(proc.returncode, 1)
         self.assertIn("nothing was changed", proc.stderr)
+        self.assertIn("the key given by --key is wrong", proc.stderr, "named by where it came from")
+        self.assertNotIn(wrong, proc.stderr)
         self.assertNotIn("PRIVATE KEY", self.store_bytes())
+        # The same key from the environment is named as such.
+        proc = run("store", "rekey", "--store", "sqlite:" + self.ws.store_path, "--new-key", "",
+                   env={"IONOS_CERT_STORE_KEY": wrong})
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("IONOS_CERT_STORE_KEY is wrong", proc.stderr)
 
 
 if __name__ == "__main__":

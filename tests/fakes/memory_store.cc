@@ -227,9 +227,7 @@ Result<std::vector<CertificateSummary>> MemoryStore::ListCertificates(const std:
       out.push_back(SummaryOf(*it));
     }
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const CertificateSummary& a, const CertificateSummary& b) { return a.issued_at > b.issued_at; });
-  return out;
+  return out;  // newest (added last) first
 }
 
 Result<std::vector<CertificateSummary>> MemoryStore::ListAllCertificates() {
@@ -252,9 +250,6 @@ Result<std::vector<CertificateSummary>> MemoryStore::ListAllCertificates() {
         group.push_back(SummaryOf(*it));
       }
     }
-    std::stable_sort(group.begin(), group.end(), [](const CertificateSummary& a, const CertificateSummary& b) {
-      return a.issued_at > b.issued_at;
-    });
     out.insert(out.end(), group.begin(), group.end());
   }
   return out;

@@ -128,6 +128,7 @@ class FaultStore final : public Store {
   Result<KeyCounts> Rekey(const std::string& new_key) override;
   Result<bool> WasDeleted(const std::string& kind, const std::string& id) override;
   std::string Describe() const override { return base_->Describe(); }
+  std::vector<std::string> Warnings() const override { return base_->Warnings(); }
 
  private:
   // The injected failure for `method`, or OK (and counts the call).

@@ -22,6 +22,8 @@ using std::chrono::hours;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Not;
 
 constexpr int64_t kDay = 24;  // hours
 
@@ -101,8 +103,29 @@ TEST_F(CertificateManagerTest, CertificateTheStoreCannotKeepTakesItsAutoCertific
   world_.store.FailNext("AddCertificate", UnavailableError("disk full"));
   Result<AutoCertificateView> view = manager_->Create(Desired("www.example.com"));
   ASSERT_FALSE(view.ok());
-  EXPECT_THAT(view.status().message(), HasSubstr("saving the certificate: disk full"));
+  EXPECT_EQ(view.status().code(), StatusCode::kUnavailable);
+  // Issue 24.6: the user learns that a certificate was issued and lost, which one, and the cost.
+  const std::string message = view.status().message();
+  EXPECT_THAT(message, HasSubstr("saving the certificate: the CA issued the certificate with serial "));
+  EXPECT_THAT(message, HasSubstr("for www.example.com, but it was not kept"));
+  EXPECT_THAT(message, HasSubstr("could not take it (disk full)"));
+  EXPECT_THAT(message, HasSubstr("duplicate-certificate limit"));
+  EXPECT_THAT(message, MatchesRegex(".*serial [0-9a-f]+ .*"));
   EXPECT_TRUE(world_.memory.ListAutoCertificates()->empty()) << "nothing half-written";
+}
+
+TEST_F(CertificateManagerTest, RenewalTheStoreCannotKeepNamesTheLostSerial) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  world_.clock.Set(created->certificates[0].summary.not_before + std::chrono::hours(61 * 24));
+  world_.store.FailNext("AddCertificate", UnavailableError("cannot connect to the store"));
+  Result<RenewOutcome> renewed = manager_->RenewIfDue(created->record.id);
+  ASSERT_FALSE(renewed.ok());
+  EXPECT_THAT(renewed.status().message(), HasSubstr("the CA issued the certificate with serial "));
+  EXPECT_THAT(renewed.status().message(), HasSubstr("not kept"));
+  EXPECT_THAT(renewed.status().message(), HasSubstr("cannot connect to the store"));
+  EXPECT_THAT(renewed.status().message(), Not(HasSubstr(created->newest->serial_number)))
+      << "the serial named is the new one, not the kept one";
 }
 
 // Issue 15.9: four certificates for one common name in one second get four names.
@@ -238,6 +261,39 @@ TEST_F(CertificateManagerTest, RenewalWaitsForTheLockAndSaysWhoFor) {
   EXPECT_EQ(renewed->certificates.size(), 2u);
   EXPECT_THAT(world_.logger.All(), HasSubstr("waiting for another process that is renewing www.example.com"));
   EXPECT_TRUE(world_.memory.held_locks().empty()) << "released after the renewal";
+}
+
+// Issue 24.7: the renew command tells "this run issued" from "another process renewed it while
+// this run waited for the lock" (adopted): RenewIfDue says which path it took.
+TEST_F(CertificateManagerTest, RenewIfDueSaysAdoptedWhenAnotherProcessRenewedWhileItWaited) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok());
+  AtDay(created->certificates[0].summary, 61);
+  std::unique_ptr<StoreLock> held =
+      world_.memory.Lock("auto_certificate/" + created->record.id, LockOptions{}).value();
+  // While RenewIfDue waits for the lock, the holder lets go and another process renews.
+  Result<AutoCertificateView> other = Status(InternalError("the other process did not run"));
+  world_.clock.SetOnSleep([&](Duration) {
+    if (held == nullptr) return;
+    held.reset();
+    UpdateIntent intent;
+    intent.reissue = true;
+    intent.replaces_certificate_id = created->newest->id;
+    other = manager_->Update(created->record, intent);
+  });
+  Result<RenewOutcome> outcome = manager_->RenewIfDue(created->record.id);
+  world_.clock.SetOnSleep(nullptr);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->action, RenewOutcome::Action::kAdopted);
+  EXPECT_EQ(outcome->view.newest->id, other->newest->id);
+  EXPECT_EQ(outcome->view.certificates.size(), 2u) << "one renewal, not two";
+
+  // Without anyone else, the same call renews itself.
+  AtDay(outcome->view.certificates[0].summary, 61);
+  Result<RenewOutcome> own = manager_->RenewIfDue(created->record.id);
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_EQ(own->action, RenewOutcome::Action::kRenewed);
 }
 
 TEST_F(CertificateManagerTest, WaitingForTheLockIsBounded) {

@@ -401,6 +401,21 @@ TEST_P(StoreCopyTest, AFailedWriteIsTakenBackAgain) {
   EXPECT_TRUE(to_->WasDeleted("account", "acct-1").value_or(false)) << "what was taken back left tombstones";
 }
 
+// Issue 24.2: `store copy` interrupted (SIGINT/SIGTERM trip the command's cancel token) stops
+// before its next write and leaves the destination as it found it.
+TEST_P(StoreCopyTest, AnInterruptedCopyWritesNothingMoreAndIsCancelled) {
+  Fill();
+  CancelToken cancel;
+  cancel.Cancel();
+  StoreCopyOptions options;
+  options.cancel = &cancel;
+  Result<StoreCopyReport> report = CopyStore(*from_, *to_, options);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), StatusCode::kCancelled) << report.status().ToString();
+  EXPECT_NE(report.status().message().find("interrupted"), std::string::npos) << report.status().message();
+  EXPECT_TRUE(DestinationIsEmpty());
+}
+
 TEST_P(StoreCopyTest, TheSameStoreTwiceIsRefused) {
   Result<StoreCopyReport> report = CopyStore(*from_, *from_);
   ASSERT_FALSE(report.ok());

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/store/deferred_store.h"
 #include "core/store/store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/store_test_support.h"
@@ -211,6 +212,47 @@ TEST_F(StoreTest, MustExistOpensOnlyAnExistingStoreAndCreatesNothing) {
   Result<std::unique_ptr<Store>> existing = OpenStore("sqlite:" + path_, options);
   ASSERT_TRUE(existing.ok()) << existing.status().ToString();
   EXPECT_TRUE((*existing)->ListAutoCertificates().ok());
+}
+
+TEST_F(StoreTest, DeferredStoreReadsAMissingStoreAsEmptyAndCreatesItAtTheFirstWrite) {
+  Result<std::unique_ptr<Store>> deferred = OpenDeferredStore(OpenStore, "sqlite:" + path_, Options());
+  ASSERT_TRUE(deferred.ok()) << deferred.status().ToString();
+  Store& store = **deferred;
+  EXPECT_EQ(store.Describe(), "sqlite:" + path_);
+  // What a plan of a new configuration reads: nothing there, nothing created.
+  Result<std::vector<AccountRecord>> accounts = store.ListAccounts();
+  ASSERT_TRUE(accounts.ok());
+  EXPECT_TRUE(accounts->empty());
+  EXPECT_TRUE(store.ListAllCertificates().ok());
+  EXPECT_TRUE(store.ListPendingDnsRecords().ok());
+  Result<bool> deleted = store.WasDeleted("account", "a1");
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_FALSE(*deleted);
+  // A read of an id (a refresh of existing state) names the store and that it does not exist.
+  Result<AccountRecord> account = store.GetAccount("a1");
+  ASSERT_FALSE(account.ok());
+  EXPECT_EQ(account.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(account.status().message(),
+            "account \"a1\" is not in the store sqlite:" + path_ + ", which does not exist");
+  // Changing what is not there creates nothing either.
+  EXPECT_EQ(store.DeleteAccount("a1").code(), StatusCode::kNotFound);
+  EXPECT_FALSE(fs::exists(fs::path(path_).parent_path())) << "no directory, no file, no -wal/-shm";
+
+  // The first write creates it; reads go to it from then on.
+  Result<AccountRecord> created = store.CreateAccount(SampleAccount());
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_TRUE(fs::exists(path_));
+  Result<AccountRecord> read = store.GetAccount(created->id);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->name, created->name);
+}
+
+TEST_F(StoreTest, DeferredStoreOfAnExistingStoreIsThatStore) {
+  ASSERT_NE(MustOpen(), nullptr);
+  Result<std::unique_ptr<Store>> deferred = OpenDeferredStore(OpenStore, "sqlite:" + path_, Options());
+  ASSERT_TRUE(deferred.ok()) << deferred.status().ToString();
+  EXPECT_TRUE((*deferred)->ListAccounts().ok());
+  EXPECT_EQ((*deferred)->Describe(), "sqlite:" + path_);
 }
 
 TEST_F(StoreTest, UsesWalJournalAndRecordsSchemaVersion) {

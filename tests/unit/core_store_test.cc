@@ -655,6 +655,39 @@ TEST_P(StoreConformanceTest, FailedAddLeavesThePreviousCertificateActive) {
   EXPECT_EQ(store->ListCertificates(ac->id)->size(), 1u);
 }
 
+// Issue 24.3: runs with the same IONOS_CERT_NOW stamp issued_at from clocks that started at the
+// same instant, so a later certificate may carry an earlier issued_at: the newest is the one added
+// last, in every read.
+TEST_P(StoreConformanceTest, NewestIsTheCertificateAddedLastWhateverItsIssuedAt) {
+  auto store = MustOpen();
+  ASSERT_NE(store, nullptr);
+  auto ac = store->CreateAutoCertificate(SampleAutoCertificate());
+  ASSERT_TRUE(ac.ok());
+  CertificateRecord first = Cert(ac->id, "1");
+  first.issued_at = T("2027-01-25T00:00:05Z");
+  auto c1 = store->AddCertificate(first);
+  ASSERT_TRUE(c1.ok()) << c1.status().ToString();
+  CertificateRecord second = Cert(ac->id, "2");
+  second.issued_at = T("2027-01-25T00:00:01Z");
+  auto c2 = store->AddCertificate(second);
+  ASSERT_TRUE(c2.ok()) << c2.status().ToString();
+
+  auto listed = store->ListCertificates(ac->id);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, c2->id);
+  EXPECT_EQ((*listed)[0].status, "active");
+  auto all = store->ListAllCertificates();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, c2->id);
+  auto snapshot = store->GetAutoCertificateSnapshot(ac->id);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  ASSERT_TRUE(snapshot->newest.has_value());
+  EXPECT_EQ(snapshot->newest->id, c2->id);
+  EXPECT_EQ(snapshot->certificates.front().id, c2->id);
+}
+
 TEST_P(StoreConformanceTest, DeleteCertificateDoesNotPromoteAnother) {
   auto store = MustOpen();
   ASSERT_NE(store, nullptr);
@@ -1073,15 +1106,22 @@ TEST_P(StoreConformanceTest, WrongOrMissingKeyIsDataLossNamingStoreEncryptionKey
   struct Case {
     const char* name;
     std::string key;
+    std::string key_source;  // StoreOptions::key_source
     std::string message_part;
   };
   const std::vector<Case> cases = {
-      {"wrong key", wrong_key, "store_encryption_key is wrong"},
-      {"missing key", "", "store_encryption_key is missing"},
+      {"wrong key", wrong_key, "", "store_encryption_key is wrong"},
+      {"wrong key from --key", wrong_key, "the key given by --key", "the key given by --key is wrong"},
+      {"wrong key from the environment", wrong_key, "IONOS_CERT_STORE_KEY", "IONOS_CERT_STORE_KEY is wrong"},
+      {"missing key", "", "", "store_encryption_key is missing"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    auto store = MustOpen(c.key);
+    StoreOptions options = Options(c.key);
+    options.key_source = c.key_source;
+    Result<std::unique_ptr<Store>> opened = OpenStore(url(), options);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    std::unique_ptr<Store> store = std::move(opened).value();
     ASSERT_NE(store, nullptr) << "opening does not need to decrypt anything";
     AccountRecord rename = SampleAccount();
     rename.id = account_id;

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -82,6 +83,8 @@ class CliTest : public ::testing::Test {
     return view.ok() ? *view : AutoCertificateView{};
   }
 
+  void ExpectRenewalInterruptedBy(int signal, int exit_code);
+
   int Run(std::vector<std::string> args) {
     CommandContext ctx;
     ctx.clock = &world_.clock;
@@ -94,6 +97,7 @@ class CliTest : public ::testing::Test {
     };
     ctx.out = out_.file();
     ctx.err = err_.file();
+    ctx.interruption = &interruption_;
     return RunCommand(args, ctx);
   }
 
@@ -106,6 +110,7 @@ class CliTest : public ::testing::Test {
   std::map<std::string, std::string> env_;
   Captured out_;
   Captured err_;
+  Interruption interruption_;
 };
 
 // Issue 23: a failed renewal of a certificate within 30 days of its expiry exits 3 (the alert),
@@ -330,6 +335,133 @@ TEST_F(CliTest, RenewMetricsFileProblems) {
     EXPECT_THAT(err_.text(), HasSubstr(c.message));
   }
   EXPECT_FALSE(std::filesystem::exists("/tmp/x.prom"));
+TEST_F(CliTest, EveryCommandAndSubcommandPrintsItsHelpAndExitsZero) {
+  // Every way of asking, for every command in the top-level usage.
+  std::vector<std::vector<std::string>> asks = {{"--help"}, {"-h"}, {"help"}, {"store", "--help"}};
+  for (const std::string& name : CommandNames()) {
+    std::vector<std::string> words;
+    for (size_t pos = 0; pos <= name.size();) {
+      const size_t space = name.find(' ', pos);
+      words.push_back(name.substr(pos, space == std::string::npos ? std::string::npos : space - pos));
+      if (space == std::string::npos) break;
+      pos = space + 1;
+    }
+    for (const char* flag : {"--help", "-h"}) {
+      std::vector<std::string> ask = words;
+      ask.push_back(flag);
+      asks.push_back(ask);
+    }
+    std::vector<std::string> help = {"help"};
+    help.insert(help.end(), words.begin(), words.end());
+    asks.push_back(help);
+  }
+  // --help among other flags, even invalid ones, still only prints the help.
+  asks.push_back({"store", "copy", "--from", "sqlite:/x", "--help"});
+  asks.push_back({"renew", "--bogus", "-h"});
+  for (const auto& ask : asks) {
+    std::string joined;
+    for (const std::string& a : ask) joined += a + " ";
+    SCOPED_TRACE(joined);
+    Captured out;
+    Captured err;
+    CommandContext ctx;
+    ctx.env = [](const std::string&) { return std::string(); };
+    ctx.out = out.file();
+    ctx.err = err.file();
+    EXPECT_EQ(RunCommand(ask, ctx), 0) << err.text();
+    EXPECT_THAT(out.text(), HasSubstr("usage: terraform-provider-ionos "));
+    EXPECT_EQ(err.text(), "");
+  }
+  EXPECT_EQ(world_.ca.count("newOrder"), 0);
+}
+
+TEST_F(CliTest, TopLevelUsageListsEveryCommandAndSubcommandWithItsFlags) {
+  const std::string usage = Usage();
+  for (const std::string& name : CommandNames()) {
+    EXPECT_THAT(usage, HasSubstr("  " + name)) << name;
+  }
+  EXPECT_THAT(usage, HasSubstr("store copy --from URL --to URL [--from-key KEY] [--to-key KEY] [--dry-run]"));
+  EXPECT_THAT(usage, HasSubstr("store rekey [--store URL] [--key KEY] --new-key KEY"));
+  EXPECT_THAT(Usage("store copy"), HasSubstr("--dry-run writes nothing"));
+}
+
+TEST_F(CliTest, WithJsonErrorsAreJsonObjectsOnStdout) {
+  struct Case {
+    const char* name;
+    std::vector<std::string> args;
+    bool token;
+    int exit_code;
+    const char* message;
+  } cases[] = {
+      {"unknown flag", {"renew", "--json", "--bogus"}, true, 2, "unknown flag --bogus"},
+      {"missing token", {"renew", "--json"}, false, 2, "IONOS_TOKEN is not set"},
+      {"unknown flag of certificates", {"certificates", "--json", "--bogus"}, true, 2, "unknown flag --bogus"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    if (c.token) {
+      env_["IONOS_TOKEN"] = "token";
+    } else {
+      env_.erase("IONOS_TOKEN");
+    }
+    Captured out;
+    CommandContext ctx;
+    ctx.env = [this](const std::string& name) {
+      auto it = env_.find(name);
+      return it == env_.end() ? std::string() : it->second;
+    };
+    ctx.factories = world_.Factories();
+    ctx.out = out.file();
+    ctx.err = err_.file();
+    EXPECT_EQ(RunCommand(c.args, ctx), c.exit_code);
+    const nlohmann::json j = nlohmann::json::parse(out.text());
+    ASSERT_TRUE(j.is_object()) << out.text();
+    EXPECT_THAT(j["error"].get<std::string>(), HasSubstr(c.message));
+    EXPECT_EQ(j["exit_code"], c.exit_code);
+  }
+}
+
+// The signal arrives once the challenge TXT record is live and the CA is asked to validate it.
+void CliTest::ExpectRenewalInterruptedBy(int signal, int exit_code) {
+  const AutoCertificateView cert = Create("www", "www.example.com");
+  world_.clock.Set(cert.certificates[0].summary.not_before + std::chrono::hours(61 * kDay));
+  world_.ca.on_request = [&](const std::string& endpoint) {
+    if (endpoint == "challenge") interruption_.Trip(signal);
+  };
+  const int finalized = world_.ca.count("finalize");
+  EXPECT_EQ(Run({"renew", "--json"}), exit_code) << err_.text();
+  world_.ca.on_request = nullptr;
+  const nlohmann::json rows = nlohmann::json::parse(out_.text());
+  ASSERT_EQ(rows.size(), 1u) << rows.dump(2);
+  EXPECT_EQ(rows[0]["action"], "interrupted");
+  EXPECT_THAT(rows[0]["error"].get<std::string>(), HasSubstr("cancel"));
+  EXPECT_THAT(err_.text(), HasSubstr("interrupted by"));
+  EXPECT_EQ(world_.ca.count("finalize"), finalized) << "nothing was finalized after the signal";
+  EXPECT_TRUE(world_.dns.records().empty()) << "the challenge TXT record was removed";
+  Result<std::vector<PendingDnsRecord>> pending = world_.memory.ListPendingDnsRecords();
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE(pending->empty()) << "its note in the store was removed";
+  Result<AutoCertificateView> after = manager_->View(cert.record.id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->newest->serial_number, cert.newest->serial_number) << "the certificate kept is unchanged";
+}
+
+TEST_F(CliTest, RenewInterruptedBySigtermMidIssuanceRemovesItsRecordsAndExits143) {
+  ExpectRenewalInterruptedBy(SIGTERM, 143);
+}
+
+TEST_F(CliTest, RenewInterruptedBySigintMidIssuanceRemovesItsRecordsAndExits130) {
+  ExpectRenewalInterruptedBy(SIGINT, 130);
+}
+
+TEST(InterruptionTest, OnlyTheFirstSignalTrips) {
+  Interruption interruption;
+  EXPECT_TRUE(interruption.Trip(SIGTERM));
+  EXPECT_FALSE(interruption.Trip(SIGINT)) << "main() exits at once on the second";
+  EXPECT_EQ(interruption.signal.load(), SIGTERM);
+  EXPECT_TRUE(interruption.cancel.cancelled());
+  EXPECT_EQ(InterruptedExitCode(SIGTERM), 143);
+  EXPECT_EQ(InterruptedExitCode(SIGINT), 130);
 }
 
 }  // namespace

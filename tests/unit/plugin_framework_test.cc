@@ -261,6 +261,53 @@ TEST_F(ProviderConfigTest, EachBadSettingNamesItsAttribute) {
   }
 }
 
+// Issue 24.5: a bad value taken from the environment is reported by the variable it came from,
+// not against an attribute line the configuration does not have.
+TEST_F(ProviderConfigTest, EachBadSettingFromTheEnvironmentNamesItsVariable) {
+  struct Case {
+    const char* variable;
+    const char* value;
+    const char* named;
+  };
+  const Case cases[] = {
+      {"IONOS_CERT_STORE", "mysql://x", "IONOS_CERT_STORE (used because store is not set): "},
+      {"IONOS_CERT_STORE_KEY", "c2hvcnQ=", "IONOS_CERT_STORE_KEY (used because store_encryption_key is not set): "},
+      {"IONOS_API_URL_DNS", "http://dns.example.com", "IONOS_API_URL_DNS (used because dns_api_url is not set): "},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.variable);
+    setenv(c.variable, c.value, 1);
+    Diagnostics d;
+    auto cfg = ParseProviderConfig(schema_, EmptyObject(schema_.block), false, d);
+    unsetenv(c.variable);
+    EXPECT_FALSE(cfg.has_value());
+    ASSERT_TRUE(d.HasError());
+    EXPECT_FALSE(d.items()[0].path.has_value()) << "no attribute to point at";
+    EXPECT_EQ(d.items()[0].detail.rfind(c.named, 0), 0u) << d.items()[0].detail;
+  }
+}
+
+TEST_F(ProviderConfigTest, TheStoreAndItsKeyAreNamedByWhereTheyCameFrom) {
+  Diagnostics d;
+  auto from_default = ParseProviderConfig(schema_, EmptyObject(schema_.block), false, d);
+  ASSERT_TRUE(from_default.has_value());
+  EXPECT_EQ(from_default->store_named_by, "the default store path (neither store nor IONOS_CERT_STORE is set)");
+  setenv("IONOS_CERT_STORE", "sqlite:/tmp/x.db", 1);
+  setenv("IONOS_CERT_STORE_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 1);
+  auto from_env = ParseProviderConfig(schema_, EmptyObject(schema_.block), false, d);
+  unsetenv("IONOS_CERT_STORE");
+  unsetenv("IONOS_CERT_STORE_KEY");
+  ASSERT_TRUE(from_env.has_value());
+  EXPECT_EQ(from_env->store_named_by, "IONOS_CERT_STORE (used because store is not set)");
+  EXPECT_EQ(from_env->key_source, "IONOS_CERT_STORE_KEY (used because store_encryption_key is not set)");
+  auto from_config =
+      ParseProviderConfig(schema_, WithAttr(EmptyObject(schema_.block), "store", Value::String("sqlite:/tmp/y.db")),
+                          false, d);
+  ASSERT_TRUE(from_config.has_value());
+  EXPECT_EQ(from_config->store_named_by, "the store argument");
+  EXPECT_EQ(from_config->key_source, "");
+}
+
 TEST_F(ProviderConfigTest, UnknownValuesAreSkippedAtValidation) {
   Diagnostics d;
   Value v = WithAttr(EmptyObject(schema_.block), "store", Value::Unknown(Type::String()));
