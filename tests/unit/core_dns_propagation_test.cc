@@ -41,6 +41,7 @@
 #include "tests/fakes/challtestsrv.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/pebble.h"
+#include "tests/fakes/require_all.h"
 
 namespace ionos {
 namespace {
@@ -651,7 +652,7 @@ class DnsPropagationChallTestSrvTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (fakes::FindOnPath("pebble-challtestsrv").empty()) {
-      GTEST_SKIP() << "pebble-challtestsrv is not installed";
+      IONOS_SKIP_OR_FAIL("pebble-challtestsrv is not on PATH (Debian package pebble; scripts/install-deps)");
     }
     auto srv = ChallTestSrv::Start();
     ASSERT_TRUE(srv.ok()) << srv.status().ToString();
