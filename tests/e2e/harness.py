@@ -19,10 +19,27 @@ import tempfile
 import textwrap
 import threading
 import time
+import unittest
 import urllib.request
 
 SOURCE_DIR = os.environ.get("IONOS_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 PROVIDER_BINARY = os.environ.get("IONOS_PROVIDER_BINARY", os.path.join(SOURCE_DIR, "build", "terraform-provider-ionos"))
+
+
+def tests_require_all():
+    """True when IONOS_TEST_REQUIRE_ALL asks that nothing be skipped (scripts/test sets 1)."""
+    return os.environ.get("IONOS_TEST_REQUIRE_ALL", "") not in ("", "0")
+
+
+def skip_or_fail(reason):
+    """What a test does when a tool, server or privilege it needs is missing: skip saying why, or,
+    under IONOS_TEST_REQUIRE_ALL (CI), fail naming what is missing, so that a test that could not
+    run never counts as passed there. Raises in both cases; works in setUpClass and in a test.
+    (tests/fakes/require_all.h has the same rule for the C++ tests: IONOS_SKIP_OR_FAIL.)"""
+    if tests_require_all():
+        raise AssertionError("cannot run, and IONOS_TEST_REQUIRE_ALL forbids skipping: " + reason)
+    raise unittest.SkipTest(reason + " (IONOS_TEST_REQUIRE_ALL=1 makes this a failure)")
+
 
 # Keys Pebble's EAB mode accepts in these tests (base64url HMAC keys).
 EAB_KEYS = {
