@@ -470,6 +470,25 @@ TEST_F(DnsEmulatorTest, ProvisioningDelayAndFailure) {
   EXPECT_EQ(Call("GET", "/records?filter.state=FAILED").body["items"].size(), 1u);
 }
 
+// The barrier of the end-to-end concurrency tests: a held record stays PROVISIONING past its delay
+// (so its writer is provably mid-issuance) until the switch is turned off.
+TEST_F(DnsEmulatorTest, HeldProvisioningWaitsForTheRelease) {
+  fakes::FakeClock clock;
+  provisioning_clock_ = &clock;
+  StartDefault();
+  Answer held = Call("POST", "/_emulator/faults", R"({"hold_provisioning":true})", "");
+  ASSERT_EQ(held.status, 200) << held.raw.body;
+  EXPECT_EQ(held.body["hold_provisioning"], true);
+  const std::string path = std::string("/zones/") + kZoneId + "/records/" + kRecordId;
+  Put(kRecordId, Txt("_acme-challenge", "v"));
+  clock.Advance(std::chrono::hours(1));
+  EXPECT_EQ(Call("GET", path).body["metadata"]["state"], "PROVISIONING");
+  EXPECT_EQ(Call("GET", "/records?filter.state=AVAILABLE").body["items"].size(), 0u);
+  ASSERT_EQ(Call("POST", "/_emulator/faults", R"({"hold_provisioning":false})", "").status, 200);
+  EXPECT_EQ(Call("GET", path).body["metadata"]["state"], "AVAILABLE");
+  ExpectErrorBody(Call("POST", "/_emulator/faults", R"({"hold_provisioning":1})", ""), 400, "hold_provisioning");
+}
+
 TEST_F(DnsEmulatorTest, ControlEndpointsShowRecordsAndRequestCounts) {
   StartDefault();
   Put(kRecordId, Txt("_acme-challenge", "v"));
