@@ -368,6 +368,11 @@ Status EmulatorFaults::Merge(const json& j) {
       IONOS_RETURN_IF_ERROR(int_member("provisioning_delay_ms", &next.provisioning_delay_ms, 0));
     } else if (key == "fail_provisioning_next") {
       IONOS_RETURN_IF_ERROR(int_member("fail_provisioning_next", &next.fail_provisioning_next, 0));
+    } else if (key == "hold_provisioning") {
+      if (!it->is_boolean()) {
+        return InvalidArgumentError("hold_provisioning must be true or false");
+      }
+      next.hold_provisioning = it->get<bool>();
     } else if (key == "bad_error_body_next") {
       // "always" | N | "off" | false | 0
       const Status bad = InvalidArgumentError("bad_error_body_next must be \"always\", \"off\" or a count");
@@ -437,6 +442,7 @@ json EmulatorFaults::ToJson() const {
           {"server_error_status", server_error_status},
           {"provisioning_delay_ms", provisioning_delay_ms},
           {"fail_provisioning_next", fail_provisioning_next},
+          {"hold_provisioning", hold_provisioning},
           {"bad_error_body_next", bad_error_body_always ? json("always") : json(bad_error_body_next)},
           {"bad_error_body_on", bad_error_body_on}};
 }
@@ -735,7 +741,7 @@ struct DnsApiEmulator::Impl {
       std::lock_guard<std::mutex> lock(mu);
       const TimePoint now = Now();
       for (auto& [id, r] : records) {
-        if (r.state == "PROVISIONING" && r.available_at <= now) {
+        if (r.state == "PROVISIONING" && r.available_at <= now && !faults.hold_provisioning) {
           r.state = r.fail ? "FAILED" : "AVAILABLE";
           touched.insert(r.fqdn);
         }
@@ -755,8 +761,8 @@ struct DnsApiEmulator::Impl {
           next = r.available_at;
         }
       }
-      if (!next) {
-        cv.wait(lock);
+      if (!next || faults.hold_provisioning) {
+        cv.wait(lock);  // woken by a new record, a change of the fault switches, or stopping
       } else if (*next > Now()) {
         cv.wait_until(lock, *next);
       } else {
@@ -1271,13 +1277,21 @@ EmulatorFaults DnsApiEmulator::faults() const {
 }
 
 void DnsApiEmulator::SetFaults(const EmulatorFaults& faults) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->faults = faults;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->faults = faults;
+  }
+  impl_->cv.notify_all();  // the provisioner re-reads hold_provisioning
 }
 
 Status DnsApiEmulator::MergeFaults(const json& j) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->faults.Merge(j);
+  Status merged;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    merged = impl_->faults.Merge(j);
+  }
+  impl_->cv.notify_all();  // the provisioner re-reads hold_provisioning
+  return merged;
 }
 
 Result<EmulatorZone> DnsApiEmulator::AddZone(EmulatorZone zone) {

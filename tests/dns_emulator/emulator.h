@@ -43,7 +43,8 @@
 //   POST /_emulator/faults           merge switches, e.g. {"unauthorized":true,"rate_limit_next":2,
 //                                    "retry_after_seconds":1,"server_error":"always"|N|"off",
 //                                    "server_error_status":503,"provisioning_delay_ms":500,
-//                                    "fail_provisioning_next":1,"bad_error_body_next":"always"|N|"off",
+//                                    "fail_provisioning_next":1,"hold_provisioning":true,
+//                                    "bad_error_body_next":"always"|N|"off",
 //                                    "bad_error_body_on":["GET /zones/{zoneId}/records/{recordId}"]};
 //                                    answers the new state
 //   GET  /_emulator/records          {"records":[{id,zoneId,zoneName,name,fqdn,type,content,ttl,enabled,state}]}
@@ -114,6 +115,8 @@ struct EmulatorFaults {
   int server_error_status = 500;
   int provisioning_delay_ms = 0;   // PROVISIONING → AVAILABLE delay for records written from now on
   int fail_provisioning_next = 0;  // the next N written records end FAILED instead of AVAILABLE
+  bool hold_provisioning = false;  // while true no record leaves PROVISIONING, whatever its delay: a
+                                   // test holds a writer mid-issuance until it turns this off
   bool bad_error_body_always = false;
   int bad_error_body_next = 0;     // the next N API requests (of bad_error_body_on) answer 500 with a
                                    // body of wrong JSON types

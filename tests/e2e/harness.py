@@ -19,10 +19,55 @@ import tempfile
 import textwrap
 import threading
 import time
+import unittest
 import urllib.request
 
 SOURCE_DIR = os.environ.get("IONOS_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 PROVIDER_BINARY = os.environ.get("IONOS_PROVIDER_BINARY", os.path.join(SOURCE_DIR, "build", "terraform-provider-ionos"))
+
+
+def tests_require_all():
+    """True when IONOS_TEST_REQUIRE_ALL asks that nothing be skipped (scripts/test sets 1)."""
+    return os.environ.get("IONOS_TEST_REQUIRE_ALL", "") not in ("", "0")
+
+
+def skip_or_fail(reason):
+    """What a test does when a tool, server or privilege it needs is missing: skip saying why, or,
+    under IONOS_TEST_REQUIRE_ALL (CI), fail naming what is missing, so that a test that could not
+    run never counts as passed there. Raises in both cases; works in setUpClass and in a test.
+    (tests/fakes/require_all.h has the same rule for the C++ tests: IONOS_SKIP_OR_FAIL.)"""
+    if tests_require_all():
+        raise AssertionError("cannot run, and IONOS_TEST_REQUIRE_ALL forbids skipping: " + reason)
+    raise unittest.SkipTest(reason + " (IONOS_TEST_REQUIRE_ALL=1 makes this a failure)")
+
+
+def read_text(path):
+    """The file's text, or "" while it does not exist."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def wait_for(condition, what, procs=(), timeout=120):
+    """Polls `condition` until it is true; fails naming `what` when `timeout` seconds pass or one of
+    `procs` (Popen objects with piped output) exits first, with their output. The barrier of the
+    concurrency tests: they wait for evidence (a record written, a log line), never a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        exited = [p for p in procs if p.poll() is not None]
+        if exited or time.monotonic() > deadline:
+            outputs = []
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                out, err = p.communicate()
+                outputs.append("%s (exit %s):\n%s%s" % (" ".join(p.args[:2]), p.returncode, out, err))
+            raise AssertionError("never saw %s (%s)\n%s" % (
+                what, "a process exited first" if exited else "after %d s" % timeout, "\n".join(outputs)))
+        time.sleep(0.05)
+
 
 # Keys Pebble's EAB mode accepts in these tests (base64url HMAC keys).
 EAB_KEYS = {
@@ -51,8 +96,11 @@ def make_tls_cert(directory, name="localhost"):
 class Pebble:
     """Pebble, Let's Encrypt's ACME test CA, started on loopback for one test class."""
 
-    def __init__(self, eab_required=False, validity_seconds=None, nonce_reject=0, dns_server=None):
+    def __init__(self, eab_required=False, validity_seconds=None, nonce_reject=0, dns_server=None, authz_reuse=None):
         self.eab_required = eab_required
+        # Percent of orders that reuse a valid authorization (Pebble's default: 50); 0 makes every
+        # order, a renewal too, go through a DNS challenge.
+        self.authz_reuse = authz_reuse
         self.validity_seconds = validity_seconds
         self.nonce_reject = nonce_reject
         self.dns_server = dns_server
@@ -86,6 +134,8 @@ class Pebble:
         env = dict(os.environ)
         env["PEBBLE_VA_NOSLEEP"] = "1"
         env["PEBBLE_WFE_NONCEREJECT"] = str(self.nonce_reject)
+        if self.authz_reuse is not None:
+            env["PEBBLE_AUTHZREUSE"] = str(self.authz_reuse)
         args = ["pebble", "-config", path]
         args += ["-dnsserver", self.dns_server or "127.0.0.1:%d" % free_port()]
         self.log_path = os.path.join(self.dir, "pebble.log")
@@ -482,6 +532,14 @@ class Workdir:
                                  (" ".join(args), proc.returncode, proc.stdout, proc.stderr))
         return proc
 
+    def tf_start(self, *args, env=None):
+        """terraform running in the background: a Popen with piped text output."""
+        full_env = dict(self.env)
+        if env:
+            full_env.update(env)
+        return subprocess.Popen(["terraform"] + list(args), cwd=self.dir, env=full_env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
     def apply(self, *extra, **kw):
         return self.tf("apply", "-auto-approve", "-no-color", *extra, **kw)
 
@@ -645,7 +703,7 @@ class DnsEmulator:
     def reset_faults(self):
         return self._call("POST", "/_emulator/faults", {
             "unauthorized": False, "rate_limit_next": 0, "server_error": "off",
-            "provisioning_delay_ms": 0, "fail_provisioning_next": 0})
+            "provisioning_delay_ms": 0, "fail_provisioning_next": 0, "hold_provisioning": False})
 
     def records(self):
         out = self._call("GET", "/_emulator/records")
@@ -683,15 +741,16 @@ class DnsEmulator:
 class IssuanceEnv:
     """challtestsrv + Pebble validating against it + the DNS API emulator publishing into it."""
 
-    def __init__(self, zones, validity_seconds=None, eab_required=False):
+    def __init__(self, zones, validity_seconds=None, eab_required=False, authz_reuse=None):
         self.zones = zones
         self.validity_seconds = validity_seconds
         self.eab_required = eab_required
+        self.authz_reuse = authz_reuse
 
     def start(self):
         self.chall = ChallTestSrv().start()
         self.pebble = Pebble(dns_server=self.chall.dns_address, validity_seconds=self.validity_seconds,
-                             eab_required=self.eab_required).start()
+                             eab_required=self.eab_required, authz_reuse=self.authz_reuse).start()
         self.dns = DnsEmulator(self.zones, self.chall).start()
         return self
 

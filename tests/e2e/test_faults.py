@@ -78,8 +78,8 @@ class Interrupted(unittest.TestCase):
                         for i in range(3))
         ws.write(env.provider_block(ws) + account() % env.pebble.directory_url + certs)
         ws.apply("-target=ionos_certificate_provider.acme")
-        # Slow provisioning keeps the issuance in flight while we interrupt.
-        env.dns.set_faults(provisioning_delay_ms=4000)
+        # Held provisioning keeps the issuance in flight until we interrupt, however slow the machine.
+        env.dns.set_faults(hold_provisioning=True)
         env_vars = dict(ws.env)
         proc = subprocess.Popen(["terraform", "apply", "-auto-approve", "-no-color"], cwd=ws.dir, env=env_vars,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -110,7 +110,7 @@ class Interrupted(unittest.TestCase):
                         for i in range(3))
         ws.write(env.provider_block(ws) + account() % env.pebble.directory_url + certs)
         ws.apply("-target=ionos_certificate_provider.acme")
-        env.dns.set_faults(provisioning_delay_ms=4000)
+        env.dns.set_faults(hold_provisioning=True)  # all three stay in flight until the kill
         proc = subprocess.Popen(["terraform", "apply", "-auto-approve", "-no-color"], cwd=ws.dir, env=dict(ws.env),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 20

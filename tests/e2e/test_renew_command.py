@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import unittest
 
 import harness
@@ -29,15 +28,19 @@ def at(iso_time, days):
     return {"IONOS_CERT_NOW": t.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
-def renew(ws, *args, env=None, token=harness.DNS_TOKEN):
+def renew_env(ws, env=None, token=harness.DNS_TOKEN):
     full = dict(ws.env)
     full["IONOS_CERT_STORE"] = "sqlite:" + ws.store_path
     if token:
         full["IONOS_TOKEN"] = token
     if env:
         full.update(env)
-    return subprocess.run([harness.PROVIDER_BINARY, "renew"] + list(args), capture_output=True, text=True, env=full,
-                          timeout=300)
+    return full
+
+
+def renew(ws, *args, env=None, token=harness.DNS_TOKEN):
+    return subprocess.run([harness.PROVIDER_BINARY, "renew"] + list(args), capture_output=True, text=True,
+                          env=renew_env(ws, env, token), timeout=300)
 
 
 def by_name(ws):
@@ -59,7 +62,9 @@ class RenewCommand(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.env = harness.IssuanceEnv(["example.com"], validity_seconds=90 * DAY).start()
+        # No authorization reuse: every renewal writes its TXT record, where the concurrency test
+        # holds it.
+        cls.env = harness.IssuanceEnv(["example.com"], validity_seconds=90 * DAY, authz_reuse=0).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -144,30 +149,35 @@ class RenewCommand(unittest.TestCase):
         self.ws.apply()
         nb = by_name(self.ws)["due"]["not_before"]
         # Terraform has planned the renewal (the plan names the certificate it replaces); the
-        # scheduled renew command runs at the same moment as the apply of that plan. The store's
-        # lock serialises them, and whichever comes second adopts the first one's certificate.
+        # scheduled renew command renews the same certificate at the same moment. The overlap is
+        # made certain: the DNS emulator holds renew's challenge record in PROVISIONING (renew is
+        # mid-issuance, the store's lock held) until the apply of that plan is seen waiting for the
+        # lock. Then renew issues, and the apply adopts renew's certificate.
         plan = os.path.join(self.ws.dir, "renew.tfplan")
         self.ws.tf("plan", "-no-color", "-out=" + plan, "-target=ionos_auto_certificate.due", env=at(nb, 61))
         finalized = self.env.pebble.request_count("finalize")
-        results = {}
-
-        def run_renew():
-            results["renew"] = renew(self.ws, "--json", env=at(nb, 61))
-
-        t = threading.Thread(target=run_renew)
-        t.start()
-        results["apply"] = self.ws.tf("apply", "-no-color", plan, env=dict(at(nb, 61), TF_LOG_PROVIDER="INFO"),
-                                      check=False)
-        t.join()
-        self.assertEqual(results["renew"].returncode, 0, results["renew"].stdout + results["renew"].stderr)
-        self.assertEqual(results["apply"].returncode, 0, results["apply"].stdout + results["apply"].stderr)
+        self.env.dns.set_faults(hold_provisioning=True)
+        self.addCleanup(self.env.dns.reset_faults)
+        renewing = subprocess.Popen([harness.PROVIDER_BINARY, "renew", "--json"], env=renew_env(self.ws, at(nb, 61)),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        harness.wait_for(lambda: self.env.dns.txt_records(), "renew's challenge record", [renewing])
+        log = os.path.join(self.ws.dir, "provider.log")
+        applying = self.ws.tf_start("apply", "-no-color", plan,
+                                    env=dict(at(nb, 61), TF_LOG_PROVIDER="INFO", TF_LOG_PATH=log))
+        harness.wait_for(lambda: "waiting for another process that is renewing due.example.com" in harness.read_text(log),
+                         "the apply waiting for renew's lock", [renewing, applying])
+        self.env.dns.set_faults(hold_provisioning=False)
+        renew_out, renew_err = renewing.communicate(timeout=300)
+        apply_out, apply_err = applying.communicate(timeout=300)
+        self.assertEqual(renewing.returncode, 0, renew_out + renew_err)
+        self.assertEqual(applying.returncode, 0, apply_out + apply_err + harness.read_text(log))
         self.assertEqual(self.env.pebble.request_count("finalize") - finalized, 1,
                          "exactly one certificate was issued for the two renewals")
-        renewed = json.loads(results["renew"].stdout)
+        renewed = json.loads(renew_out)
         [due] = [r for r in renewed if r["name"] == "due"]
-        # Whichever came second adopted the other's certificate; renew says which path it took.
-        adopted_by_apply = "adopting the certificate another process issued" in results["apply"].stderr
-        self.assertEqual(due["action"], "renewed" if adopted_by_apply else "adopted")
+        self.assertEqual(due["action"], "renewed")
+        self.assertNotEqual(due["reason"], "another process renewed it meanwhile", "renew issued, it did not adopt")
+        self.assertIn("adopting the certificate another process issued meanwhile", harness.read_text(log))
         self.assertEqual(by_name(self.ws)["due"]["serial_number"], due["serial_number"], "both ended with one serial")
 
     def test_bad_input_is_refused_and_changes_nothing(self):

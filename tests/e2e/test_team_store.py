@@ -17,7 +17,6 @@ import re
 import shutil
 import signal
 import subprocess
-import threading
 import time
 import unittest
 import urllib.parse
@@ -192,28 +191,35 @@ import {
         a, b, cert, _ = self.two_runners_sharing_one_certificate("race.example.com")
         day61 = at(cert["not_before"], 61)
         # Both plan the renewal of the same certificate (saved plans), then apply at once. The
-        # store's lock serialises the two applies; the second adopts the first one's certificate.
+        # overlap is made certain, not left to timing: the DNS emulator holds A's challenge record
+        # in PROVISIONING, so A is mid-issuance with the store's lock held, until B's provider is
+        # seen waiting for that lock. Then A issues and B adopts A's certificate.
         for ws in (a, b):
             proc = ws.tf("plan", "-no-color", "-out=renew.tfplan", env=day61)
             self.assertIn("0 to add, 1 to change, 0 to destroy", proc.stdout)
         finalized = self.env.pebble.request_count("finalize")
-        results = {}
-
-        def apply(name, ws):
-            results[name] = ws.tf("apply", "-no-color", "renew.tfplan", check=False,
-                                  env=dict(day61, TF_LOG_PROVIDER="INFO"))
-
-        threads = [threading.Thread(target=apply, args=(n, ws)) for n, ws in (("a", a), ("b", b))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        for name in ("a", "b"):
-            self.assertEqual(results[name].returncode, 0, results[name].stdout + results[name].stderr)
+        self.env.dns.set_faults(hold_provisioning=True)
+        self.addCleanup(self.env.dns.reset_faults)
+        logs = {n: os.path.join(ws.dir, "provider.log") for n, ws in (("a", a), ("b", b))}
+        procs = {}
+        procs["a"] = a.tf_start("apply", "-no-color", "renew.tfplan",
+                                env=dict(day61, TF_LOG_PROVIDER="INFO", TF_LOG_PATH=logs["a"]))
+        harness.wait_for(lambda: self.env.dns.txt_records(), "runner A's challenge record", [procs["a"]])
+        procs["b"] = b.tf_start("apply", "-no-color", "renew.tfplan",
+                                env=dict(day61, TF_LOG_PROVIDER="INFO", TF_LOG_PATH=logs["b"]))
+        harness.wait_for(
+            lambda: "waiting for another process that is renewing race.example.com" in harness.read_text(logs["b"]),
+            "runner B waiting for runner A's lock", list(procs.values()))
+        self.env.dns.set_faults(hold_provisioning=False)
+        results = {n: p.communicate(timeout=300) for n, p in procs.items()}
+        for n, p in procs.items():
+            self.assertEqual(p.returncode, 0, "".join(results[n]) + harness.read_text(logs[n]))
         self.assertEqual(self.env.pebble.request_count("finalize") - finalized, 1,
                          "exactly one certificate was issued for the two applies")
-        adopted = [n for n in ("a", "b") if "adopting the certificate another process issued" in results[n].stderr]
-        self.assertEqual(len(adopted), 1, "one apply adopted the other's certificate")
+        a_log, b_log = harness.read_text(logs["a"]), harness.read_text(logs["b"])
+        self.assertNotIn("waiting for another process", a_log, "A took the lock first")
+        self.assertNotIn("adopting the certificate another process issued", a_log, "A issued")
+        self.assertIn("adopting the certificate another process issued meanwhile", b_log, "B adopted A's")
         [a_cert] = a.resources("ionos_auto_certificate")
         [b_cert] = b.resources("ionos_auto_certificate")
         self.assertNotEqual(a_cert["serial_number"], cert["serial_number"])
@@ -226,9 +232,9 @@ import {
     def test_a_runner_killed_mid_renewal_blocks_no_one(self):
         a, b, cert, db = self.two_runners_sharing_one_certificate("killed.example.com")
         day61 = at(cert["not_before"], 61)
-        # Slow provisioning keeps A's renewal in flight (the store lock held, the TXT record
-        # written) while its plugin is killed.
-        self.env.dns.set_faults(provisioning_delay_ms=8000)
+        # Held provisioning keeps A's renewal in flight (the store lock held, the TXT record
+        # written) until its plugin is killed, however slow the machine.
+        self.env.dns.set_faults(hold_provisioning=True)
         self.addCleanup(self.env.dns.reset_faults)
         env = dict(a.env)
         env.update(day61)

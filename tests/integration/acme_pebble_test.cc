@@ -4,7 +4,11 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
+#include <fstream>
 #include <set>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "core/acme/acme_client.h"
@@ -328,6 +332,11 @@ class LoopbackServer {
     std::lock_guard<std::mutex> lock(mu_);
     return ports_.size();
   }
+  // The client ports the requests came from.
+  std::set<int> client_ports() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ports_;
+  }
   std::string last_user_agent() {
     std::lock_guard<std::mutex> lock(mu_);
     return user_agent_;
@@ -351,6 +360,27 @@ class LoopbackServer {
   std::set<int> ports_;
   std::string user_agent_;
 };
+
+// True when the IPv4 TCP socket 127.0.0.1:`local_port` -> :`remote_port` of this machine is in
+// CLOSE_WAIT (/proc/net/tcp state 08): its peer has closed the connection and it has not yet.
+bool PeerHasClosed(int local_port, int remote_port) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state;
+    fields >> slot >> local >> remote >> state;
+    const size_t lc = local.find(':');
+    const size_t rc = remote.find(':');
+    if (lc == std::string::npos || rc == std::string::npos) continue;
+    if (std::stoi(local.substr(lc + 1), nullptr, 16) == local_port &&
+        std::stoi(remote.substr(rc + 1), nullptr, 16) == remote_port && state == "08") {
+      return true;
+    }
+  }
+  return false;
+}
 
 HttpRequest Req(const std::string& method, const std::string& url, std::string body = "") {
   HttpRequest r;
@@ -423,7 +453,14 @@ TEST(AcmeHttpTransportTest, ConnectionClosedByServerWhileIdleIsReplaced) {
   auto http = NewHttpClient({}).value();
   const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/echo";
   ASSERT_TRUE(http->Do(Req("GET", url)).ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(1600));  // the server drops the idle socket
+  // Wait (boundedly) until the server has dropped the idle socket, seen from the client's side.
+  ASSERT_EQ(server.client_ports().size(), 1u);
+  const int client_port = *server.client_ports().begin();
+  bool closed = false;
+  for (int i = 0; i < 1000 && !(closed = PeerHasClosed(client_port, server.port())); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(closed) << "the server never closed the idle connection";
   // An idempotent request is sent again on a fresh connection; a POST would be reported as
   // possibly sent instead (tests/unit/core_http_test.cc).
   auto r = http->Do(Req("GET", url));

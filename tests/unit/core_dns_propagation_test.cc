@@ -41,6 +41,7 @@
 #include "tests/fakes/challtestsrv.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/pebble.h"
+#include "tests/fakes/require_all.h"
 
 namespace ionos {
 namespace {
@@ -651,7 +652,7 @@ class DnsPropagationChallTestSrvTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (fakes::FindOnPath("pebble-challtestsrv").empty()) {
-      GTEST_SKIP() << "pebble-challtestsrv is not installed";
+      IONOS_SKIP_OR_FAIL("pebble-challtestsrv is not on PATH (Debian package pebble; scripts/install-deps)");
     }
     auto srv = ChallTestSrv::Start();
     ASSERT_TRUE(srv.ok()) << srv.status().ToString();
@@ -707,10 +708,18 @@ INSTANTIATE_TEST_SUITE_P(
 // The real clock, recording what it was asked to sleep.
 class RecordingSystemClock : public SystemClock {
  public:
+  // Runs once, before the first sleep: the caller has looked and not found what it waits for.
+  std::function<void()> on_first_sleep;
+
   Status SleepFor(Duration d, const CancelToken* cancel) const override {
+    bool first = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       sleeps_.push_back(d);
+      first = sleeps_.size() == 1;
+    }
+    if (first && on_first_sleep) {
+      on_first_sleep();
     }
     return SystemClock::SleepFor(d, cancel);
   }
@@ -752,9 +761,9 @@ TEST_F(DnsPropagationChallTestSrvTest, WaitForAllSucceedsOnceTheValuesAreSet) {
   options.resolvers = {srv_->dns_address()};
   options.timeout = std::chrono::seconds(20);
 
+  // The values appear once the checker has looked, found nothing and gone to sleep (no timing).
   Status set_status;
-  std::thread setter([&]() {
-    std::this_thread::sleep_for(milliseconds(100));
+  clock.on_first_sleep = [&]() {
     set_status = srv_->SetTxt("_acme-challenge.example.com.", "apex");
     if (set_status.ok()) {
       set_status = srv_->SetTxt("_acme-challenge.example.com.", "wild");
@@ -762,12 +771,11 @@ TEST_F(DnsPropagationChallTestSrvTest, WaitForAllSucceedsOnceTheValuesAreSet) {
     if (set_status.ok()) {
       set_status = srv_->SetTxt("_acme-challenge.www.example.com.", "www");
     }
-  });
+  };
   const Status status = checker.WaitForAll({{"_acme-challenge.example.com", "apex"},
                                             {"_acme-challenge.example.com", "wild"},
                                             {"_acme-challenge.www.example.com", "www"}},
                                            options);
-  setter.join();
   ASSERT_TRUE(set_status.ok()) << set_status.ToString();
   EXPECT_TRUE(status.ok()) << status.ToString();
   // Short waits from 50 ms, doubling, never a multi-second one (whatever the machine's speed).

@@ -1,13 +1,16 @@
 // Tests for the IONOS Cloud DNS API emulator (tests/dns_emulator/emulator.h): the published API
 // shape (collections, paging links, "contains" filters, 202 + PROVISIONING, error bodies), the
 // fault switches and control endpoints, and what it pushes to pebble-challtestsrv (a recording
-// stand-in here; the real binary, queried over DNS, when it is installed).
+// stand-in here; the real binary, queried over DNS: skipped when it is missing, a failure then under
+// IONOS_TEST_REQUIRE_ALL=1).
 #include "tests/dns_emulator/emulator.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/fakes/challtestsrv.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/require_all.h"
 #include "tests/dns_emulator/test_http_server.h"
 #include <httplib.h>
 #include <stdbool.h>  // before ldns, which otherwise #defines true and false as 0 and 1 in C++
@@ -467,6 +470,25 @@ TEST_F(DnsEmulatorTest, ProvisioningDelayAndFailure) {
   EXPECT_EQ(Call("GET", "/records?filter.state=FAILED").body["items"].size(), 1u);
 }
 
+// The barrier of the end-to-end concurrency tests: a held record stays PROVISIONING past its delay
+// (so its writer is provably mid-issuance) until the switch is turned off.
+TEST_F(DnsEmulatorTest, HeldProvisioningWaitsForTheRelease) {
+  fakes::FakeClock clock;
+  provisioning_clock_ = &clock;
+  StartDefault();
+  Answer held = Call("POST", "/_emulator/faults", R"({"hold_provisioning":true})", "");
+  ASSERT_EQ(held.status, 200) << held.raw.body;
+  EXPECT_EQ(held.body["hold_provisioning"], true);
+  const std::string path = std::string("/zones/") + kZoneId + "/records/" + kRecordId;
+  Put(kRecordId, Txt("_acme-challenge", "v"));
+  clock.Advance(std::chrono::hours(1));
+  EXPECT_EQ(Call("GET", path).body["metadata"]["state"], "PROVISIONING");
+  EXPECT_EQ(Call("GET", "/records?filter.state=AVAILABLE").body["items"].size(), 0u);
+  ASSERT_EQ(Call("POST", "/_emulator/faults", R"({"hold_provisioning":false})", "").status, 200);
+  EXPECT_EQ(Call("GET", path).body["metadata"]["state"], "AVAILABLE");
+  ExpectErrorBody(Call("POST", "/_emulator/faults", R"({"hold_provisioning":1})", ""), 400, "hold_provisioning");
+}
+
 TEST_F(DnsEmulatorTest, ControlEndpointsShowRecordsAndRequestCounts) {
   StartDefault();
   Put(kRecordId, Txt("_acme-challenge", "v"));
@@ -657,8 +679,9 @@ std::vector<std::string> QueryTxt(int port, const std::string& name) {
 }
 
 TEST_F(DnsEmulatorTest, RealChalltestsrvServesThePublishedValues) {
-  if (access("/usr/bin/pebble-challtestsrv", X_OK) != 0) {
-    GTEST_SKIP() << "pebble-challtestsrv is not installed";
+  const std::string challtestsrv = fakes::FindOnPath("pebble-challtestsrv");
+  if (challtestsrv.empty()) {
+    IONOS_SKIP_OR_FAIL("pebble-challtestsrv is not on PATH (Debian package pebble; scripts/install-deps)");
   }
   const int dns_port = FreePort();
   const int mgmt_port = FreePort();
@@ -670,7 +693,7 @@ TEST_F(DnsEmulatorTest, RealChalltestsrvServesThePublishedValues) {
     const std::string mgmt = "127.0.0.1:" + std::to_string(mgmt_port);
     freopen("/dev/null", "w", stdout);
     freopen("/dev/null", "w", stderr);
-    execl("/usr/bin/pebble-challtestsrv", "pebble-challtestsrv", "-dns01", dns.c_str(), "-management", mgmt.c_str(),
+    execl(challtestsrv.c_str(), "pebble-challtestsrv", "-dns01", dns.c_str(), "-management", mgmt.c_str(),
           "-http01", "", "-https01", "", "-tlsalpn01", "", static_cast<char*>(nullptr));
     _exit(127);
   }
