@@ -89,14 +89,17 @@ PlanResponse GenericPlan(const BlockSchema& schema, const PlanRequest& req) {
     resp.planned = req.proposed;
     return resp;
   }
+  // Terraform proposes the configuration's write-only values; they are planned null (and so never
+  // count as a change: prior and planned are both null).
+  const Value proposed = NullWriteOnly(schema, req.proposed);
   if (req.prior.is_null()) {
-    resp.planned = MarkComputed(schema, req.proposed, req.config, /*creating=*/true);
+    resp.planned = MarkComputed(schema, proposed, req.config, /*creating=*/true);
     return resp;
   }
   // Every optional attribute with a default plans that default whenever the configuration leaves
   // it unset, also on updates: removing `key_algorithm = "ecdsa384"` plans "ecdsa384" -> the
   // default, instead of keeping the old value in state (issue 15.1).
-  Value planned = req.proposed;
+  Value planned = proposed;
   if (planned.is_known() && req.config.is_known()) {
     std::map<std::string, Value> attrs = planned.entries();
     for (const auto& a : schema.attributes) {
@@ -113,8 +116,27 @@ PlanResponse GenericPlan(const BlockSchema& schema, const PlanRequest& req) {
     if (pv != req.prior.GetAttr(a.name)) resp.requires_replace.push_back(AttributePath(a.name));
   }
   for (const auto& b : schema.blocks) {
-    if (b.requires_replace && planned.GetAttr(b.name) != req.prior.GetAttr(b.name)) {
-      resp.requires_replace.push_back(AttributePath(b.name));
+    const Value pv = planned.GetAttr(b.name);
+    const Value rv = req.prior.GetAttr(b.name);
+    if (b.requires_replace) {
+      if (pv != rv) resp.requires_replace.push_back(AttributePath(b.name));
+      continue;
+    }
+    // Attributes of a list block that replace: compared element by element; a block added or
+    // removed replaces as a whole (Terraform compares the values at each path again).
+    bool any = false;
+    for (const auto& a : b.attributes) any = any || a.requires_replace;
+    if (!any || b.nesting != Nesting::kList) continue;
+    if (!pv.is_known() || !rv.is_known() || pv.elements().size() != rv.elements().size()) {
+      if (pv != rv) resp.requires_replace.push_back(AttributePath(b.name));
+      continue;
+    }
+    for (size_t i = 0; i < pv.elements().size(); ++i) {
+      for (const auto& a : b.attributes) {
+        if (a.requires_replace && pv.elements()[i].GetAttr(a.name) != rv.elements()[i].GetAttr(a.name)) {
+          resp.requires_replace.push_back(AttributePath(b.name).Index(static_cast<int64_t>(i)).Attr(a.name));
+        }
+      }
     }
   }
   if (!resp.requires_replace.empty()) {
@@ -125,6 +147,80 @@ PlanResponse GenericPlan(const BlockSchema& schema, const PlanRequest& req) {
     resp.planned = planned;
   }
   return resp;
+}
+
+Value NullWriteOnly(const BlockSchema& schema, const Value& v) {
+  if (!v.is_known() || !v.type().is_object()) return v;
+  std::map<std::string, Value> attrs = v.entries();
+  bool changed = false;
+  for (const auto& a : schema.attributes) {
+    if (a.write_only && !attrs[a.name].is_null()) {
+      attrs[a.name] = Value::Null(a.type);
+      changed = true;
+    }
+  }
+  for (const auto& b : schema.blocks) {
+    Value bv = v.GetAttr(b.name);
+    if (!bv.is_known()) continue;
+    Value nv = bv;
+    if (b.nesting == Nesting::kSingle) {
+      nv = NullWriteOnly(b, bv);
+    } else {
+      std::vector<Value> elems;
+      for (const auto& e : bv.elements()) elems.push_back(NullWriteOnly(b, e));
+      nv = b.nesting == Nesting::kList ? Value::List(b.ObjectType(), std::move(elems))
+                                       : Value::Set(b.ObjectType(), std::move(elems));
+    }
+    if (nv != bv) {
+      attrs[b.name] = std::move(nv);
+      changed = true;
+    }
+  }
+  return changed ? Value::ObjectOfType(v.type(), std::move(attrs)) : v;
+}
+
+namespace {
+
+void CollectWriteOnly(const BlockSchema& schema, const Value& v, const AttributePath& base,
+                      std::vector<AttributePath>& out) {
+  if (!v.is_known() || !v.type().is_object()) return;
+  auto at = [&](const std::string& name) { return base.steps.empty() ? AttributePath(name) : base.Attr(name); };
+  for (const auto& a : schema.attributes) {
+    if (a.write_only && !v.GetAttr(a.name).is_null()) out.push_back(at(a.name));
+  }
+  for (const auto& b : schema.blocks) {
+    Value bv = v.GetAttr(b.name);
+    if (!bv.is_known()) continue;
+    if (b.nesting == Nesting::kSingle) {
+      CollectWriteOnly(b, bv, at(b.name), out);
+      continue;
+    }
+    for (size_t i = 0; i < bv.elements().size(); ++i) {
+      CollectWriteOnly(b, bv.elements()[i], at(b.name).Index(static_cast<int64_t>(i)), out);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<AttributePath> WriteOnlyPathsSet(const BlockSchema& schema, const Value& config) {
+  std::vector<AttributePath> out;
+  CollectWriteOnly(schema, config, AttributePath(), out);
+  return out;
+}
+
+void CheckWriteOnlyAllowed(const BlockSchema& schema, const Value& config, bool write_only_allowed,
+                           Diagnostics& diags) {
+  if (write_only_allowed) return;
+  for (const AttributePath& path : WriteOnlyPathsSet(schema, config)) {
+    diags.AddAttributeError(
+        path, "Write-only attribute needs Terraform 1.11 or later",
+        path.ToString() +
+            " is a write-only attribute: Terraform hands its value to the provider and keeps it out of the plan "
+            "and the state. This Terraform does not support write-only attributes (Terraform 1.11 and later do) "
+            "and would store the value in the state. Upgrade Terraform to 1.11 or later, or remove " +
+            path.ToString() + " from the configuration.");
+  }
 }
 
 void CheckAppliedState(const Value& planned, const Value& applied, Diagnostics& diags) {

@@ -67,8 +67,34 @@ class DataSource {
   virtual Value Read(const Value& config, Diagnostics& diags) = 0;
 };
 
+// An ephemeral resource (Terraform 1.10+, protocol 6.7): opened when a run needs its value, which
+// Terraform never writes to the plan or the state. Nothing is kept open between RPCs, so there is
+// nothing to renew or close.
+class EphemeralResource {
+ public:
+  virtual ~EphemeralResource() = default;
+  virtual const Schema& schema() const = 0;
+  virtual void ValidateConfig(const Value& config, Diagnostics& diags) { (void)config; (void)diags; }
+  // The result: the configuration with every computed attribute filled in. `config` may hold
+  // unknown values (a plan before the certificate exists); then the result leaves what depends on
+  // them unknown. A null result with an error when it cannot be opened.
+  virtual Value Open(const Value& config, Diagnostics& diags) = 0;
+};
+
 // The generic plan rules; exposed for tests.
 PlanResponse GenericPlan(const BlockSchema& schema, const PlanRequest& req);
+
+// A copy of `v` (an object of the block's type) with every write-only attribute null, also in
+// nested blocks: what Terraform may see of it in a plan or a state.
+Value NullWriteOnly(const BlockSchema& schema, const Value& v);
+
+// The write-only attributes `config` sets (a value, or unknown), as paths for diagnostics.
+std::vector<AttributePath> WriteOnlyPathsSet(const BlockSchema& schema, const Value& config);
+
+// The error for a Terraform that cannot keep write-only values out of the plan and state (before
+// 1.11: the client capability write_only_attributes_allowed is false): one per attribute set.
+void CheckWriteOnlyAllowed(const BlockSchema& schema, const Value& config, bool write_only_allowed,
+                           Diagnostics& diags);
 
 // Checks that an applied/read value is wholly known and, for apply, matches
 // every known planned value; adds an error naming the attribute otherwise.

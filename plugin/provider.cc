@@ -203,6 +203,12 @@ void Provider::LoadSchemas() {
     } else {
       log_->Error("cannot load a data source schema", {{"error", served.status().message()}});
     }
+    auto er = LoadEmbeddedSchema("ephemeral-resources/ionos_certificate.json");
+    if (er.ok()) {
+      ephemeral_resources_.emplace("ionos_certificate", NewCertificateEphemeralResource(this, std::move(er).value()));
+    } else {
+      log_->Error("cannot load an ephemeral resource schema", {{"error", er.status().message()}});
+    }
   });
 }
 
@@ -301,6 +307,19 @@ DataSource* Provider::data_source(const std::string& type_name) {
   LoadSchemas();
   auto it = data_sources_.find(type_name);
   return it == data_sources_.end() ? nullptr : it->second.get();
+}
+
+EphemeralResource* Provider::ephemeral_resource(const std::string& type_name) {
+  LoadSchemas();
+  auto it = ephemeral_resources_.find(type_name);
+  return it == ephemeral_resources_.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> Provider::ephemeral_resource_types() {
+  LoadSchemas();
+  std::vector<std::string> out;
+  for (const auto& [name, e] : ephemeral_resources_) out.push_back(name);
+  return out;
 }
 
 std::vector<std::string> Provider::resource_types() {

@@ -76,8 +76,10 @@ class Provider {
 
   Resource* resource(const std::string& type_name);
   DataSource* data_source(const std::string& type_name);
+  EphemeralResource* ephemeral_resource(const std::string& type_name);
   std::vector<std::string> resource_types();
   std::vector<std::string> data_source_types();
+  std::vector<std::string> ephemeral_resource_types();
 
   Logger& log() { return *log_; }
   const CancelToken* cancel() const { return cancel_; }
@@ -100,6 +102,7 @@ class Provider {
   Schema schema_;
   std::map<std::string, std::unique_ptr<Resource>> resources_;
   std::map<std::string, std::unique_ptr<DataSource>> data_sources_;
+  std::map<std::string, std::unique_ptr<EphemeralResource>> ephemeral_resources_;
   std::mutex mu_;
   std::unique_ptr<ProviderContext> context_;
   std::optional<std::pair<std::string, std::string>> configuration_error_;
@@ -118,5 +121,6 @@ std::unique_ptr<Resource> NewCertificateProviderResource(Provider* provider, Sch
 std::unique_ptr<Resource> NewAutoCertificateResource(Provider* provider, Schema schema);
 std::unique_ptr<DataSource> NewCertificateDataSource(Provider* provider, Schema schema);
 std::unique_ptr<DataSource> NewServedCertificateDataSource(Provider* provider, Schema schema);
+std::unique_ptr<EphemeralResource> NewCertificateEphemeralResource(Provider* provider, Schema schema);
 
 }  // namespace ionos::tf

@@ -18,6 +18,8 @@ void AttributeToProto(const AttributeSchema& a, tfplugin6::Schema::Attribute* ou
   out->set_optional(a.optional);
   out->set_computed(a.computed);
   out->set_sensitive(a.sensitive);
+  out->set_write_only(a.write_only);
+  out->set_deprecated(a.deprecated);
 }
 
 void BlockToProto(const BlockSchema& b, tfplugin6::Schema::Block* out) {
@@ -70,6 +72,15 @@ Resource* FindResource(Provider* provider, const std::string& type_name, Diagnos
   return r;
 }
 
+EphemeralResource* FindEphemeralResource(Provider* provider, const std::string& type_name, Diagnostics& diags) {
+  EphemeralResource* e = provider->ephemeral_resource(type_name);
+  if (e == nullptr) {
+    diags.AddError("Unknown ephemeral resource type",
+                   "The ionos provider has no ephemeral resource type " + type_name + ".");
+  }
+  return e;
+}
+
 }  // namespace
 
 void SchemaToProto(const Schema& schema, tfplugin6::Schema* out) {
@@ -115,6 +126,9 @@ grpc::Status ProviderService::GetMetadata(grpc::ServerContext*, const tfplugin6:
     resp->mutable_server_capabilities()->set_get_provider_schema_optional(true);
     for (const auto& name : provider_->resource_types()) resp->add_resources()->set_type_name(name);
     for (const auto& name : provider_->data_source_types()) resp->add_data_sources()->set_type_name(name);
+    for (const auto& name : provider_->ephemeral_resource_types()) {
+      resp->add_ephemeral_resources()->set_type_name(name);
+    }
   });
 }
 
@@ -128,6 +142,10 @@ grpc::Status ProviderService::GetProviderSchema(grpc::ServerContext*, const tfpl
     }
     for (const auto& name : provider_->data_source_types()) {
       SchemaToProto(provider_->data_source(name)->schema(), &(*resp->mutable_data_source_schemas())[name]);
+    }
+    for (const auto& name : provider_->ephemeral_resource_types()) {
+      SchemaToProto(provider_->ephemeral_resource(name)->schema(),
+                    &(*resp->mutable_ephemeral_resource_schemas())[name]);
     }
     resp->mutable_server_capabilities()->set_get_provider_schema_optional(true);
   });
@@ -169,6 +187,9 @@ grpc::Status ProviderService::ValidateResourceConfig(grpc::ServerContext*,
       diags.AddStatus("Cannot decode the configuration", config.status());
       return;
     }
+    // Before Terraform 1.11 a write-only value would end up in the state: refuse it.
+    CheckWriteOnlyAllowed(r->schema().block, *config, req->client_capabilities().write_only_attributes_allowed(),
+                          diags);
     r->ValidateConfig(*config, diags);
   });
 }
@@ -232,7 +253,7 @@ grpc::Status ProviderService::UpgradeResourceState(grpc::ServerContext*,
       diags.AddStatus("Cannot read the stored state of " + req->type_name(), state.status());
       return;
     }
-    EncodeDynamicValue(*state, type, resp->mutable_upgraded_state());
+    EncodeDynamicValue(NullWriteOnly(r->schema().block, *state), type, resp->mutable_upgraded_state());
   });
 }
 
@@ -257,6 +278,7 @@ grpc::Status ProviderService::ReadResource(grpc::ServerContext*, const tfplugin6
       EncodeDynamicValue(*state, type, resp->mutable_new_state());
       return;
     }
+    next = NullWriteOnly(r->schema().block, next);
     if (!next.is_null()) CheckAppliedState(Value::Unknown(type), next, diags);
     EncodeDynamicValue(next, type, resp->mutable_new_state());
     resp->set_private_(req->private_());
@@ -282,6 +304,7 @@ grpc::Status ProviderService::PlanResourceChange(grpc::ServerContext*,
     PlanRequest plan_req{*prior, *proposed, *config};
     PlanResponse plan = GenericPlan(r->schema().block, plan_req);
     if (!proposed->is_null()) r->ModifyPlan(plan_req, plan);
+    plan.planned = NullWriteOnly(r->schema().block, plan.planned);
     diags.Append(plan.diagnostics);
     EncodeDynamicValue(plan.planned, type, resp->mutable_planned_state());
     for (const auto& p : plan.requires_replace) PathToProto(p, resp->add_requires_replace());
@@ -316,10 +339,12 @@ grpc::Status ProviderService::ApplyResourceChange(grpc::ServerContext*,
       result = diags.HasError() ? *prior : Value::Null(type);
     } else if (prior->is_null()) {
       result = r->Create(*planned, *config, diags);
+      result = NullWriteOnly(r->schema().block, result);
       if (!diags.HasError()) CheckAppliedState(*planned, result, diags);
     } else {
       result = r->Update(*prior, *planned, *config, diags);
       if (result.is_null()) result = *prior;
+      result = NullWriteOnly(r->schema().block, result);
       if (!diags.HasError()) CheckAppliedState(*planned, result, diags);
     }
     EncodeDynamicValue(result, type, resp->mutable_new_state());
@@ -338,7 +363,7 @@ grpc::Status ProviderService::ImportResourceState(grpc::ServerContext*,
     if (diags.HasError() || state.is_null()) return;
     auto* imported = resp->add_imported_resources();
     imported->set_type_name(req->type_name());
-    EncodeDynamicValue(state, r->schema().type(), imported->mutable_state());
+    EncodeDynamicValue(NullWriteOnly(r->schema().block, state), r->schema().type(), imported->mutable_state());
   });
 }
 
@@ -362,6 +387,58 @@ grpc::Status ProviderService::ReadDataSource(grpc::ServerContext*, const tfplugi
     CheckAppliedState(Value::Unknown(type), state, diags);
     EncodeDynamicValue(state, type, resp->mutable_state());
   });
+}
+
+grpc::Status ProviderService::ValidateEphemeralResourceConfig(
+    grpc::ServerContext*, const tfplugin6::ValidateEphemeralResourceConfig::Request* req,
+    tfplugin6::ValidateEphemeralResourceConfig::Response* resp) {
+  return Guard(resp, provider_, "ValidateEphemeralResourceConfig", [&](Diagnostics& diags) {
+    EphemeralResource* e = FindEphemeralResource(provider_, req->type_name(), diags);
+    if (e == nullptr) return;
+    auto config = DecodeDynamicValue(req->config(), e->schema().type());
+    if (!config.ok()) {
+      diags.AddStatus("Cannot decode the configuration", config.status());
+      return;
+    }
+    e->ValidateConfig(*config, diags);
+  });
+}
+
+grpc::Status ProviderService::OpenEphemeralResource(grpc::ServerContext*,
+                                                    const tfplugin6::OpenEphemeralResource::Request* req,
+                                                    tfplugin6::OpenEphemeralResource::Response* resp) {
+  return Guard(resp, provider_, "OpenEphemeralResource", [&](Diagnostics& diags) {
+    EphemeralResource* e = FindEphemeralResource(provider_, req->type_name(), diags);
+    if (e == nullptr) return;
+    const Type type = e->schema().type();
+    auto config = DecodeDynamicValue(req->config(), type);
+    if (!config.ok()) {
+      diags.AddStatus("Cannot decode the configuration", config.status());
+      return;
+    }
+    e->ValidateConfig(*config, diags);
+    if (diags.HasError() || NotConfigured(provider_, diags)) return;
+    Value result = e->Open(*config, diags);
+    if (diags.HasError()) return;
+    // No renew_at (a certificate outlives any run) and no private data (nothing stays open).
+    EncodeDynamicValue(result, type, resp->mutable_result());
+  });
+}
+
+grpc::Status ProviderService::RenewEphemeralResource(grpc::ServerContext*,
+                                                     const tfplugin6::RenewEphemeralResource::Request* req,
+                                                     tfplugin6::RenewEphemeralResource::Response* resp) {
+  // Never called: Open sets no renew_at. Nothing to extend either way.
+  return Guard(resp, provider_, "RenewEphemeralResource",
+               [&](Diagnostics& diags) { FindEphemeralResource(provider_, req->type_name(), diags); });
+}
+
+grpc::Status ProviderService::CloseEphemeralResource(grpc::ServerContext*,
+                                                     const tfplugin6::CloseEphemeralResource::Request* req,
+                                                     tfplugin6::CloseEphemeralResource::Response* resp) {
+  // Nothing is held open between RPCs.
+  return Guard(resp, provider_, "CloseEphemeralResource",
+               [&](Diagnostics& diags) { FindEphemeralResource(provider_, req->type_name(), diags); });
 }
 
 grpc::Status ProviderService::StopProvider(grpc::ServerContext*, const tfplugin6::StopProvider::Request*,

@@ -1,4 +1,5 @@
-// resource "ionos_auto_certificate" and data "ionos_certificate" (DESIGN.md §2).
+// resource "ionos_auto_certificate", data "ionos_certificate" (DESIGN.md §2) and ephemeral
+// "ionos_certificate" (issue 22).
 //
 // Thin views on core's CertificateManager: decode the Terraform value, call the manager, encode
 // what it returns. Every lifecycle rule (re-issue, renewal window and ARI, statuses, naming,
@@ -97,6 +98,27 @@ class AutoCertificateResource final : public Resource {
   }
 
   void ModifyPlan(const PlanRequest& req, PlanResponse& resp) override {
+    PlanCertificate(req, resp);
+    PlanPrivateKey(req, resp);
+  }
+
+  // private_key_pem follows private_key_in_state: null when it is false (also in the plan, so a
+  // plan never shows a key coming), and the newest key when it is true. Only the state changes;
+  // turning it on or off never issues a certificate.
+  void PlanPrivateKey(const PlanRequest& req, PlanResponse& resp) {
+    const Value flag = resp.planned.GetAttr("private_key_in_state");
+    Value key = Value::Null(Type::String());
+    if (flag.is_unknown()) {
+      key = Value::Unknown(Type::String());
+    } else if (flag.is_known() && flag.as_bool()) {
+      const Value prior_key = req.prior.is_null() ? Value::Null(Type::String()) : req.prior.GetAttr("private_key_pem");
+      const bool same_certificate = !resp.planned.GetAttr("certificate_pem").is_unknown() && !req.prior.is_null();
+      key = same_certificate && prior_key.is_known() ? prior_key : Value::Unknown(Type::String());
+    }
+    resp.planned = WithAttr(resp.planned, "private_key_pem", key);
+  }
+
+  void PlanCertificate(const PlanRequest& req, PlanResponse& resp) {
     ProviderContext* ctx = provider_->context();
     if (ctx == nullptr || !resp.requires_replace.empty()) return;
     const Value& planned = resp.planned;
@@ -170,7 +192,7 @@ class AutoCertificateResource final : public Resource {
                       view.status());
       return Value::Null(schema_.type());
     }
-    return StateFromView(*view, planned);
+    return StateFromView(*view, planned, KeyInState(planned));
   }
 
   Value Read(const Value& state, Diagnostics& diags) override {
@@ -202,7 +224,10 @@ class AutoCertificateResource final : public Resource {
       return state;
     }
     WarnAboutLifecycle(*ctx, *view, diags);
-    return StateFromView(*view, state);
+    // A key already in the state (one written before private_key_in_state existed) stays until the
+    // next apply, whose plan shows it going; a refresh never changes that on its own.
+    const bool key = KeyInState(state) || (state.is_known() && state.GetAttr("private_key_pem").is_known());
+    return StateFromView(*view, state, key);
   }
 
   Value Update(const Value& prior, const Value& planned, const Value&, Diagnostics& diags) override {
@@ -230,7 +255,7 @@ class AutoCertificateResource final : public Resource {
                       view.status());
       return prior;
     }
-    Value state = StateFromView(*view, planned);
+    Value state = StateFromView(*view, planned, KeyInState(planned));
     // A plan that did not re-issue promised renewal_due and renew_at: keep them for this apply.
     for (const char* attr : {"renewal_due", "renew_at"}) {
       if (planned.GetAttr(attr).is_known()) state = WithAttr(state, attr, planned.GetAttr(attr));
@@ -251,6 +276,15 @@ class AutoCertificateResource final : public Resource {
           if (!state.contains("profile")) state["profile"] = nullptr;
           return Status::Ok();
         },
+        // 1 → 2: `private_key_in_state` (issue 22), false as its default. The key those states hold
+        // stays: the next plan shows private_key_pem going to null and the apply takes it out, so
+        // nobody loses a key without seeing it in a plan first.
+        [](nlohmann::json& state) {
+          if (!state.contains("private_key_in_state") || state["private_key_in_state"].is_null()) {
+            state["private_key_in_state"] = false;
+          }
+          return Status::Ok();
+        },
     };
   }
 
@@ -263,10 +297,17 @@ class AutoCertificateResource final : public Resource {
                                                                     : view.status());
       return Value::Null(schema_.type());
     }
-    return StateFromView(*view, Value::Null(schema_.type()));
+    return StateFromView(*view, Value::Null(schema_.type()), /*key=*/false);
   }
 
  private:
+  // Whether the plan or state keeps the private key (private_key_in_state, default false).
+  static bool KeyInState(const Value& v) {
+    if (!v.is_known()) return false;
+    Value flag = v.GetAttr("private_key_in_state");
+    return flag.is_known() && flag.as_bool();
+  }
+
   static Diagnostics& diags(PlanResponse& resp) { return resp.diagnostics; }
 
   // The desired auto certificate from a plan or a state (every attribute with a default is
@@ -366,8 +407,9 @@ class AutoCertificateResource final : public Resource {
     return Value::List(cert_object_type_, std::move(list));
   }
 
-  // Encodes the manager's view; `base` keeps the configuration's form of the SAN set.
-  Value StateFromView(const AutoCertificateView& view, const Value& base) {
+  // Encodes the manager's view; `base` keeps the configuration's form of the SAN set and gives
+  // private_key_in_state; `key`: private_key_pem holds the newest key (else null).
+  Value StateFromView(const AutoCertificateView& view, const Value& base, bool key) {
     const AutoCertificateRecord& r = view.record;
     Value v = EmptyObject(schema_.block);
     v = WithAttr(v, "id", Value::String(r.id));
@@ -378,6 +420,7 @@ class AutoCertificateResource final : public Resource {
     v = WithAttr(v, "renew_before_days", Value::Int(r.renew_before_days));
     v = WithAttr(v, "grace_period_days", Value::Int(r.grace_period_days));
     if (!r.profile.empty()) v = WithAttr(v, "profile", Value::String(r.profile));
+    v = WithAttr(v, "private_key_in_state", Value::Bool(KeyInState(base)));
     // Keep the configuration's form of the SAN set (null vs empty) when it holds the same names.
     Value base_sans = base.is_known() ? base.GetAttr("subject_alternative_names") : Value::Null(Type::Dynamic());
     auto base_list = GetStringList(base, "subject_alternative_names");
@@ -399,7 +442,7 @@ class AutoCertificateResource final : public Resource {
     v = WithAttr(v, "last_issued_certificate_id", Value::String(newest.id));
     v = WithAttr(v, "certificate_pem", Value::String(newest.certificate_pem));
     v = WithAttr(v, "certificate_chain_pem", Value::String(newest.chain_pem));
-    v = WithAttr(v, "private_key_pem", Value::String(newest.private_key_pem));
+    if (key) v = WithAttr(v, "private_key_pem", Value::String(newest.private_key_pem));
     v = WithAttr(v, "not_before", Value::String(FormatRfc3339(newest.not_before)));
     v = WithAttr(v, "not_after", Value::String(FormatRfc3339(newest.not_after)));
     v = WithAttr(v, "serial_number", Value::String(newest.serial_number));
@@ -428,12 +471,17 @@ class CertificateDataSource final : public DataSource {
       return Value::Null(schema_.type());
     }
     const CertificateRecord& c = view->certificate;
+    // A data source's result is stored in the state: the key only when asked for.
+    const Value include = config.GetAttr("include_private_key");
     Value v = EmptyObject(schema_.block);
     v = WithAttr(v, "id", Value::String(c.id));
+    v = WithAttr(v, "include_private_key", include);
     v = WithAttr(v, "name", Value::String(c.name));
     v = WithAttr(v, "certificate_pem", Value::String(c.certificate_pem));
     v = WithAttr(v, "certificate_chain_pem", Value::String(c.chain_pem));
-    v = WithAttr(v, "private_key_pem", Value::String(c.private_key_pem));
+    if (include.is_known() && include.as_bool()) {
+      v = WithAttr(v, "private_key_pem", Value::String(c.private_key_pem));
+    }
     v = WithAttr(v, "not_before", Value::String(FormatRfc3339(c.not_before)));
     v = WithAttr(v, "not_after", Value::String(FormatRfc3339(c.not_after)));
     v = WithAttr(v, "status", Value::String(CertificateStatusName(view->status)));
@@ -445,7 +493,131 @@ class CertificateDataSource final : public DataSource {
   Schema schema_;
 };
 
+// ephemeral "ionos_certificate": a certificate with its key for one run, by certificate id or as
+// the newest of an auto certificate. Terraform keeps the result out of the plan and the state.
+class CertificateEphemeralResource final : public EphemeralResource {
+ public:
+  CertificateEphemeralResource(Provider* provider, Schema schema) : provider_(provider), schema_(std::move(schema)) {}
+
+  const Schema& schema() const override { return schema_; }
+
+  void ValidateConfig(const Value& config, Diagnostics& diags) override {
+    if (!config.is_known()) return;
+    const Value id = config.GetAttr("id");
+    const Value auto_id = config.GetAttr("auto_certificate_id");
+    if (!id.is_null() && !auto_id.is_null()) {
+      diags.AddAttributeError(AttributePath("auto_certificate_id"), "Conflicting id and auto_certificate_id",
+                              "Name the certificate once: by id (a certificate id, such as an auto certificate's "
+                              "last_issued_certificate_id) or by auto_certificate_id (that auto certificate's "
+                              "newest certificate), not both.");
+    } else if (id.is_null() && auto_id.is_null()) {
+      diags.AddAttributeError(AttributePath("id"), "Missing id or auto_certificate_id",
+                              "Say which certificate to open: set id (a certificate id, such as an auto "
+                              "certificate's last_issued_certificate_id) or auto_certificate_id (the id of an "
+                              "ionos_auto_certificate: its newest certificate).");
+    }
+    for (const char* attr : {"id", "auto_certificate_id"}) {
+      if (auto v = GetString(config, attr); v && v->empty()) {
+        diags.AddAttributeError(AttributePath(attr), std::string("Empty ") + attr,
+                                std::string(attr) + " is empty; reference the resource's attribute instead.");
+      }
+    }
+  }
+
+  Value Open(const Value& config, Diagnostics& diags) override {
+    const Value id = config.GetAttr("id");
+    const Value auto_id = config.GetAttr("auto_certificate_id");
+    if (!id.is_known() && !auto_id.is_known()) {
+      // Not known until the apply (the certificate does not exist yet): everything it would tell
+      // is unknown, as Terraform plans a data source it cannot read yet.
+      Value v = config;
+      for (const auto& a : schema_.block.attributes) {
+        if (a.computed && config.GetAttr(a.name).is_null()) v = WithAttr(v, a.name, Value::Unknown(a.type));
+      }
+      return v;
+    }
+    ProviderContext* ctx = provider_->context();
+    CertificateRecord cert;
+    std::string common_name;
+    if (auto_id.is_known()) {
+      const std::string auto_certificate_id = auto_id.as_string();
+      Result<AutoCertificateView> view = ctx->certificates().View(auto_certificate_id);
+      if (!view.ok()) {
+        diags.AddStatus("Auto certificate not found", Explain(*ctx, "auto_certificate", auto_certificate_id,
+                                                             view.status()),
+                        AttributePath("auto_certificate_id"));
+        return Value::Null(schema_.type());
+      }
+      if (!view->newest) {
+        diags.AddAttributeError(AttributePath("auto_certificate_id"), "No certificate yet",
+                                "The auto certificate \"" + view->record.name + "\" has no certificate yet.");
+        return Value::Null(schema_.type());
+      }
+      cert = *view->newest;
+      common_name = view->record.common_name;
+    } else {
+      const std::string certificate_id = id.as_string();
+      Result<CertificateView> view = ctx->certificates().ViewCertificate(certificate_id);
+      if (!view.ok()) {
+        diags.AddStatus("Certificate not found", Explain(*ctx, "certificate", certificate_id, view.status()),
+                        AttributePath("id"));
+        return Value::Null(schema_.type());
+      }
+      cert = view->certificate;
+      Result<AutoCertificateRecord> owner = ctx->store().GetAutoCertificate(cert.auto_certificate_id);
+      if (!owner.ok()) {
+        diags.AddStatus("Cannot read the certificate's auto certificate from the store", owner.status(),
+                        AttributePath("id"));
+        return Value::Null(schema_.type());
+      }
+      common_name = owner->common_name;
+    }
+    Value v = EmptyObject(schema_.block);
+    v = WithAttr(v, "id", Value::String(cert.id));
+    v = WithAttr(v, "auto_certificate_id", Value::String(cert.auto_certificate_id));
+    v = WithAttr(v, "name", Value::String(cert.name));
+    v = WithAttr(v, "common_name", Value::String(common_name));
+    v = WithAttr(v, "certificate_pem", Value::String(cert.certificate_pem));
+    v = WithAttr(v, "certificate_chain_pem", Value::String(cert.chain_pem));
+    v = WithAttr(v, "private_key_pem", Value::String(cert.private_key_pem));
+    v = WithAttr(v, "not_after", Value::String(FormatRfc3339(cert.not_after)));
+    v = WithAttr(v, "serial_number", Value::String(cert.serial_number));
+    return v;
+  }
+
+ private:
+  // Why an id names nothing here: deleted from the store (pruned, or its auto certificate
+  // destroyed), or never known to this store (another store, or a lost one).
+  static Status Explain(ProviderContext& ctx, const std::string& kind, const std::string& id, const Status& status) {
+    if (status.code() != StatusCode::kNotFound) return status;
+    if (kind == "auto_certificate") {
+      if (ctx.store().GetCertificate(id).ok()) {
+        return NotFoundError("\"" + id + "\" is the id of a certificate, not of an auto certificate; set it as id "
+                             "instead, or give the auto certificate's id (ionos_auto_certificate.<name>.id)");
+      }
+    } else if (status.message().find("is the id of the auto certificate") != std::string::npos) {
+      return Status(status.code(), status.message() + ", or set it as auto_certificate_id for its newest certificate");
+    }
+    Result<bool> deleted = ctx.store().WasDeleted(kind, id);
+    if (deleted.ok() && *deleted) {
+      return NotFoundError("the " + std::string(kind == "certificate" ? "certificate" : "auto certificate") + " \"" +
+                           id + "\" was deleted from the store " + ctx.store().Describe() +
+                           (kind == "certificate" ? " (pruned after its grace period, or its auto certificate was "
+                                                    "destroyed); open the newest one with auto_certificate_id"
+                                                  : ""));
+    }
+    return UnknownIdStatus(ctx.store(), status);
+  }
+
+  Provider* provider_;
+  Schema schema_;
+};
+
 }  // namespace
+
+std::unique_ptr<EphemeralResource> NewCertificateEphemeralResource(Provider* provider, Schema schema) {
+  return std::make_unique<CertificateEphemeralResource>(provider, std::move(schema));
+}
 
 std::unique_ptr<Resource> NewAutoCertificateResource(Provider* provider, Schema schema) {
   return std::make_unique<AutoCertificateResource>(provider, std::move(schema));

@@ -50,35 +50,17 @@ class CertificateProviderResource final : public Resource {
     Value eab = config.is_known() ? config.GetAttr(kEabBlock) : Value::Null(Type::Dynamic());
     if (eab.is_known()) {
       for (size_t i = 0; i < eab.elements().size(); ++i) {
-        const Value& b = eab.elements()[i];
-        AttributePath base = AttributePath(kEabBlock).Index(static_cast<int64_t>(i));
-        if (auto kid = GetString(b, "key_id"); kid && kid->empty()) {
-          diags.AddAttributeError(base.Attr("key_id"), "Empty key_id", "Give the key identifier from your CA.");
-        }
-        if (auto secret = GetString(b, "key_secret")) {
-          if (secret->empty() || !Base64UrlDecode(*secret).ok()) {
-            diags.AddAttributeError(base.Attr("key_secret"), "Invalid key_secret",
-                                    "The HMAC key must be base64url-encoded, as your CA gives it.");
-          }
-        }
+        ValidateBinding(eab.elements()[i], AttributePath(kEabBlock).Index(static_cast<int64_t>(i)), diags);
       }
     }
   }
 
   void ModifyPlan(const PlanRequest& req, PlanResponse& resp) override {
     if (req.prior.is_null()) return;
-    // An imported account has no EAB secret in state (the store never keeps it):
-    // the same key_id in the configuration is not a change.
-    Value prior_eab = req.prior.GetAttr(kEabBlock);
-    Value planned_eab = resp.planned.GetAttr(kEabBlock);
-    if (prior_eab.is_known() && planned_eab.is_known() && prior_eab.elements().size() == 1 &&
-        planned_eab.elements().size() == 1) {
-      const Value& p = prior_eab.elements()[0];
-      const Value& n = planned_eab.elements()[0];
-      if (p.GetAttr("key_secret").is_null() && p.GetAttr("key_id") == n.GetAttr("key_id")) {
-        std::erase(resp.requires_replace, AttributePath(kEabBlock));
-      }
-    }
+    // Only key_id (and adding or removing the block) replaces the account (the schema says so); a
+    // new secret, key_secret_wo_version, or moving from key_secret to key_secret_wo is an update
+    // in place that only records it: the CA checked the binding when the account registered.
+    //
     // An account the CA no longer knows (or ended) is registered again in place at apply: the
     // certificates that refer to it by id stay as they are (issue 15.6).
     if (resp.requires_replace.empty() && PlannedRepair(req.prior)) {
@@ -90,7 +72,7 @@ class CertificateProviderResource final : public Resource {
 
   Value Create(const Value& planned, const Value& config, Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
-    const AccountSpec spec = SpecFromPlan(planned);
+    const AccountSpec spec = SpecFromPlan(planned, config);
     AccountArgument blamed = AccountArgument::kNone;
     Result<AccountRecord> record = ctx->accounts().Register(spec, &blamed);
     if (!record.ok()) {
@@ -156,7 +138,7 @@ class CertificateProviderResource final : public Resource {
                                          : AccountStanding::kForgotten;
     }
     AccountArgument blamed = AccountArgument::kNone;
-    Result<AccountRecord> record = ctx->accounts().Update(id, SpecFromPlan(planned), standing, &blamed);
+    Result<AccountRecord> record = ctx->accounts().Update(id, SpecFromPlan(planned, config), standing, &blamed);
     if (!record.ok()) {
       diags.AddStatus("Cannot update the ACME account", record.status(), PathOf(blamed, config));
       return prior;
@@ -183,7 +165,45 @@ class CertificateProviderResource final : public Resource {
   }
 
  private:
-  AccountSpec SpecFromPlan(const Value& planned) {
+  // One external_account_binding block: a key id, and exactly one of key_secret_wo and the
+  // deprecated key_secret, base64url-encoded. The conflict, the missing secret and the deprecation
+  // point at the block, not at a secret attribute: Terraform prints the configuration line a
+  // diagnostic points at, and a secret written there literally would appear in the output.
+  static void ValidateBinding(const Value& b, const AttributePath& base, Diagnostics& diags) {
+    if (!b.is_known()) return;
+    if (auto kid = GetString(b, "key_id"); kid && kid->empty()) {
+      diags.AddAttributeError(base.Attr("key_id"), "Empty key_id", "Give the key identifier from your CA.");
+    }
+    const Value secret = b.GetAttr("key_secret");
+    const Value secret_wo = b.GetAttr("key_secret_wo");
+    if (!secret.is_null() && !secret_wo.is_null()) {
+      diags.AddAttributeError(base, "Conflicting key_secret and key_secret_wo",
+                              "Set the HMAC key once: as key_secret_wo (write-only, kept out of the plan and the "
+                              "state; Terraform 1.11 or later), or as the deprecated key_secret, not both.");
+    } else if (secret.is_null() && secret_wo.is_null()) {
+      diags.AddAttributeError(base, "Missing key_secret_wo",
+                              "The external_account_binding needs the HMAC key your CA gave with the key id: set "
+                              "key_secret_wo (write-only; Terraform 1.11 or later), or the deprecated key_secret.");
+    }
+    for (const char* attr : {"key_secret", "key_secret_wo"}) {
+      if (auto value = GetString(b, attr)) {
+        if (value->empty() || !Base64UrlDecode(*value).ok()) {
+          diags.AddAttributeError(base.Attr(attr), std::string("Invalid ") + attr,
+                                  "The HMAC key must be base64url-encoded, as your CA gives it.");
+        }
+      }
+    }
+    if (!secret.is_null()) {
+      diags.AddAttributeWarning(base, "Deprecated attribute key_secret",
+                                "key_secret keeps the HMAC key in the Terraform plan and state. Use key_secret_wo "
+                                "instead (write-only, Terraform 1.11 or later; change key_secret_wo_version when the "
+                                "key changes): switching keeps the account and only removes the key from the state.");
+    }
+  }
+
+  // What to register: the plan, with the EAB secret from key_secret there or from the write-only
+  // key_secret_wo, which only the configuration carries.
+  AccountSpec SpecFromPlan(const Value& planned, const Value& config) {
     AccountSpec spec;
     spec.name = GetString(planned, "name").value_or("");
     spec.email = GetString(planned, "email").value_or("");
@@ -194,6 +214,10 @@ class CertificateProviderResource final : public Resource {
       AcmeExternalAccountBinding binding;
       binding.key_id = GetString(eab.elements()[0], "key_id").value_or("");
       binding.hmac_key_b64url = GetString(eab.elements()[0], "key_secret").value_or("");
+      Value config_eab = config.is_known() ? config.GetAttr(kEabBlock) : Value::Null(Type::Dynamic());
+      if (binding.hmac_key_b64url.empty() && config_eab.is_known() && !config_eab.elements().empty()) {
+        binding.hmac_key_b64url = GetString(config_eab.elements()[0], "key_secret_wo").value_or("");
+      }
       if (!binding.hmac_key_b64url.empty()) spec.external_account_binding = binding;
     }
     return spec;
@@ -214,8 +238,8 @@ class CertificateProviderResource final : public Resource {
     return std::nullopt;
   }
 
-  // Builds the state from the store; the EAB block keeps what the configuration/state had (the
-  // secret is never stored).
+  // Builds the state from the store; the EAB block keeps what the plan/state had (the store never
+  // keeps the secret; key_secret_wo is null there, the framework sees to that).
   Value StateFromRecord(const AccountRecord& r, const std::string& status, const Value& base) {
     Value v = EmptyObject(schema_.block);
     v = WithAttr(v, "id", Value::String(r.id));

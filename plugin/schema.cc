@@ -13,6 +13,8 @@ Result<AttributeSchema> ParseAttribute(const nlohmann::json& j) {
   a.optional = j.value("optional", false);
   a.computed = j.value("computed", false);
   a.sensitive = j.value("sensitive", false);
+  a.write_only = j.value("write_only", false);
+  a.deprecated = j.value("deprecated", false);
   a.requires_replace = j.value("requires_replace", false);
   a.stable = j.value("stable", false);
   a.env = j.value("env", "");
@@ -23,6 +25,12 @@ Result<AttributeSchema> ParseAttribute(const nlohmann::json& j) {
   }
   if (a.required && (a.optional || a.computed)) {
     return InvalidArgumentError("attribute " + a.name + " is required and optional/computed");
+  }
+  // Terraform never shows a write-only value back to the provider (prior and planned are null),
+  // so a computed value, a default or a replacement on change could never work.
+  if (a.write_only && (a.computed || a.default_value || a.requires_replace)) {
+    return InvalidArgumentError("write-only attribute " + a.name +
+                                " cannot be computed, have a default or require replacement");
   }
   return a;
 }

@@ -1,7 +1,7 @@
 // Resource schemas as data.
 //
-// schemas/provider.json, schemas/resources/<type>.json and
-// schemas/data-sources/<type>.json describe every attribute once: name, type,
+// schemas/provider.json, schemas/resources/<type>.json, schemas/data-sources/<type>.json and
+// schemas/ephemeral-resources/<type>.json describe every attribute once: name, type,
 // flags, description, plus the plan behaviour this framework applies
 // generically (requires_replace, default, stable). They are embedded into the
 // binary at build time and drive both GetProviderSchema and the generated docs.
@@ -26,7 +26,13 @@ struct AttributeSchema {
   bool optional = false;
   bool computed = false;
   bool sensitive = false;
-  // A change of this attribute replaces the resource.
+  // Terraform 1.11+ (protocol 6.8): the value reaches the provider in the configuration only; it
+  // is planned null and never stored in the plan or state (the framework nulls it everywhere).
+  bool write_only = false;
+  // Still accepted; the resource warns where it is used and names the replacement.
+  bool deprecated = false;
+  // A change of this attribute replaces the resource. Also allowed on an attribute of a list block
+  // (then the element's attribute is compared; a block added or removed replaces too).
   bool requires_replace = false;
   // A computed attribute that keeps its prior value on in-place updates
   // (instead of becoming "known after apply").

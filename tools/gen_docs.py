@@ -9,6 +9,7 @@ Pages:
     docs/index.md                         schemas/provider.json
     docs/resources/<name>.md              schemas/resources/ionos_<name>.json
     docs/data-sources/<name>.md           schemas/data-sources/ionos_<name>.json
+    docs/ephemeral-resources/<name>.md    schemas/ephemeral-resources/ionos_<name>.json
 
 Each page is its front matter, a title and the schema's description, followed by
 the page template from tools/doc_templates/ (same relative path, `.md.tmpl`), or
@@ -150,6 +151,10 @@ def attribute_line(attr, argument, path=()):
         flags.append("Computed")
     if attr.get("sensitive"):
         flags.append("Sensitive")
+    if attr.get("write_only"):
+        flags.append("Write-only")
+    if attr.get("deprecated"):
+        flags.append("Deprecated")
     parts = [sentence(replacement_free(attr))]
     if "default" in attr and "Defaults to" not in attr.get("description", ""):
         parts.append("Defaults to `%s`." % default_text(attr["default"]))
@@ -315,7 +320,21 @@ DEFAULT_TEMPLATE = {
 
 {{ attributes }}
 """,
+    "ephemeral-resources": """## Example Usage
+
+{{ example "examples/ephemeral-resources/%(type)s/ephemeral-resource.tf" }}
+
+## Argument Reference
+
+{{ arguments }}
+
+## Attribute Reference
+
+{{ attributes }}
+""",
 }
+
+LABELS = {"resources": "Resource", "data-sources": "Data Source", "ephemeral-resources": "Ephemeral Resource"}
 
 
 def render_template(root, text, schema, kind, version, template_name):
@@ -351,7 +370,7 @@ def page(root, kind, schema, version):
     else:
         short = type_name[len(PROVIDER_NAME) + 1:] if type_name.startswith(PROVIDER_NAME + "_") else type_name
         out = "%s/%s.md" % (kind, short)
-        label = "Resource" if kind == "resources" else "Data Source"
+        label = LABELS[kind]
         title = "%s (%s)" % (type_name, label)
         page_title = "%s %s - terraform-provider-%s" % (type_name, label, PROVIDER_NAME)
         subcategory = SUBCATEGORY
@@ -398,7 +417,7 @@ def generate(root):
     version = project_version(root)
     pages = {}
     items = [("provider", read_json(root, os.path.join("schemas", "provider.json")))]
-    for kind in ("resources", "data-sources"):
+    for kind in MANAGED:
         for f in schema_files(root, kind):
             items.append((kind, read_json(root, os.path.join("schemas", kind, f))))
     for kind, schema in items:
@@ -411,7 +430,7 @@ def generate(root):
 
 # ---------------------------------------------------------------- main
 
-MANAGED = ("resources", "data-sources")  # plus index.md; other folders (guides/) are left alone
+MANAGED = ("resources", "data-sources", "ephemeral-resources")  # plus index.md; other folders (guides/) are left alone
 
 
 def existing_pages(docs_dir):

@@ -1,8 +1,11 @@
 # An account at a certificate authority that requires External Account Binding
 # (RFC 8555 section 7.3.4): ZeroSSL, Google Trust Services, Sectigo and many
 # private CAs. The CA hands out a key id and an HMAC key; the provider signs the
-# new account's key with them once, at registration. Changing the binding
-# registers a new account.
+# new account's key with them once, at registration. The HMAC key is a
+# write-only argument (Terraform 1.11 or later) fed from an ephemeral variable:
+# it never enters the plan, the state or the certificate store. Changing
+# key_id registers a new account; a new key (with a new key_secret_wo_version)
+# is only recorded, as the account exists already.
 terraform {
   required_providers {
     ionos = {
@@ -25,8 +28,9 @@ resource "ionos_certificate_provider" "eab" {
   server = var.acme_server
 
   external_account_binding {
-    key_id     = var.eab_key_id
-    key_secret = var.eab_hmac_key
+    key_id                = var.eab_key_id
+    key_secret_wo         = var.eab_hmac_key
+    key_secret_wo_version = var.eab_hmac_key_version
   }
 }
 

@@ -10,9 +10,16 @@ variable "eab_key_id" {
 }
 
 variable "eab_hmac_key" {
-  description = "External Account Binding HMAC key from the CA (base64url)."
+  description = "External Account Binding HMAC key from the CA (base64url). Ephemeral: Terraform keeps it out of plan files and state."
   type        = string
   sensitive   = true
+  ephemeral   = true
+}
+
+variable "eab_hmac_key_version" {
+  description = "Change it when eab_hmac_key changes (Terraform cannot compare write-only values)."
+  type        = number
+  default     = 1
 }
 
 variable "email" {

@@ -31,7 +31,7 @@ import uuid
 
 import bind
 import harness
-from test_auto_certificate import account, auto_cert
+from test_auto_certificate import KEY_IN_STATE, account, auto_cert
 
 ZONES = ["example.com", "example.net"]
 
@@ -228,8 +228,9 @@ class DefaultPropagationPath(unittest.TestCase):
 
     def test_issue_without_dns_resolvers_asking_bind(self):
         ws = self.ws
-        certs = (auto_cert("www", "www", "www.example.com", key_algorithm="ecdsa256") +
-                 auto_cert("wild", "wild", "*.example.net", ["example.net"], key_algorithm="ecdsa256"))
+        certs = (auto_cert("www", "www", "www.example.com", key_algorithm="ecdsa256", extra=KEY_IN_STATE) +
+                 auto_cert("wild", "wild", "*.example.net", ["example.net"], key_algorithm="ecdsa256",
+                           extra=KEY_IN_STATE))
         config = self.env.provider_block(ws) + account() % self.env.pebble.directory_url + certs
         self.assertNotIn("dns_resolvers", config)
         ws.write(config)

@@ -10,6 +10,8 @@ import unittest
 import harness
 
 ZONES = ["example.com", "example.org", "example.net"]
+# An auto certificate's private key is in the state only with this (issue 22).
+KEY_IN_STATE = "  private_key_in_state = true\n"
 
 
 def account(name="acct"):
@@ -79,10 +81,12 @@ class AutoCertificateIssuance(unittest.TestCase):
 
     def test_issue_three_certificates_rename_change_sans_and_data_source(self):
         ws = self.ws
-        certs = (auto_cert("single", "single", "www.example.com", key_algorithm="ecdsa256") +
+        # The key goes into the state here (private_key_in_state) to check it against the certificate.
+        certs = (auto_cert("single", "single", "www.example.com", key_algorithm="ecdsa256", extra=KEY_IN_STATE) +
                  auto_cert("multi", "multi", "shop.example.com", ["api.example.com", "api.example.org"],
-                           key_algorithm="rsa2048") +
-                 auto_cert("wild", "wild", "*.example.net", ["example.net"], key_algorithm="ecdsa384"))
+                           key_algorithm="rsa2048", extra=KEY_IN_STATE) +
+                 auto_cert("wild", "wild", "*.example.net", ["example.net"], key_algorithm="ecdsa384",
+                           extra=KEY_IN_STATE))
         ws.write(self.config(ws, certs))
         ws.apply("-parallelism=10")
         by_name = {a["name"]: a for a in ws.resources("ionos_auto_certificate")}

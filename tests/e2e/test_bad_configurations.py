@@ -47,6 +47,8 @@ CASES = [
     ("account key algorithm", "key_algorithm", "account", {"key_algorithm": '"rsa1024"'}),
     ("eab key id empty", "key_id", "eab", {"key_id": '""', "key_secret": '"c2VjcmV0"'}),
     ("eab secret not base64url", "key_secret", "eab", {"key_id": '"kid-1"', "key_secret": '"not base64!!"'}),
+    ("eab write-only secret not base64url", "key_secret_wo", "eab",
+     {"key_id": '"kid-1"', "key_secret_wo": '"not base64!!"'}),
     # the auto certificate
     ("certificate name empty", "name", "cert", {"name": '""'}),
     ("common name empty", "common_name", "cert", {"common_name": '""'}),

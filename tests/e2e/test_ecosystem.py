@@ -111,6 +111,8 @@ class DocsCoverTheSchema(unittest.TestCase):
             else:
                 self.assertIn("Computed", flags, (page_name, name))
             self.assertEqual("Sensitive" in flags, bool(attr.get("sensitive")), (page_name, name, flags))
+            self.assertEqual("Write-only" in flags, bool(attr.get("write_only")), (page_name, name, flags))
+            self.assertEqual("Deprecated" in flags, bool(attr.get("deprecated")), (page_name, name, flags))
             self.assertTrue(attr.get("description"), (page_name, name))
             fields = object_fields(attr["type"])
             if fields:
@@ -162,10 +164,17 @@ class DocsCoverTheSchema(unittest.TestCase):
             self.assertRegex(page, r"## Import\n\n.*terraform import %s\." % name)
         # Replacement is spelled out for the arguments that force it.
         provider_page = read(os.path.join(DOCS, "resources", "certificate_provider.md"))
-        for name in ("server", "key_algorithm", "external_account_binding"):
+        for name in ("server", "key_algorithm"):
             self.assertRegex(provider_page, r"(?m)^- `%s` .*Changing this forces a new resource\." % name)
-        for name in ("name", "email"):
+        for name in ("name", "email", "external_account_binding"):
             self.assertNotRegex(provider_page, r"(?m)^- `%s` .*forces a new resource" % name)
+        # Only the binding's key id replaces the account; a new secret is recorded in place.
+        eab = sections(provider_page)["external_account_binding"]
+        self.assertRegex(eab, r"(?m)^- `key_id` .*Changing this forces a new resource\.")
+        for name in ("key_secret_wo", "key_secret_wo_version", "key_secret"):
+            self.assertNotRegex(eab, r"(?m)^- `%s` .*forces a new resource" % name)
+        self.assertRegex(eab, r"(?m)^- `key_secret_wo` \(String, Optional, Sensitive, Write-only\)")
+        self.assertRegex(eab, r"(?m)^- `key_secret` \(String, Optional, Sensitive, Deprecated\)")
         auto = read(os.path.join(DOCS, "resources", "auto_certificate.md"))
         self.assertRegex(auto, r"(?m)^- `key_algorithm` .*Defaults to `rsa2048`\.")
         self.assertRegex(auto, r"(?m)^- `renew_before_days` .*Defaults to `30`\.")
@@ -180,6 +189,30 @@ class DocsCoverTheSchema(unittest.TestCase):
             self.check_front_matter(page_name, page, "%s Data Source" % name)
             self.check_block(page_name, page, ds["block"], data_source=True)
 
+    def test_ephemeral_resource_pages(self):
+        ephemerals = self.schema.get("ephemeral_resource_schemas", {})
+        self.assertIn("ionos_certificate", ephemerals)
+        self.assertEqual(sorted(os.listdir(os.path.join(DOCS, "ephemeral-resources"))),
+                         sorted(n[len(PREFIX):] + ".md" for n in ephemerals))
+        for name, eph in ephemerals.items():
+            page_name = "ephemeral-resources/%s.md" % name[len(PREFIX):]
+            page = read(os.path.join(DOCS, page_name))
+            self.check_front_matter(page_name, page, "%s Ephemeral Resource" % name)
+            self.assertIn("# %s (Ephemeral Resource)" % name, page)
+            self.check_block(page_name, page, eph["block"])
+            self.assertIn("## Attribute Reference", page)
+            self.assertIn('ephemeral "%s"' % name, page)
+
+    def test_guides_exist_and_link(self):
+        guide = read(os.path.join(DOCS, "guides", "private-keys-out-of-state.md"))
+        self.assertRegex(guide, r'^---\npage_title: "Keeping private keys out of state')
+        for phrase in ('ephemeral "ionos_certificate"', "private_key_in_state", "include_private_key",
+                       "key_secret_wo", "key_secret_wo_version", "1.10", "1.11"):
+            self.assertIn(phrase, guide)
+        for page in ("resources/auto_certificate.md", "resources/certificate_provider.md",
+                     "ephemeral-resources/certificate.md", "index.md"):
+            self.assertIn("guides/private-keys-out-of-state.md", read(os.path.join(DOCS, page)), page)
+
     def test_docs_are_fresh(self):
         proc = subprocess.run([sys.executable, GEN_DOCS, "--check"], capture_output=True, text=True)
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
@@ -190,7 +223,7 @@ class DocsCoverTheSchema(unittest.TestCase):
             for out in (a, b):
                 subprocess.run([sys.executable, GEN_DOCS, "--docs-dir", out], check=True, capture_output=True)
             for rel in ("index.md", "resources/auto_certificate.md", "resources/certificate_provider.md",
-                        "data-sources/certificate.md"):
+                        "data-sources/certificate.md", "ephemeral-resources/certificate.md"):
                 self.assertEqual(read(os.path.join(a, rel)), read(os.path.join(b, rel)), rel)
 
             def check():
@@ -353,7 +386,7 @@ class ExamplesAreValid(unittest.TestCase):
         names = {os.path.relpath(d, EXAMPLES) for d in example_dirs()}
         for name in ("quickstart", "wildcard-apex", "multi-zone-sans", "eab-account", "drift-detection", "team-ci",
                      "provider", "resources/ionos_certificate_provider", "resources/ionos_auto_certificate",
-                     "data-sources/ionos_certificate"):
+                     "data-sources/ionos_certificate", "ephemeral-resources/ionos_certificate"):
             self.assertIn(name, names)
         for name in ("wildcard-apex", "multi-zone-sans", "eab-account", "drift-detection", "team-ci"):
             self.assertTrue(os.path.exists(os.path.join(EXAMPLES, name, "README.md")), name)
@@ -382,10 +415,12 @@ class ExamplesAreValid(unittest.TestCase):
                     proc = ws.tf("validate", "-no-color", check=False)
                     self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
                     self.assertIn("The configuration is valid", proc.stdout)
-                    # Only the local provider: no example may need a registry download.
+                    # Only the local provider (and Terraform's built-in one, for terraform_data): no
+                    # example may need a registry download.
                     providers = ws.tf("providers", "-no-color", check=False)
                     self.assertEqual(providers.returncode, 0, providers.stdout + providers.stderr)
                     found = set(re.findall(r"provider\[([^\]]+)\]", providers.stdout))
+                    found.discard("terraform.io/builtin/terraform")
                     self.assertEqual(found, {"registry.terraform.io/local/ionos"}, providers.stdout)
                 finally:
                     ws.cleanup()

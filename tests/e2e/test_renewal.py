@@ -13,7 +13,7 @@ import subprocess
 import unittest
 
 import harness
-from test_auto_certificate import account, auto_cert
+from test_auto_certificate import KEY_IN_STATE, account, auto_cert
 
 DAY = 86400
 
@@ -40,7 +40,7 @@ class Renewal90Days(unittest.TestCase):
 
     def config(self, ws):
         return (self.env.provider_block(ws) + account() % self.env.pebble.directory_url +
-                auto_cert("main", "main", "renew.example.com", key_algorithm="ecdsa256") +
+                auto_cert("main", "main", "renew.example.com", key_algorithm="ecdsa256", extra=KEY_IN_STATE) +
                 auto_cert("late", "late", "late.example.com", key_algorithm="ecdsa256",
                           extra="  renew_before_days = 10\n"))
 

@@ -1,6 +1,7 @@
-"""Secrets never leak: an apply with TF_LOG=TRACE, an EAB account and a
-certificate must not show a private key, the EAB secret or the API token in
-any of the provider's log lines or in any diagnostic."""
+"""Secrets never leak: an apply with TF_LOG=TRACE, an EAB account, a
+certificate (its key in the state, to search for it) and the ephemeral
+resource opening it must not show a private key, the EAB secret or the API
+token in any of the provider's log lines or in any diagnostic."""
 
 import os
 import re
@@ -31,11 +32,17 @@ resource "ionos_certificate_provider" "acme" {
   email  = "admin@example.com"
   server = "%s"
   external_account_binding {
-    key_id     = "kid-1"
-    key_secret = "%s"
+    key_id        = "kid-1"
+    key_secret_wo = "%s"
   }
 }
-''' % (env.pebble.directory_url, eab_secret) + auto_cert("c", "c", "secret.example.com", key_algorithm="ecdsa256"))
+''' % (env.pebble.directory_url, eab_secret) +
+                 auto_cert("c", "c", "secret.example.com", key_algorithm="ecdsa256",
+                           extra="  private_key_in_state = true\n") + '''
+ephemeral "ionos_certificate" "c" {
+  auto_certificate_id = ionos_auto_certificate.c.id
+}
+''')
         trace = {"TF_LOG": "TRACE", "TF_LOG_PATH": log_path}
         ws.apply(env=trace)
         [cert] = ws.resources("ionos_auto_certificate")

@@ -23,7 +23,7 @@ import urllib.parse
 
 import harness
 import postgres
-from test_auto_certificate import account, auto_cert
+from test_auto_certificate import KEY_IN_STATE, account, auto_cert
 
 DAY = 86400
 
@@ -326,7 +326,8 @@ import {
         laptop_key, team_key = new_store_key(), new_store_key()
         laptop = harness.Workdir(extra_env={"IONOS_CERT_STORE_KEY": laptop_key})
         self.addCleanup(laptop.cleanup)
-        certs = self.one_cert(common_name="moved.example.com")
+        # With the key in the state, to compare it after the move.
+        certs = auto_cert("shared", "shared", "moved.example.com", key_algorithm="ecdsa256", extra=KEY_IN_STATE)
         laptop.write(self.env.provider_block(laptop) + account() % self.env.pebble.directory_url + certs)
         laptop.apply()
         self.assertTrue(os.path.exists(laptop.store_path))

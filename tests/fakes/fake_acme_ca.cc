@@ -824,6 +824,27 @@ HttpResponse FakeAcmeCa::NewAccount(const json& header, const std::string& paylo
   if (!p.value("termsOfServiceAgreed", false)) {
     return Problem(400, "malformed", "must agree to the terms of service");
   }
+  std::string eab_kid;
+  if (!script.eab_keys.empty()) {
+    if (!p.contains("externalAccountBinding") || !p["externalAccountBinding"].is_object()) {
+      return Problem(403, "externalAccountRequired", "newAccount must include an externalAccountBinding");
+    }
+    const json& binding = p["externalAccountBinding"];
+    const std::string protected_b64 = binding.value("protected", "");
+    const std::string payload_b64 = binding.value("payload", "");
+    Result<std::string> protected_json = Base64UrlDecode(protected_b64);
+    json eab_header = protected_json.ok() ? json::parse(*protected_json, nullptr, false) : json();
+    eab_kid = eab_header.is_object() ? eab_header.value("kid", "") : "";
+    auto key = script.eab_keys.find(eab_kid);
+    Result<std::string> hmac_key = key == script.eab_keys.end() ? Result<std::string>(NotFoundError("kid"))
+                                                                 : Base64UrlDecode(key->second);
+    Result<std::string> mac = hmac_key.ok() ? HmacSha256(*hmac_key, protected_b64 + "." + payload_b64)
+                                            : Result<std::string>(hmac_key.status());
+    if (!mac.ok() || Base64UrlEncode(*mac) != binding.value("signature", "")) {
+      return Problem(401, "unauthorized", "the external account binding does not verify");
+    }
+  }
+  if (!eab_kid.empty()) eab_registrations_.push_back(eab_kid);
   const int id = next_account_++;
   Account a;
   a.thumbprint = *thumbprint;
@@ -875,6 +896,11 @@ std::vector<std::string> FakeAcmeCa::AccountContact(const std::string& url) cons
     }
   }
   return out;
+}
+
+std::vector<std::string> FakeAcmeCa::eab_registrations() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return eab_registrations_;
 }
 
 int FakeAcmeCa::account_count() const {

@@ -83,6 +83,10 @@ struct FakeAcmeCaScript {
   // hands out one ready order for identical requests): ours is refused, 403 orderNotReady, and
   // the order reads "valid" (with a certificate that is not for our key).
   bool finalized_by_other_client = false;
+  // External Account Binding (RFC 8555 §7.3.4): when not empty, newAccount requires a binding
+  // whose "kid" is a key here (key id -> base64url HMAC key) and whose HS256 MAC verifies with it;
+  // otherwise 403 externalAccountRequired, or 401 unauthorized for an unknown kid or a bad MAC.
+  std::map<std::string, std::string> eab_keys;
 };
 
 class FakeAcmeCa {
@@ -140,6 +144,8 @@ class FakeAcmeCa {
   std::vector<std::string> AccountContact(const std::string& url) const;
   // Accounts known so far (including deactivated ones).
   int account_count() const;
+  // Key ids of the bindings newAccount accepted, in order.
+  std::vector<std::string> eab_registrations() const;
 
  private:
   struct Challenge {
@@ -194,6 +200,7 @@ class FakeAcmeCa {
 
   std::map<int, Account> accounts_;  // by the number in /acct/N; 1 is kAccountUrl
   int next_account_ = 1;
+  std::vector<std::string> eab_registrations_;
   std::string root_pem_;
   std::string intermediate_pem_;
   std::string intermediate_key_pem_;

@@ -44,6 +44,13 @@ def schema_types():
     return out
 
 
+def seed_name(rel):
+    """The seed name part of a schema file: its type name, "ephemeral_" before an ephemeral
+    resource's (which shares its type name with the data source)."""
+    name = os.path.splitext(os.path.basename(rel))[0]
+    return "ephemeral_" + name if rel.startswith("ephemeral-resources" + os.sep) else name
+
+
 def block_type(block):
     attrs = {a["name"]: a["type"] for a in block.get("attributes", [])}
     for b in block.get("blocks", []):
@@ -220,7 +227,7 @@ def msgpack_seeds():
         ["set", ["object", {"a": "string", "b": ["set", "string"], "d": "dynamic"}]])
     seeds["map_list_set"] = bytes([T_MAP_LIST_SET]) + mp({"k": [[1, 2], []]}, ["map", ["list", ["set", "number"]]])
     for index, rel, t in schema_types():
-        name = os.path.splitext(os.path.basename(rel))[0]
+        name = seed_name(rel)
         seeds["state_" + name] = bytes([index]) + mp(sample(t), t)
         seeds["unknowns_" + name] = bytes([index]) + mp({k: Unknown() for k in t[1]}, t)
     return seeds
@@ -248,7 +255,7 @@ def json_seeds():
                     "dyn": to_json(EXAMPLE, "dynamic")}
     seeds["complex_object"] = bytes([T_COMPLEX]) + json.dumps(complex_json, ensure_ascii=False).encode()
     for index, rel, t in schema_types():
-        name = os.path.splitext(os.path.basename(rel))[0]
+        name = seed_name(rel)
         state = to_json(sample(t), t)
         seeds["raw_state_" + name] = bytes([index]) + json.dumps(state, indent=2).encode()
         # Raw state of an older schema version: attributes missing (null) is valid.

@@ -133,6 +133,87 @@ TEST(GenericPlan, DestroyPlansNull) {
   EXPECT_TRUE(r.planned.is_null());
 }
 
+// An account configuration with one external_account_binding block.
+Value WithBinding(const Schema& s, const Value& v, const std::map<std::string, Value>& attrs) {
+  const BlockSchema* b = s.block.FindBlock("external_account_binding");
+  Value e = EmptyObject(*b);
+  for (const auto& [k, x] : attrs) e = WithAttr(e, k, x);
+  return WithAttr(v, "external_account_binding", Value::List(b->ObjectType(), {e}));
+}
+
+Value Binding(const Value& v) { return v.GetAttr("external_account_binding").elements()[0]; }
+
+// Write-only attributes (protocol 6.8) are planned null, also inside blocks, and so never count as
+// a change; only key_id of the binding replaces, element by element.
+TEST(GenericPlan, WriteOnlyIsPlannedNullAndNestedReplacementIsPerAttribute) {
+  Schema s = AccountSchema();
+  Value config = WithBinding(s, Config(s, "main", "a@example.com"),
+                             {{"key_id", Value::String("kid-1")}, {"key_secret_wo", Value::String("c2VjcmV0")},
+                              {"key_secret_wo_version", Value::Int(1)}});
+  PlanResponse created = GenericPlan(s.block, {Value::Null(s.type()), config, config});
+  EXPECT_TRUE(Binding(created.planned).GetAttr("key_secret_wo").is_null());
+  EXPECT_EQ(Binding(created.planned).GetAttr("key_secret_wo_version"), Value::Int(1));
+
+  Value prior = Applied(s, NullWriteOnly(s.block, config));
+  PlanResponse same = GenericPlan(s.block, {prior, Proposed(s, prior, config), config});
+  EXPECT_EQ(same.planned, prior) << "the write-only value is no change";
+  EXPECT_TRUE(same.requires_replace.empty());
+
+  Value new_secret = WithBinding(s, Config(s, "main", "a@example.com"),
+                                 {{"key_id", Value::String("kid-1")}, {"key_secret_wo", Value::String("b3RoZXI")},
+                                  {"key_secret_wo_version", Value::Int(2)}});
+  PlanResponse recorded = GenericPlan(s.block, {prior, Proposed(s, prior, new_secret), new_secret});
+  EXPECT_TRUE(recorded.requires_replace.empty());
+  EXPECT_EQ(Binding(recorded.planned).GetAttr("key_secret_wo_version"), Value::Int(2));
+
+  Value other_kid = WithBinding(s, Config(s, "main", "a@example.com"),
+                                {{"key_id", Value::String("kid-2")}, {"key_secret_wo", Value::String("c2VjcmV0")}});
+  PlanResponse replaced = GenericPlan(s.block, {prior, Proposed(s, prior, other_kid), other_kid});
+  ASSERT_EQ(replaced.requires_replace.size(), 1u);
+  EXPECT_EQ(replaced.requires_replace[0].ToString(), "external_account_binding[0].key_id");
+
+  Value without = Config(s, "main", "a@example.com");
+  PlanResponse removed = GenericPlan(s.block, {prior, Proposed(s, prior, without), without});
+  ASSERT_EQ(removed.requires_replace.size(), 1u);
+  EXPECT_EQ(removed.requires_replace[0].ToString(), "external_account_binding");
+}
+
+TEST(WriteOnly, PathsSetAndTheErrorForATerraformBefore111) {
+  Schema s = AccountSchema();
+  Value config = WithBinding(s, Config(s, "main", "a@example.com"),
+                             {{"key_id", Value::String("kid-1")}, {"key_secret_wo", Value::Unknown(Type::String())}});
+  std::vector<AttributePath> paths = WriteOnlyPathsSet(s.block, config);
+  ASSERT_EQ(paths.size(), 1u) << "an unknown value is set too";
+  EXPECT_EQ(paths[0].ToString(), "external_account_binding[0].key_secret_wo");
+  EXPECT_TRUE(WriteOnlyPathsSet(s.block, Config(s, "main", "a@example.com")).empty());
+
+  Diagnostics allowed;
+  CheckWriteOnlyAllowed(s.block, config, /*write_only_allowed=*/true, allowed);
+  EXPECT_TRUE(allowed.empty());
+  Diagnostics old;
+  CheckWriteOnlyAllowed(s.block, config, /*write_only_allowed=*/false, old);
+  ASSERT_TRUE(old.HasError());
+  EXPECT_EQ(old.items()[0].path->ToString(), "external_account_binding[0].key_secret_wo");
+  EXPECT_NE(old.items()[0].summary.find("Terraform 1.11"), std::string::npos);
+
+  EXPECT_TRUE(Binding(NullWriteOnly(s.block, config)).GetAttr("key_secret_wo").is_null());
+}
+
+TEST(Schemas, WriteOnlyCannotBeComputedOrDefaultedOrReplace) {
+  for (const char* flag : {R"("computed": true, "optional": true)", R"("optional": true, "default": "x")",
+                           R"("optional": true, "requires_replace": true)"}) {
+    SCOPED_TRACE(flag);
+    auto s = ParseSchema(std::string(R"({"type_name": "t", "attributes": [{"name": "secret_wo", "type": "string",
+                                        "write_only": true, )") + flag + "}]}");
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.status().message().find("secret_wo"), std::string::npos);
+  }
+  auto ok = ParseSchema(R"({"type_name": "t", "attributes": [{"name": "secret_wo", "type": "string",
+                            "write_only": true, "optional": true, "sensitive": true}]})");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_TRUE(ok->block.attributes[0].write_only);
+}
+
 TEST(CheckAppliedState, FlagsUnknownAndInconsistentValues) {
   Schema s = AccountSchema();
   Value config = Config(s, "main", "a@example.com");
@@ -170,11 +251,23 @@ TEST(ProtoConversion, SchemaCarriesFlagsAndDescriptions) {
   EXPECT_EQ(eab.type_name(), "external_account_binding");
   EXPECT_EQ(eab.nesting(), tfplugin6::Schema::NestedBlock::LIST);
   EXPECT_EQ(eab.max_items(), 1);
+  int seen = 0;
   for (const auto& a : eab.block().attributes()) {
     if (a.name() == "key_secret") {
+      ++seen;
       EXPECT_TRUE(a.sensitive());
+      EXPECT_TRUE(a.deprecated());
+      EXPECT_FALSE(a.write_only());
+    }
+    if (a.name() == "key_secret_wo") {
+      ++seen;
+      EXPECT_TRUE(a.sensitive());
+      EXPECT_TRUE(a.write_only());
+      EXPECT_TRUE(a.optional());
+      EXPECT_FALSE(a.computed());
     }
   }
+  EXPECT_EQ(seen, 2);
 }
 
 TEST(ProtoConversion, DiagnosticPathSteps) {

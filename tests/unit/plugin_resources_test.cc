@@ -11,10 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/crypto/crypto.h"
 #include "core/crypto/x509.h"
 #include "plugin/provider.h"
 #include "plugin/provider_service.h"
 #include "plugin/value/json_codec.h"
+#include "plugin/value/msgpack.h"
 #include "tests/fakes/fake_services.h"
 
 namespace ionos::tf {
@@ -26,12 +28,15 @@ using ::testing::HasSubstr;
 constexpr char kAccount[] = "ionos_certificate_provider";
 constexpr char kAuto[] = "ionos_auto_certificate";
 constexpr char kData[] = "ionos_certificate";
+// The ephemeral resource shares the data source's type name; this key only selects its schema here.
+constexpr char kEphemeral[] = "ephemeral ionos_certificate";
 
 struct Diag {
   bool error = false;
   std::string summary;
   std::string detail;
   std::string attribute;  // first step of the path, if any
+  std::string path;       // the whole path, e.g. external_account_binding[0].key_id
 
   std::string Text() const { return (error ? "error: " : "warning: ") + summary + ": " + detail; }
 };
@@ -44,6 +49,13 @@ std::vector<Diag> FromProto(const google::protobuf::RepeatedPtrField<tfplugin6::
     x.summary = d.summary();
     x.detail = d.detail();
     if (d.has_attribute() && d.attribute().steps_size() > 0) x.attribute = d.attribute().steps(0).attribute_name();
+    for (const auto& step : d.attribute().steps()) {
+      if (step.has_element_key_int()) {
+        x.path += "[" + std::to_string(step.element_key_int()) + "]";
+      } else {
+        x.path += (x.path.empty() ? "" : ".") + step.attribute_name();
+      }
+    }
     out.push_back(std::move(x));
   }
   return out;
@@ -76,6 +88,7 @@ class PluginTest : public ::testing::Test {
 
   const Schema& SchemaOf(const std::string& type) {
     if (type == kData) return provider_.data_source(type)->schema();
+    if (type == kEphemeral) return provider_.ephemeral_resource(kData)->schema();
     return provider_.resource(type)->schema();
   }
 
@@ -106,10 +119,12 @@ class PluginTest : public ::testing::Test {
     return v;
   }
 
-  std::vector<Diag> Validate(const std::string& type, const Value& config) {
+  // `write_only_allowed`: the client capability Terraform 1.11 and later send.
+  std::vector<Diag> Validate(const std::string& type, const Value& config, bool write_only_allowed = true) {
     tfplugin6::ValidateResourceConfig::Request req;
     tfplugin6::ValidateResourceConfig::Response resp;
     req.set_type_name(type);
+    req.mutable_client_capabilities()->set_write_only_attributes_allowed(write_only_allowed);
     EncodeDynamicValue(config, SchemaOf(type).type(), req.mutable_config());
     EXPECT_TRUE(service_.ValidateResourceConfig(nullptr, &req, &resp).ok());
     return FromProto(resp.diagnostics());
@@ -168,17 +183,57 @@ class PluginTest : public ::testing::Test {
     return a;
   }
 
-  Answer ReadData(const std::string& id) {
+  Answer ReadData(const std::string& id, Value include_private_key = Value::Null(Type::Bool())) {
     const Type t = SchemaOf(kData).type();
     tfplugin6::ReadDataSource::Request req;
     tfplugin6::ReadDataSource::Response resp;
     req.set_type_name(kData);
-    EncodeDynamicValue(WithAttr(EmptyObject(SchemaOf(kData).block), "id", Value::String(id)), t, req.mutable_config());
+    Value config = WithAttr(EmptyObject(SchemaOf(kData).block), "id", Value::String(id));
+    config = WithAttr(config, "include_private_key", include_private_key);
+    EncodeDynamicValue(config, t, req.mutable_config());
     EXPECT_TRUE(service_.ReadDataSource(nullptr, &req, &resp).ok());
     Answer a;
     a.diags = FromProto(resp.diagnostics());
     a.value = resp.has_state() ? DecodeDynamicValue(resp.state(), t).value() : Value::Null(t);
     return a;
+  }
+
+  // ValidateEphemeralResourceConfig, then OpenEphemeralResource, as Terraform calls them.
+  Answer OpenEphemeral(const Value& config) {
+    const Type t = SchemaOf(kEphemeral).type();
+    tfplugin6::ValidateEphemeralResourceConfig::Request vreq;
+    tfplugin6::ValidateEphemeralResourceConfig::Response vresp;
+    vreq.set_type_name(kData);
+    EncodeDynamicValue(config, t, vreq.mutable_config());
+    EXPECT_TRUE(service_.ValidateEphemeralResourceConfig(nullptr, &vreq, &vresp).ok());
+    Answer a;
+    a.diags = FromProto(vresp.diagnostics());
+    if (HasError(a.diags)) return a;
+    tfplugin6::OpenEphemeralResource::Request req;
+    tfplugin6::OpenEphemeralResource::Response resp;
+    req.set_type_name(kData);
+    req.mutable_client_capabilities()->set_write_only_attributes_allowed(true);
+    EncodeDynamicValue(config, t, req.mutable_config());
+    EXPECT_TRUE(service_.OpenEphemeralResource(nullptr, &req, &resp).ok());
+    a.diags = FromProto(resp.diagnostics());
+    EXPECT_FALSE(resp.has_renew_at()) << "a certificate outlives the run: nothing to renew";
+    EXPECT_FALSE(resp.has_private_()) << "nothing is held open";
+    a.value = resp.has_result() ? DecodeDynamicValue(resp.result(), t).value() : Value::Null(t);
+    return a;
+  }
+
+  Value EphemeralConfig(const std::map<std::string, Value>& attrs) {
+    Value v = EmptyObject(SchemaOf(kEphemeral).block);
+    for (const auto& [k, x] : attrs) v = WithAttr(v, k, x);
+    return v;
+  }
+
+  // An account configuration with one external_account_binding block.
+  Value EabAccountConfig(const std::map<std::string, Value>& binding) {
+    const BlockSchema* b = SchemaOf(kAccount).block.FindBlock("external_account_binding");
+    Value e = EmptyObject(*b);
+    for (const auto& [k, x] : binding) e = WithAttr(e, k, x);
+    return WithAttr(AccountConfig(), "external_account_binding", Value::List(b->ObjectType(), {e}));
   }
 
   // Plan and apply a configuration for a resource that does not exist yet.
@@ -562,7 +617,7 @@ TEST_F(PluginTest, UpgradeResourceStateReadsEveryEarlierVersion) {
   Value account = Create(kAccount, AccountConfig());
   Value state = Create(kAuto, AutoConfig(Str(account, "id")));
   const Type t = SchemaOf(kAuto).type();
-  ASSERT_EQ(SchemaOf(kAuto).version, 1);
+  ASSERT_EQ(SchemaOf(kAuto).version, 2);
   auto upgrade = [&](int64_t version, const std::string& raw) {
     tfplugin6::UpgradeResourceState::Request req;
     tfplugin6::UpgradeResourceState::Response resp;
@@ -576,19 +631,27 @@ TEST_F(PluginTest, UpgradeResourceStateReadsEveryEarlierVersion) {
     return a;
   };
   const std::string current = EncodeJson(state, t).value();
-  // Version 0: the state as the provider wrote it before `profile` existed.
-  nlohmann::json v0 = nlohmann::json::parse(current);
+  // Version 1: the state as the provider wrote it before `private_key_in_state` existed.
+  nlohmann::json v1 = nlohmann::json::parse(current);
+  v1.erase("private_key_in_state");
+  // Version 0: before `profile` existed too.
+  nlohmann::json v0 = v1;
   v0.erase("profile");
   Answer from0 = upgrade(0, v0.dump());
   ASSERT_FALSE(HasError(from0.diags)) << All(from0.diags);
   EXPECT_EQ(from0.value, state);
   EXPECT_TRUE(from0.value.GetAttr("profile").is_null());
 
-  Answer from1 = upgrade(1, current);
+  Answer from1 = upgrade(1, v1.dump());
   ASSERT_FALSE(HasError(from1.diags)) << All(from1.diags);
   EXPECT_EQ(from1.value, state);
+  EXPECT_EQ(from1.value.GetAttr("private_key_in_state"), Value::Bool(false));
 
-  Answer newer = upgrade(2, current);
+  Answer from2 = upgrade(2, current);
+  ASSERT_FALSE(HasError(from2.diags)) << All(from2.diags);
+  EXPECT_EQ(from2.value, state);
+
+  Answer newer = upgrade(3, current);
   ASSERT_TRUE(HasError(newer.diags));
   EXPECT_EQ(newer.diags[0].summary, "State written by a newer provider");
 
@@ -603,6 +666,321 @@ TEST_F(PluginTest, UpgradeResourceStateReadsEveryEarlierVersion) {
   req.mutable_raw_state()->set_json(EncodeJson(account, SchemaOf(kAccount).type()).value());
   EXPECT_TRUE(service_.UpgradeResourceState(nullptr, &req, &resp).ok());
   EXPECT_FALSE(HasError(FromProto(resp.diagnostics())));
+
+  // An account state from before key_secret_wo (issue 22): its binding lacks the new attributes,
+  // which read as null; the key_secret it holds stays until the configuration moves on.
+  const Type at = SchemaOf(kAccount).type();
+  Value eab_account = Create(kAccount, EabAccountConfig({{"key_id", Value::String("kid-1")},
+                                                         {"key_secret", Value::String("c2VjcmV0")}}));
+  nlohmann::json old_eab = nlohmann::json::parse(EncodeJson(eab_account, at).value());
+  for (auto& binding : old_eab["external_account_binding"]) {
+    binding.erase("key_secret_wo");
+    binding.erase("key_secret_wo_version");
+  }
+  tfplugin6::UpgradeResourceState::Request eab_req;
+  tfplugin6::UpgradeResourceState::Response eab_resp;
+  eab_req.set_type_name(kAccount);
+  eab_req.set_version(0);
+  eab_req.mutable_raw_state()->set_json(old_eab.dump());
+  ASSERT_TRUE(service_.UpgradeResourceState(nullptr, &eab_req, &eab_resp).ok());
+  ASSERT_FALSE(HasError(FromProto(eab_resp.diagnostics()))) << All(FromProto(eab_resp.diagnostics()));
+  EXPECT_EQ(DecodeDynamicValue(eab_resp.upgraded_state(), at).value(), eab_account);
+}
+
+// ---------------------------------------------------------------- secrets out of state (issue 22)
+
+constexpr char kEabKey[] = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
+
+// The private key stays out of the state by default; private_key_in_state puts it there and takes
+// it out again, changing only the state: no order is placed.
+TEST_F(PluginTest, PrivateKeyInStateTogglesOnlyTheState) {
+  Value account = Create(kAccount, AccountConfig());
+  Value config = AutoConfig(Str(account, "id"));
+  Value state = Create(kAuto, config);
+  EXPECT_TRUE(state.GetAttr("private_key_pem").is_null()) << "no key in state by default";
+  EXPECT_EQ(state.GetAttr("private_key_in_state"), Value::Bool(false));
+  const std::string serial = Str(state, "serial_number");
+  const int orders = world_.ca.count("newOrder");
+
+  Value with_key = WithAttr(config, "private_key_in_state", Value::Bool(true));
+  Answer plan = Plan(kAuto, state, with_key);
+  ASSERT_FALSE(HasError(plan.diags)) << All(plan.diags);
+  EXPECT_TRUE(plan.replace.empty());
+  EXPECT_EQ(plan.value.GetAttr("certificate_pem"), state.GetAttr("certificate_pem")) << "no new certificate";
+  EXPECT_TRUE(plan.value.GetAttr("private_key_pem").is_unknown());
+  Answer applied = Apply(kAuto, state, plan.value, with_key);
+  ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
+  EXPECT_EQ(Str(applied.value, "serial_number"), serial);
+  const std::string key_pem = Str(applied.value, "private_key_pem");
+  ASSERT_FALSE(key_pem.empty());
+  EXPECT_TRUE(VerifyKeyMatchesCertificate(PrivateKey::FromPem(key_pem).value(), Str(applied.value, "certificate_pem"))
+                  .ok());
+  // A refresh keeps it; a plan without changes keeps it.
+  Answer read = Read(kAuto, applied.value);
+  EXPECT_EQ(read.value, applied.value);
+  plan = Plan(kAuto, read.value, with_key);
+  EXPECT_EQ(plan.value.GetAttr("private_key_pem"), applied.value.GetAttr("private_key_pem"));
+
+  // Removing the argument plans the default, false: the key goes, nothing else.
+  plan = Plan(kAuto, applied.value, config);
+  ASSERT_FALSE(HasError(plan.diags)) << All(plan.diags);
+  EXPECT_TRUE(plan.value.GetAttr("private_key_pem").is_null());
+  EXPECT_EQ(plan.value.GetAttr("certificate_pem"), applied.value.GetAttr("certificate_pem"));
+  Answer removed = Apply(kAuto, applied.value, plan.value, config);
+  ASSERT_FALSE(HasError(removed.diags)) << All(removed.diags);
+  EXPECT_TRUE(removed.value.GetAttr("private_key_pem").is_null());
+  EXPECT_EQ(Str(removed.value, "serial_number"), serial);
+  EXPECT_EQ(world_.ca.count("newOrder"), orders) << "toggling never issues";
+
+  // A re-issue with the key in state plans it unknown, without it null.
+  Value reissue = WithAttr(with_key, "key_algorithm", Value::String("ecdsa256"));
+  plan = Plan(kAuto, removed.value, reissue);
+  EXPECT_TRUE(plan.value.GetAttr("certificate_pem").is_unknown());
+  EXPECT_TRUE(plan.value.GetAttr("private_key_pem").is_unknown());
+  plan = Plan(kAuto, removed.value, WithAttr(config, "key_algorithm", Value::String("ecdsa256")));
+  EXPECT_TRUE(plan.value.GetAttr("certificate_pem").is_unknown());
+  EXPECT_TRUE(plan.value.GetAttr("private_key_pem").is_null()) << "a plan never shows a key coming";
+  // Create with the key in state.
+  Value second = Create(kAuto, AutoConfig(Str(account, "id"), "api.example.com",
+                                          {{"private_key_in_state", Value::Bool(true)}}));
+  EXPECT_FALSE(Str(second, "private_key_pem").empty());
+}
+
+// A state written by the previous schema version holds the key: after the upgrade and a refresh
+// it is still there, and the plan takes it out and changes nothing else.
+TEST_F(PluginTest, UpgradedStateWithAKeyPlansOnlyTheKeyAway) {
+  Value account = Create(kAccount, AccountConfig());
+  Value config = AutoConfig(Str(account, "id"));
+  Value state = Create(kAuto, WithAttr(config, "private_key_in_state", Value::Bool(true)));
+  const Type t = SchemaOf(kAuto).type();
+  nlohmann::json v1 = nlohmann::json::parse(EncodeJson(state, t).value());
+  v1.erase("private_key_in_state");
+  ASSERT_TRUE(v1["private_key_pem"].is_string());
+  tfplugin6::UpgradeResourceState::Request req;
+  tfplugin6::UpgradeResourceState::Response resp;
+  req.set_type_name(kAuto);
+  req.set_version(1);
+  req.mutable_raw_state()->set_json(v1.dump());
+  ASSERT_TRUE(service_.UpgradeResourceState(nullptr, &req, &resp).ok());
+  ASSERT_FALSE(HasError(FromProto(resp.diagnostics())));
+  Value upgraded = DecodeDynamicValue(resp.upgraded_state(), t).value();
+  EXPECT_EQ(upgraded.GetAttr("private_key_in_state"), Value::Bool(false));
+  EXPECT_EQ(upgraded.GetAttr("private_key_pem"), state.GetAttr("private_key_pem")) << "kept until the apply";
+
+  Answer read = Read(kAuto, upgraded);
+  ASSERT_FALSE(HasError(read.diags)) << All(read.diags);
+  EXPECT_EQ(read.value, upgraded) << "a refresh alone never drops the key";
+  Answer plan = Plan(kAuto, read.value, config);
+  ASSERT_FALSE(HasError(plan.diags)) << All(plan.diags);
+  EXPECT_TRUE(plan.replace.empty());
+  EXPECT_EQ(plan.value, WithAttr(read.value, "private_key_pem", Value::Null(Type::String())))
+      << "only private_key_pem changes";
+  const int orders = world_.ca.count("newOrder");
+  Answer applied = Apply(kAuto, read.value, plan.value, config);
+  ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
+  EXPECT_EQ(applied.value, plan.value);
+  EXPECT_EQ(world_.ca.count("newOrder"), orders);
+}
+
+TEST_F(PluginTest, DataSourceGivesTheKeyOnlyWhenAsked) {
+  Value account = Create(kAccount, AccountConfig());
+  Value state = Create(kAuto, AutoConfig(Str(account, "id")));
+  const std::string id = Str(state, "last_issued_certificate_id");
+  const std::string key = world_.memory.GetCertificate(id)->private_key_pem;
+  Answer data = ReadData(id);
+  ASSERT_FALSE(HasError(data.diags)) << All(data.diags);
+  EXPECT_TRUE(data.value.GetAttr("private_key_pem").is_null());
+  EXPECT_TRUE(data.value.GetAttr("include_private_key").is_null()) << "the configuration's value";
+  data = ReadData(id, Value::Bool(false));
+  EXPECT_TRUE(data.value.GetAttr("private_key_pem").is_null());
+  data = ReadData(id, Value::Bool(true));
+  ASSERT_FALSE(HasError(data.diags)) << All(data.diags);
+  EXPECT_EQ(Str(data.value, "private_key_pem"), key);
+}
+
+TEST_F(PluginTest, EphemeralCertificateOpensByAutoCertificateOrById) {
+  // Declared in the schema and the metadata.
+  tfplugin6::GetProviderSchema::Request sreq;
+  tfplugin6::GetProviderSchema::Response sresp;
+  ASSERT_TRUE(service_.GetProviderSchema(nullptr, &sreq, &sresp).ok());
+  ASSERT_EQ(sresp.ephemeral_resource_schemas().count(kData), 1u);
+  bool key_sensitive = false;
+  for (const auto& a : sresp.ephemeral_resource_schemas().at(kData).block().attributes()) {
+    if (a.name() == "private_key_pem") key_sensitive = a.sensitive();
+  }
+  EXPECT_TRUE(key_sensitive);
+  tfplugin6::ProviderMetadata::Request mreq;
+  tfplugin6::ProviderMetadata::Response mresp;
+  ASSERT_TRUE(service_.GetMetadata(nullptr, &mreq, &mresp).ok());
+  ASSERT_EQ(mresp.ephemeral_resources_size(), 1);
+  EXPECT_EQ(mresp.ephemeral_resources(0).type_name(), kData);
+
+  Value account = Create(kAccount, AccountConfig());
+  Value state = Create(kAuto, AutoConfig(Str(account, "id"), "www.example.com",
+                                         {{"subject_alternative_names",
+                                           Value::Set(Type::String(), {Value::String("example.com")})}}));
+  Answer opened = OpenEphemeral(EphemeralConfig({{"auto_certificate_id", state.GetAttr("id")}}));
+  ASSERT_FALSE(HasError(opened.diags)) << All(opened.diags);
+  EXPECT_TRUE(opened.value.IsWhollyKnown());
+  EXPECT_EQ(Str(opened.value, "id"), Str(state, "last_issued_certificate_id"));
+  EXPECT_EQ(Str(opened.value, "common_name"), "www.example.com");
+  EXPECT_EQ(Str(opened.value, "serial_number"), Str(state, "serial_number"));
+  EXPECT_EQ(Str(opened.value, "certificate_pem"), Str(state, "certificate_pem"));
+  EXPECT_EQ(Str(opened.value, "certificate_chain_pem"), Str(state, "certificate_chain_pem"));
+  EXPECT_EQ(Str(opened.value, "not_after"), Str(state, "not_after"));
+  EXPECT_EQ(Str(opened.value, "name"), Str(state.GetAttr("certificates").elements()[0], "name"));
+  EXPECT_TRUE(VerifyKeyMatchesCertificate(PrivateKey::FromPem(Str(opened.value, "private_key_pem")).value(),
+                                          Str(opened.value, "certificate_pem"))
+                  .ok());
+
+  Answer by_id = OpenEphemeral(EphemeralConfig({{"id", state.GetAttr("last_issued_certificate_id")}}));
+  ASSERT_FALSE(HasError(by_id.diags)) << All(by_id.diags);
+  EXPECT_EQ(by_id.value, opened.value) << "the same certificate either way";
+  EXPECT_EQ(Str(by_id.value, "auto_certificate_id"), Str(state, "id"));
+
+  // Before the certificate exists (a plan that creates it) the id is unknown: so is the result.
+  Answer planned = OpenEphemeral(EphemeralConfig({{"auto_certificate_id", Value::Unknown(Type::String())}}));
+  ASSERT_FALSE(HasError(planned.diags)) << All(planned.diags);
+  EXPECT_TRUE(planned.value.GetAttr("private_key_pem").is_unknown());
+  EXPECT_TRUE(planned.value.GetAttr("id").is_unknown());
+}
+
+TEST_F(PluginTest, EphemeralCertificateBadInputNamesTheAttribute) {
+  Value account = Create(kAccount, AccountConfig());
+  Value state = Create(kAuto, AutoConfig(Str(account, "id")));
+  struct Case {
+    const char* name;
+    Value config;
+    const char* attribute;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"both", EphemeralConfig({{"id", state.GetAttr("last_issued_certificate_id")},
+                                {"auto_certificate_id", state.GetAttr("id")}}),
+       "auto_certificate_id", "not both"},
+      {"neither", EphemeralConfig({}), "id", "auto_certificate_id"},
+      {"unknown certificate id", EphemeralConfig({{"id", Value::String("no-such-certificate")}}), "id",
+       "never known"},
+      {"unknown auto certificate id", EphemeralConfig({{"auto_certificate_id", Value::String("no-such-auto")}}),
+       "auto_certificate_id", "never known"},
+      {"auto certificate id as id", EphemeralConfig({{"id", state.GetAttr("id")}}), "id",
+       "set it as auto_certificate_id"},
+      {"certificate id as auto_certificate_id",
+       EphemeralConfig({{"auto_certificate_id", state.GetAttr("last_issued_certificate_id")}}), "auto_certificate_id",
+       "is the id of a certificate"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Answer a = OpenEphemeral(c.config);
+    ASSERT_TRUE(HasError(a.diags));
+    EXPECT_EQ(a.diags[0].attribute, c.attribute);
+    EXPECT_THAT(a.diags[0].detail, HasSubstr(c.says));
+  }
+}
+
+// key_secret_wo registers the account from the configuration at apply; it is planned null and
+// never stored; key_secret_wo_version changes are recorded, only key_id replaces.
+TEST_F(PluginTest, WriteOnlyEabSecretRegistersAndStaysOutOfPlanAndState) {
+  world_.ca.script.eab_keys = {{"kid-1", kEabKey}};
+  const Type t = SchemaOf(kAccount).type();
+  Value config = EabAccountConfig({{"key_id", Value::String("kid-1")},
+                                   {"key_secret_wo", Value::String(kEabKey)},
+                                   {"key_secret_wo_version", Value::Int(1)}});
+  std::vector<Diag> valid = Validate(kAccount, config);
+  EXPECT_TRUE(valid.empty()) << All(valid);
+  Answer plan = Plan(kAccount, Value::Null(t), config);
+  ASSERT_FALSE(HasError(plan.diags)) << All(plan.diags);
+  EXPECT_THAT(EncodeMsgpack(plan.value, t), ::testing::Not(HasSubstr(kEabKey)));
+  const Value planned_eab = plan.value.GetAttr("external_account_binding").elements()[0];
+  EXPECT_TRUE(planned_eab.GetAttr("key_secret_wo").is_null()) << "write-only values are planned null";
+  Answer applied = Apply(kAccount, Value::Null(t), plan.value, config);
+  ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
+  Value state = applied.value;
+  EXPECT_EQ(Str(state, "status"), "valid");
+  EXPECT_THAT(EncodeJson(state, t).value(), ::testing::Not(HasSubstr(kEabKey)));
+  EXPECT_THAT(world_.ca.eab_registrations(), ::testing::ElementsAre("kid-1"));
+  EXPECT_EQ(GetInt(state.GetAttr("external_account_binding").elements()[0], "key_secret_wo_version"), 1);
+
+  // Unchanged configuration: no change planned (the write-only value never compares).
+  plan = Plan(kAccount, state, config);
+  EXPECT_EQ(plan.value, state);
+
+  // A new version with a new secret is recorded in place; the CA is not asked again.
+  const int registrations = world_.ca.count("newAccount");
+  Value rotated = EabAccountConfig({{"key_id", Value::String("kid-1")},
+                                    {"key_secret_wo", Value::String("c2Vjb25kLXNlY3JldA")},
+                                    {"key_secret_wo_version", Value::Int(2)}});
+  plan = Plan(kAccount, state, rotated);
+  ASSERT_FALSE(HasError(plan.diags)) << All(plan.diags);
+  EXPECT_TRUE(plan.replace.empty());
+  applied = Apply(kAccount, state, plan.value, rotated);
+  ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
+  EXPECT_EQ(GetInt(applied.value.GetAttr("external_account_binding").elements()[0], "key_secret_wo_version"), 2);
+  EXPECT_EQ(Str(applied.value, "account_url"), Str(state, "account_url"));
+  EXPECT_EQ(world_.ca.count("newAccount"), registrations);
+
+  // Moving to (or from) the deprecated key_secret with the same key id keeps the account too.
+  Value legacy = EabAccountConfig({{"key_id", Value::String("kid-1")}, {"key_secret", Value::String(kEabKey)}});
+  EXPECT_TRUE(Plan(kAccount, applied.value, legacy).replace.empty());
+  // Another key id is another binding: a new account.
+  Value other = EabAccountConfig({{"key_id", Value::String("kid-2")}, {"key_secret_wo", Value::String(kEabKey)}});
+  plan = Plan(kAccount, applied.value, other);
+  ASSERT_EQ(plan.replace.size(), 1u);
+  EXPECT_EQ(plan.replace[0], "external_account_binding");
+  // So is removing the block.
+  EXPECT_EQ(Plan(kAccount, applied.value, AccountConfig()).replace.size(), 1u);
+}
+
+// An account the CA no longer knows is registered again in place: with the write-only secret from
+// the configuration, as only the configuration has it.
+TEST_F(PluginTest, RepairRegistersWithTheWriteOnlySecretFromTheConfiguration) {
+  world_.ca.script.eab_keys = {{"kid-1", kEabKey}};
+  Value config = EabAccountConfig({{"key_id", Value::String("kid-1")}, {"key_secret_wo", Value::String(kEabKey)}});
+  Value state = Create(kAccount, config);
+  world_.ca.ForgetAccounts();
+  Answer read = Read(kAccount, state);
+  ASSERT_EQ(Str(read.value, "status"), "unknown to the CA");
+  Answer plan = Plan(kAccount, read.value, config);
+  ASSERT_TRUE(plan.replace.empty());
+  Answer applied = Apply(kAccount, read.value, plan.value, config);
+  ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
+  EXPECT_EQ(Str(applied.value, "status"), "valid");
+  EXPECT_THAT(world_.ca.eab_registrations(), ::testing::ElementsAre("kid-1", "kid-1"));
+}
+
+TEST_F(PluginTest, EabSecretRulesNameTheAttribute) {
+  struct Case {
+    const char* name;
+    std::map<std::string, Value> binding;
+    bool write_only_allowed;
+    bool error;
+    const char* path;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"both", {{"key_id", Value::String("kid-1")}, {"key_secret", Value::String(kEabKey)},
+                {"key_secret_wo", Value::String(kEabKey)}},
+       true, true, "external_account_binding[0]", "not both"},
+      {"neither", {{"key_id", Value::String("kid-1")}}, true, true, "external_account_binding[0]", "key_secret_wo"},
+      {"write-only secret not base64url", {{"key_id", Value::String("kid-1")},
+                                           {"key_secret_wo", Value::String("not base64!!")}},
+       true, true, "external_account_binding[0].key_secret_wo", "base64url"},
+      {"Terraform before 1.11", {{"key_id", Value::String("kid-1")}, {"key_secret_wo", Value::String(kEabKey)}},
+       false, true, "external_account_binding[0].key_secret_wo", "Terraform 1.11"},
+      {"deprecated key_secret", {{"key_id", Value::String("kid-1")}, {"key_secret", Value::String(kEabKey)}},
+       true, false, "external_account_binding[0]", "key_secret_wo"},
+      {"key_secret with Terraform before 1.11", {{"key_id", Value::String("kid-1")},
+                                                 {"key_secret", Value::String(kEabKey)}},
+       false, false, "external_account_binding[0]", "key_secret_wo"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<Diag> diags = Validate(kAccount, EabAccountConfig(c.binding), c.write_only_allowed);
+    ASSERT_FALSE(diags.empty());
+    EXPECT_EQ(HasError(diags), c.error) << All(diags);
+    EXPECT_EQ(diags[0].path, c.path) << All(diags);
+    EXPECT_THAT(diags[0].detail, HasSubstr(c.says));
+  }
 }
 
 }  // namespace

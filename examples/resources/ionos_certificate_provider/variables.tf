@@ -7,4 +7,5 @@ variable "zerossl_eab_hmac_key" {
   description = "EAB HMAC key from the ZeroSSL dashboard (base64url)."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }

@@ -65,8 +65,8 @@ run "issue" {
     error_message = "certificate_chain_pem does not hold the intermediate."
   }
   assert {
-    condition     = startswith(nonsensitive(ionos_auto_certificate.site.private_key_pem), "-----BEGIN PRIVATE KEY-----")
-    error_message = "private_key_pem is not a PKCS#8 PEM key."
+    condition     = ionos_auto_certificate.site.private_key_pem == null && !ionos_auto_certificate.site.private_key_in_state
+    error_message = "The private key is in the state, though private_key_in_state defaults to false."
   }
   assert {
     condition     = can(regex("^[0-9a-f]{64}$", ionos_auto_certificate.site.fingerprint_sha256))

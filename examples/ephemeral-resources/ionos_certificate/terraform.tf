@@ -1,0 +1,7 @@
+terraform {
+  required_providers {
+    ionos = {
+      source = "local/ionos"
+    }
+  }
+}
