@@ -420,7 +420,8 @@ Result<AutoCertificateView> CertificateManager::Create(const AutoCertificateReco
 }
 
 Result<AutoCertificateView> CertificateManager::Reissue(const AutoCertificateRecord& desired,
-                                                        const std::string& replaces_certificate_id, bool* adopted) {
+                                                        const std::string& replaces_certificate_id, ReissueFor purpose,
+                                                        bool* adopted) {
   *adopted = false;
   LockOptions lock;
   lock.timeout = options_.lock_timeout;
@@ -434,15 +435,21 @@ Result<AutoCertificateView> CertificateManager::Reissue(const AutoCertificateRec
   // Inside the lock: has another process replaced the certificate this change meant to replace?
   IONOS_ASSIGN_OR_RETURN(AutoCertificateRecord stored, store_->GetAutoCertificate(desired.id));
   IONOS_ASSIGN_OR_RETURN(std::vector<CertificateSummary> certs, store_->ListCertificates(desired.id));
-  if (!certs.empty() && certs.front().id != replaces_certificate_id && SameCertificateRequest(stored, desired)) {
+  const bool replaced_meanwhile = !certs.empty() && certs.front().id != replaces_certificate_id;
+  // What to issue for: an apply's configuration, or for renew the one stored now (an apply may
+  // have changed it while renew waited for the lock).
+  const AutoCertificateRecord& request = purpose == ReissueFor::kRenew ? stored : desired;
+  if (replaced_meanwhile && (purpose == ReissueFor::kRenew || SameCertificateRequest(stored, desired))) {
     logger_->Info("adopting the certificate another process issued meanwhile",
                   {{"auto_certificate", desired.id}, {"certificate", certs.front().name}});
     *adopted = true;
   } else {
-    IONOS_ASSIGN_OR_RETURN(CertificateRecord issued, Issue(desired, replaces_certificate_id));
-    IONOS_RETURN_IF_ERROR(AddIssued(desired, std::move(issued)).status().WithContext("saving the certificate"));
+    IONOS_ASSIGN_OR_RETURN(CertificateRecord issued, Issue(request, replaces_certificate_id));
+    IONOS_RETURN_IF_ERROR(AddIssued(request, std::move(issued)).status().WithContext("saving the certificate"));
   }
-  IONOS_RETURN_IF_ERROR(store_->UpdateAutoCertificate(desired).status().WithContext("saving the auto certificate"));
+  if (purpose == ReissueFor::kApply) {
+    IONOS_RETURN_IF_ERROR(store_->UpdateAutoCertificate(desired).status().WithContext("saving the auto certificate"));
+  }
   return View(desired.id);
 }
 
@@ -454,7 +461,7 @@ Result<AutoCertificateView> CertificateManager::Update(const AutoCertificateReco
   }
   if (intent.reissue) {
     bool adopted = false;
-    IONOS_RETURN_IF_ERROR(Reissue(desired, intent.replaces_certificate_id, &adopted).status());
+    IONOS_RETURN_IF_ERROR(Reissue(desired, intent.replaces_certificate_id, ReissueFor::kApply, &adopted).status());
   } else {
     IONOS_RETURN_IF_ERROR(
         store_->UpdateAutoCertificate(desired).status().WithContext("saving the auto certificate"));
@@ -487,7 +494,8 @@ Result<RenewOutcome> CertificateManager::RenewIfDue(const std::string& auto_cert
                                                                ? "the CA's renewal window has opened"
                                                                : "the renewal window has opened";
     bool adopted = false;
-    IONOS_ASSIGN_OR_RETURN(view, Reissue(view.record, view.newest ? view.newest->id : std::string(), &adopted));
+    IONOS_ASSIGN_OR_RETURN(view, Reissue(view.record, view.newest ? view.newest->id : std::string(),
+                                         ReissueFor::kRenew, &adopted));
     out.action = adopted ? RenewOutcome::Action::kAdopted : RenewOutcome::Action::kRenewed;
   } else {
     out.reason = "renewal is due from " + FormatRfc3339(view.renewal->renew_at);

@@ -190,8 +190,16 @@ class CertificateManager {
   // The error for a certificate the CA issued that the store could not take (`cause`): names its
   // serial and what the loss costs (it counts against the CA's duplicate-certificate limit).
   Status NotKept(const std::string& common_name, const std::string& serial, const Status& cause) const;
+  // Issues a certificate for `desired` under the auto certificate's store lock, re-checking inside
+  // it. An apply (kApply) brings a configuration: it adopts what another process issued meanwhile
+  // only for the same request, and writes `desired` to the store. A renewal without a new
+  // configuration (kRenew: the renew command) only knows what it read before the lock: inside the
+  // lock it re-reads the auto certificate, adopts whatever newest certificate another process
+  // stored since (an apply's newer names win), otherwise issues for the configuration stored now,
+  // and never writes the configuration back.
+  enum class ReissueFor { kApply, kRenew };
   Result<AutoCertificateView> Reissue(const AutoCertificateRecord& desired, const std::string& replaces_certificate_id,
-                                      bool* adopted);
+                                      ReissueFor purpose, bool* adopted);
   std::optional<RenewalInfoRecord> RenewalInfoOf(const std::string& certificate_id);
   // RefreshRenewalInfo on a snapshot already read; updates snapshot->renewal_info when it fetched.
   Status RefreshRenewalInfoOf(AutoCertificateSnapshot* snapshot);

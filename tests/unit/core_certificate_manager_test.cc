@@ -24,6 +24,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
+using ::testing::UnorderedElementsAre;
 
 constexpr int64_t kDay = 24;  // hours
 
@@ -294,6 +295,62 @@ TEST_F(CertificateManagerTest, RenewIfDueSaysAdoptedWhenAnotherProcessRenewedWhi
   Result<RenewOutcome> own = manager_->RenewIfDue(created->record.id);
   ASSERT_TRUE(own.ok()) << own.status().ToString();
   EXPECT_EQ(own->action, RenewOutcome::Action::kRenewed);
+}
+
+// renew read the auto certificate, then waited for its lock while an apply added a name and raised
+// the grace period and re-issued. Before: renew issued a second certificate with the names it had
+// read (the newest lacked the new SAN) and wrote its stale record back (the grace period the user
+// raised was undone). Now it re-reads under the lock and adopts the apply's certificate; the
+// configuration stays the apply's.
+TEST_F(CertificateManagerTest, RenewNeverUndoesAnApplyThatChangedTheNamesWhileItWaited) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  AtDay(created->certificates[0].summary, 61);
+  std::unique_ptr<StoreLock> held =
+      world_.memory.Lock("auto_certificate/" + created->record.id, LockOptions{}).value();
+  AutoCertificateRecord changed = created->record;
+  changed.subject_alternative_names = {"api.example.com"};
+  changed.grace_period_days = 90;
+  Result<AutoCertificateView> applied = Status(InternalError("the apply did not run"));
+  world_.clock.SetOnSleep([&](Duration) {
+    if (held == nullptr) return;
+    held.reset();
+    UpdateIntent intent;
+    intent.reissue = true;
+    intent.replaces_certificate_id = created->newest->id;
+    applied = manager_->Update(changed, intent);
+  });
+  const int orders_before = world_.ca.count("newOrder");
+  Result<RenewOutcome> outcome = manager_->RenewIfDue(created->record.id);
+  world_.clock.SetOnSleep(nullptr);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+
+  EXPECT_EQ(outcome->action, RenewOutcome::Action::kAdopted);
+  EXPECT_EQ(world_.ca.count("newOrder") - orders_before, 1) << "one issuance: the apply's";
+  EXPECT_EQ(outcome->view.newest->id, applied->newest->id);
+  Result<AutoCertificateRecord> stored = world_.memory.GetAutoCertificate(created->record.id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_THAT(stored->subject_alternative_names, ElementsAre("api.example.com")) << "the apply's names stay";
+  EXPECT_EQ(stored->grace_period_days, 90) << "the apply's grace period stays";
+}
+
+// Without a concurrent apply, renew issues for the configuration stored at the moment it holds the
+// lock, and leaves that configuration as it is.
+TEST_F(CertificateManagerTest, RenewIssuesForTheConfigurationStoredWhenItHoldsTheLock) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com", {"api.example.com"}));
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  AtDay(created->certificates[0].summary, 61);
+  Result<RenewOutcome> outcome = manager_->RenewIfDue(created->record.id);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->action, RenewOutcome::Action::kRenewed);
+  Result<CertificateRecord> newest = world_.memory.GetCertificate(outcome->view.newest->id);
+  ASSERT_TRUE(newest.ok());
+  Result<CertificateInfo> info = InspectCertificate(newest->certificate_pem);
+  ASSERT_TRUE(info.ok());
+  EXPECT_THAT(info->dns_names, UnorderedElementsAre("www.example.com", "api.example.com"));
+  EXPECT_EQ(world_.memory.GetAutoCertificate(created->record.id)->updated_at, created->record.updated_at)
+      << "renew does not write the configuration";
 }
 
 TEST_F(CertificateManagerTest, WaitingForTheLockIsBounded) {
