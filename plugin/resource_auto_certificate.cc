@@ -606,7 +606,7 @@ class CertificateEphemeralResource final : public EphemeralResource {
                                                     "destroyed); open the newest one with auto_certificate_id"
                                                   : ""));
     }
-    return UnknownIdStatus(ctx.store(), status);
+    return UnknownIdStatus(ctx, status);
   }
 
   Provider* provider_;

@@ -175,7 +175,7 @@ TEST_F(WorkerExceptionsTest, ExceptionInTheBackgroundCleanupKeepsTheNotesForLate
 
   // A later run removes them once the DNS provider behaves.
   dns_.throw_in_delete = false;
-  clock_.Advance(std::chrono::hours(2));
+  clock_.Advance(IssuerOptions().leftover_min_age);  // old enough to be nobody's
   EXPECT_TRUE(issuer_->CleanUpLeftovers().ok());
   ExpectNothingLeft();
 }
@@ -189,7 +189,7 @@ TEST_F(WorkerExceptionsTest, ExceptionInTheCleanupAfterAFailureStillReportsTheFa
                                                    "unexpected exception"));
   EXPECT_EQ(PendingNotes(), 2u);
   dns_.throw_in_delete = false;
-  clock_.Advance(std::chrono::hours(2));
+  clock_.Advance(IssuerOptions().leftover_min_age);  // old enough to be nobody's
   EXPECT_TRUE(issuer_->CleanUpLeftovers().ok());
   ExpectNothingLeft();
 }

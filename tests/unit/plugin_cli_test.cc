@@ -269,18 +269,29 @@ TEST_F(CliTest, CertificatesFormatFlags) {
   const std::string json_alias = out_.text();
   EXPECT_EQ(Run({"certificates", "--format=json"}), 0);
   EXPECT_EQ(out_.text(), json_alias + json_alias) << "--format json prints what --json prints";
+  // With --json (or --format json) the error is a JSON object on stdout, as for every command.
   struct Case {
     const char* name;
     std::vector<std::string> args;
+    bool json_error;
     const char* message;
   } cases[] = {
-      {"unknown format", {"certificates", "--format", "xml"}, "--format must be text, json or openmetrics, not \"xml\""},
-      {"--json against another format", {"certificates", "--json", "--format", "openmetrics"}, "--json is --format json"},
+      {"unknown format", {"certificates", "--format", "xml"}, false,
+       "--format must be text, json or openmetrics, not \"xml\""},
+      {"--json against another format", {"certificates", "--json", "--format", "openmetrics"}, true,
+       "--json is --format json"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
+    const size_t out_before = out_.text().size();
     EXPECT_EQ(Run(c.args), 2);
-    EXPECT_THAT(err_.text(), HasSubstr(c.message));
+    if (c.json_error) {
+      const nlohmann::json error = nlohmann::json::parse(out_.text().substr(out_before));
+      EXPECT_THAT(error["error"].get<std::string>(), HasSubstr(c.message));
+      EXPECT_EQ(error["exit_code"], 2);
+    } else {
+      EXPECT_THAT(err_.text(), HasSubstr(c.message));
+    }
   }
 }
 
@@ -335,6 +346,8 @@ TEST_F(CliTest, RenewMetricsFileProblems) {
     EXPECT_THAT(err_.text(), HasSubstr(c.message));
   }
   EXPECT_FALSE(std::filesystem::exists("/tmp/x.prom"));
+}
+
 TEST_F(CliTest, EveryCommandAndSubcommandPrintsItsHelpAndExitsZero) {
   // Every way of asking, for every command in the top-level usage.
   std::vector<std::vector<std::string>> asks = {{"--help"}, {"-h"}, {"help"}, {"store", "--help"}};
