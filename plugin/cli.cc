@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto/aead.h"
+#include "core/http/url.h"
 #include "core/lifecycle/renewal_policy.h"
 #include "core/store/store_copy.h"
 #include "plugin/cli_metrics.h"
@@ -293,10 +294,16 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
                       "IONOS_TOKEN is not set: renewing writes the DNS-01 challenge records through the IONOS Cloud "
                       "DNS API and needs its token");
   }
+  // The DNS API comes from the environment like the token: never from the store's settings.
+  Result<std::string> dns_api_url = CommandDnsApiUrl(ctx.env("IONOS_API_URL_DNS"));
+  if (!dns_api_url.ok()) {
+    return UsageError(ctx, json, "renew", "IONOS_API_URL_DNS: " + dns_api_url.status().message());
+  }
   Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), StoreKey(ctx, *flags, ""));
   if (!store.ok()) return Fail(ctx, json, 1, store.status().message());
   Issuers::Options io;
   io.token = token;
+  io.dns_api_url = *dns_api_url;
   io.user_agent = std::string("terraform-provider-ionos/") + IONOS_PROVIDER_VERSION + " (renew)";
   io.store = store->get();
   io.clock = ctx.clock;
@@ -307,6 +314,20 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   CertificateManager manager(store->get(), &issuers, ctx.clock, ctx.random, ctx.log, CancelOf(ctx));
   Result<std::vector<AutoCertificateRecord>> autos = (*store)->ListAutoCertificates();
   if (!autos.ok()) return Fail(ctx, json, 1, autos.status().message());
+  std::set<std::string> other_dns_apis;
+  for (const AutoCertificateRecord& a : *autos) {
+    if (!a.settings.dns_api_url.empty() && a.settings.dns_api_url != *dns_api_url) {
+      other_dns_apis.insert(a.settings.dns_api_url);
+    }
+  }
+  for (const std::string& url : other_dns_apis) {
+    std::fprintf(ctx.err,
+                 "warning: the store names the DNS API %s for some auto certificates; renew uses %s (%s) and "
+                 "never sends the token to a URL read from the store\n",
+                 RedactUrlForMessage(url).c_str(), dns_api_url->c_str(),
+                 ctx.env("IONOS_API_URL_DNS").empty() ? "the default; set IONOS_API_URL_DNS to change it"
+                                                      : "IONOS_API_URL_DNS");
+  }
   if (!dry_run) {
     // Whether anything is due or not: the challenge records of runs that were killed go first,
     // through each DNS API the store's auto certificates use.

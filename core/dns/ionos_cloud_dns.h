@@ -50,8 +50,11 @@
 
 namespace ionos {
 
+// The public endpoint of the IONOS Cloud DNS API (the provider's dns_api_url default).
+inline constexpr char kIonosDnsApiDefaultUrl[] = "https://dns.de-fra.ionos.com";
+
 struct IonosCloudDnsOptions {
-  std::string base_url = "https://dns.de-fra.ionos.com";  // no trailing slash needed
+  std::string base_url = kIonosDnsApiDefaultUrl;  // no trailing slash needed
   std::string token;                   // secret: IONOS Cloud API token (Bearer); required
   HttpClient* http = nullptr;          // required, not owned, must outlive the client
   const Clock* clock = nullptr;        // default: the system clock

@@ -2,6 +2,7 @@
 
 #include "core/base/strings.h"
 #include "core/dns/ionos_cloud_dns.h"
+#include "core/http/url.h"
 
 namespace ionos {
 
@@ -76,11 +77,12 @@ Result<CertificateIssuer*> Issuers::IssuerFor(const IssuanceSettings& settings) 
     return it->second.get();
   }
   IONOS_ASSIGN_OR_RETURN(HttpClient * http, HttpFor(settings.ca_certificates_pem));
-  const std::string dns_key = settings.dns_api_url + '\n' + settings.ca_certificates_pem;
+  const std::string& dns_api_url = options_.dns_api_url.empty() ? settings.dns_api_url : options_.dns_api_url;
+  const std::string dns_key = dns_api_url + '\n' + settings.ca_certificates_pem;
   auto dns = dns_.find(dns_key);
   if (dns == dns_.end()) {
     DnsProviderConfig config;
-    config.base_url = settings.dns_api_url;
+    config.base_url = dns_api_url;
     config.token = options_.token;
     config.http = http;
     config.clock = options_.clock;
@@ -110,6 +112,15 @@ Result<CertificateIssuer*> Issuers::IssuerFor(const IssuanceSettings& settings) 
   CertificateIssuer* raw = issuer.get();
   issuers_.emplace(key, std::move(issuer));
   return raw;
+}
+
+Result<std::string> CommandDnsApiUrl(const std::string& from_environment) {
+  std::string url = from_environment.empty() ? std::string(kIonosDnsApiDefaultUrl) : from_environment;
+  IONOS_RETURN_IF_ERROR(ValidateUrl(url, UrlSchemePolicy::kHttpOnlyForLoopback));
+  while (!url.empty() && url.back() == '/') {
+    url.pop_back();
+  }
+  return url;
 }
 
 }  // namespace ionos

@@ -47,6 +47,12 @@ struct ServiceFactories {
 // The real ones: OpenStore, NewHttpClient (cpp-httplib), IonosCloudDnsClient, LdnsResolver.
 ServiceFactories RealServiceFactories();
 
+// The DNS API URL of a command that runs without a provider block (renew): `from_environment`
+// (IONOS_API_URL_DNS) when not empty, else the public endpoint; without trailing "/". It carries
+// the token, so it follows the provider's rule for dns_api_url: https://, or http:// to a
+// loopback address only (InvalidArgumentError otherwise, before anything is sent).
+Result<std::string> CommandDnsApiUrl(const std::string& from_environment);
+
 // Makes the ACME clients and issuers an issuance needs. Implementations are thread-safe and keep
 // what they make for their own lifetime (pointers stay valid).
 class IssuerFactory {
@@ -72,6 +78,10 @@ class Issuers final : public IssuerFactory {
     Random* random = nullptr;
     Logger* logger = nullptr;
     const CancelToken* cancel = nullptr;
+    // When not empty, the DNS API every issuer writes to, whatever an auto certificate's settings
+    // say: the renew command takes it from its environment, so that the token never goes to a
+    // URL read from the store (anyone who can write the store could otherwise receive it).
+    std::string dns_api_url;
   };
 
   Issuers(ServiceFactories factories, Options options);

@@ -758,6 +758,9 @@ class IssuanceEnv:
         settings = ['  token = "%s"' % token]
         if "dns_api_url" not in extra:
             settings.append('  dns_api_url = "%s"' % self.dns.url)
+            # The commands of this working directory (renew) take the DNS API from their
+            # environment, never from the store, as a scheduler's environment names it.
+            ws.env["IONOS_API_URL_DNS"] = self.dns.url
         if "dns_resolvers" not in extra:
             settings.append('  dns_resolvers = ["%s"]' % self.chall.dns_address)
         if extra:

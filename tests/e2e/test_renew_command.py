@@ -3,11 +3,14 @@ Information (RFC 9773) and ACME profiles, with the real terraform CLI. Pebble 2.
 nor profiles: tests/fakes/acme_extensions_proxy.py adds them in front of it."""
 
 import datetime
+import http.server
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import threading
 import unittest
 
 import harness
@@ -124,8 +127,9 @@ class RenewCommand(unittest.TestCase):
         log_file = os.path.join(self.ws.dir, "ionos-renew.log")
         metrics_file = os.path.join(self.ws.dir, "ionos-renew.prom")
         with open(env_file, "w") as f:
-            f.write("IONOS_CERT_STORE=sqlite:%s\nIONOS_TOKEN=%s\nIONOS_CERT_NOW=%s\n" % (
-                self.ws.store_path, harness.DNS_TOKEN, at(before["due"]["not_before"], 61)["IONOS_CERT_NOW"]))
+            f.write("IONOS_CERT_STORE=sqlite:%s\nIONOS_TOKEN=%s\nIONOS_API_URL_DNS=%s\nIONOS_CERT_NOW=%s\n" % (
+                self.ws.store_path, harness.DNS_TOKEN, self.env.dns.url,
+                at(before["due"]["not_before"], 61)["IONOS_CERT_NOW"]))
         for path, replacement in (("/etc/ionos-renew.env", env_file), ("/var/log/ionos-renew.log", log_file),
                                   ("/var/lib/node_exporter/textfile_collector/ionos-renew.prom", metrics_file),
                                   ("/usr/local/bin/terraform-provider-ionos", harness.PROVIDER_BINARY)):
@@ -179,6 +183,54 @@ class RenewCommand(unittest.TestCase):
         self.assertNotEqual(due["reason"], "another process renewed it meanwhile", "renew issued, it did not adopt")
         self.assertIn("adopting the certificate another process issued meanwhile", harness.read_text(log))
         self.assertEqual(by_name(self.ws)["due"]["serial_number"], due["serial_number"], "both ended with one serial")
+
+    def test_the_token_goes_only_to_the_dns_api_of_the_environment(self):
+        # Someone who can write the store points an auto certificate's kept settings at a server of
+        # theirs. Before: the next scheduled renew sent IONOS_TOKEN there. Now renew takes the DNS
+        # API from its environment (IONOS_API_URL_DNS) like the token, and only warns.
+        self.ws.write(self.config())
+        self.ws.apply()
+        nb = by_name(self.ws)["due"]["not_before"]
+        seen = []
+
+        class Trap(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def handle_one(self):
+                seen.append((self.command, self.path, self.headers.get("Authorization", "")))
+                self.send_response(500)
+                self.end_headers()
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_one
+
+        trap = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trap)
+        threading.Thread(target=trap.serve_forever, daemon=True).start()
+        self.addCleanup(trap.server_close)
+        self.addCleanup(trap.shutdown)
+        trap_url = "http://127.0.0.1:%d" % trap.server_address[1]
+        con = sqlite3.connect(self.ws.store_path)
+        with con:
+            con.execute("UPDATE auto_certificates SET settings = json_set(settings, '$.dns_api_url', ?)", (trap_url,))
+        con.close()
+        before = sum(self.env.dns.requests().values())
+
+        proc = renew(self.ws, "--json", env=at(nb, 61))
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        rows = {r["name"]: r for r in json.loads(proc.stdout)}
+        self.assertEqual(rows["due"]["action"], "renewed", proc.stdout)
+        self.assertEqual(seen, [], "nothing, and so no token, went to the URL read from the store")
+        self.assertGreater(sum(self.env.dns.requests().values()), before,
+                           "the DNS API of the environment (which checks the token) wrote the challenge record")
+        self.assertIn("the store names the DNS API %s" % trap_url, proc.stderr)
+        self.assertIn("never sends the token to a URL read from the store", proc.stderr)
+
+        # Without IONOS_API_URL_DNS, renew uses the public endpoint, never the stored URL; a plain
+        # http:// one to a remote host is refused before anything is sent.
+        proc = renew(self.ws, "--json", env=dict(at(nb, 62), IONOS_API_URL_DNS="http://dns.example.com"))
+        self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
+        self.assertIn("IONOS_API_URL_DNS", json.loads(proc.stdout)["error"])
+        self.assertEqual(seen, [])
 
     def test_bad_input_is_refused_and_changes_nothing(self):
         self.ws.write(self.config())

@@ -137,6 +137,8 @@ class DriftJob(unittest.TestCase):
             "IONOS_PROVIDER": harness.PROVIDER_BINARY,
             "TF_VAR_acme_server": env.pebble.directory_url,
             "TF_VAR_dns_api_url": env.dns.url,
+            # renew takes the DNS API from the environment, never from the store.
+            "IONOS_API_URL_DNS": env.dns.url,
             "TF_VAR_dns_resolvers": json.dumps([env.chall.dns_address]),
             "TF_VAR_ca_certificates_pem": env.pebble.tls_cert_pem,
         })

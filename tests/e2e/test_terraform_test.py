@@ -191,7 +191,7 @@ class DriftDetectionScript(unittest.TestCase):
         # the script exits 0, and the state holds the renewals.
         renewed_serials = {c["serial_number"] for c in ws.resources("ionos_auto_certificate")}
         renew_env = dict(ws.env, IONOS_CERT_STORE="sqlite:" + ws.store_path, IONOS_TOKEN=harness.DNS_TOKEN,
-                         IONOS_CERT_NOW=later)
+                         IONOS_API_URL_DNS=self.env.dns.url, IONOS_CERT_NOW=later)
         renew = subprocess.run([harness.PROVIDER_BINARY, "renew"], env=renew_env, capture_output=True, text=True,
                                timeout=300)
         self.assertEqual(renew.returncode, 0, renew.stdout + renew.stderr)
