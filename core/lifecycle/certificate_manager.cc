@@ -445,6 +445,38 @@ Result<AutoCertificateView> CertificateManager::Reissue(const AutoCertificateRec
     *adopted = true;
   } else {
     IONOS_ASSIGN_OR_RETURN(CertificateRecord issued, Issue(request, replaces_certificate_id));
+    // The decision above was taken under the lock; a lock that lives in a database session can be
+    // lost while the CA works (the connection ended), and another process may have taken it and
+    // stored a certificate meanwhile. Before storing: still held? If not, take it again and
+    // re-check; a certificate stored meanwhile wins, and ours is reported, not stored.
+    Result<bool> still_held = held->StillHeld();
+    if (!still_held.ok() || !*still_held) {
+      logger_->Warn("the store lock was lost while the CA issued; taking it again before storing",
+                    {{"auto_certificate", desired.id},
+                     {"reason", still_held.ok() ? "the lock's session ended" : still_held.status().message()}});
+      held.reset();
+      IONOS_ASSIGN_OR_RETURN_CTX(held, store_->Lock(LockName(desired.id), lock),
+                                 "taking the lock again to store the certificate for " + desired.common_name);
+      IONOS_ASSIGN_OR_RETURN(AutoCertificateRecord stored_now, store_->GetAutoCertificate(desired.id));
+      IONOS_ASSIGN_OR_RETURN(std::vector<CertificateSummary> now, store_->ListCertificates(desired.id));
+      const std::string before = certs.empty() ? std::string() : certs.front().id;
+      // The same rule as above: renew takes whatever was stored meanwhile, an apply only a
+      // certificate for the same request (otherwise its own, for the newer request, goes in).
+      if (!now.empty() && now.front().id != before &&
+          (purpose == ReissueFor::kRenew || SameCertificateRequest(stored_now, desired))) {
+        logger_->Warn("another process stored a certificate while the lock was lost; the one just issued is "
+                      "not kept (it counts against the CA's duplicate-certificate limit)",
+                      {{"auto_certificate", desired.id},
+                       {"kept", now.front().name},
+                       {"not_kept_serial", issued.serial_number}});
+        *adopted = true;
+        if (purpose == ReissueFor::kApply) {
+          IONOS_RETURN_IF_ERROR(
+              store_->UpdateAutoCertificate(desired).status().WithContext("saving the auto certificate"));
+        }
+        return View(desired.id);
+      }
+    }
     IONOS_RETURN_IF_ERROR(AddIssued(request, std::move(issued)).status().WithContext("saving the certificate"));
   }
   if (purpose == ReissueFor::kApply) {

@@ -1971,6 +1971,25 @@ class PostgresLock final : public StoreLock {
   PostgresLock(const PostgresLock&) = delete;
   PostgresLock& operator=(const PostgresLock&) = delete;
 
+  // The lock is a session advisory lock of conn_: held exactly while pg_locks shows it granted to
+  // this session (a bigint key appears as classid = high half, objid = low half, objsubid = 1).
+  // A connection that broke has lost it, whatever the server says later.
+  Result<bool> StillHeld() override {
+    if (PQstatus(conn_.get()) != CONNECTION_OK) {
+      return false;
+    }
+    Result<PgResultPtr> held = pool_->Exec(
+        conn_.get(),
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted "
+        "AND objsubid = 1 AND classid = (($1::bigint >> 32) & 4294967295)::oid "
+        "AND objid = ($1::bigint & 4294967295)::oid",
+        Params().Int(key_), "checking that the store lock is still held");
+    if (!held.ok()) {
+      return PQstatus(conn_.get()) != CONNECTION_OK ? Result<bool>(false) : Result<bool>(held.status());
+    }
+    return PQntuples(held->get()) == 1 && std::strcmp(PQgetvalue(held->get(), 0, 0), "1") == 0;
+  }
+
  private:
   std::shared_ptr<Pool> pool_;
   PgConnPtr conn_;

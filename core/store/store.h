@@ -262,6 +262,13 @@ class RenewalInfoStore {
 class StoreLock {
  public:
   virtual ~StoreLock() = default;
+  // Whether this process still holds the lock. A lock can be lost without the holder noticing
+  // when it lives in a database session (PostgreSQL: a server restart, idle_session_timeout, a
+  // connection a NAT dropped): then another process may already have taken it. false means "lost"
+  // (the caller takes it again and re-checks what it decided under it); an error means "cannot
+  // tell" and is treated the same. Default true: a lock held by an open file (SQLite) or in memory
+  // cannot be lost while its holder lives.
+  virtual Result<bool> StillHeld() { return true; }
 };
 
 struct LockOptions {

@@ -488,8 +488,50 @@ Result<std::optional<RenewalInfoRecord>> FaultStore::GetRenewalInfo(const std::s
 Status FaultStore::PutRenewalInfo(const RenewalInfoRecord& info) {
   IONOS_FAULT_FORWARD(PutRenewalInfo, PutRenewalInfo(info));
 }
+namespace {
+
+// A held lock that says once that it was lost.
+class LosingLock final : public StoreLock {
+ public:
+  LosingLock(std::unique_ptr<StoreLock> inner, std::function<void()> meanwhile)
+      : inner_(std::move(inner)), meanwhile_(std::move(meanwhile)) {}
+  Result<bool> StillHeld() override {
+    if (lost_once_) {
+      return inner_->StillHeld();
+    }
+    lost_once_ = true;
+    inner_.reset();  // what another process sees: the lock is free
+    if (meanwhile_) {
+      meanwhile_();
+    }
+    return false;
+  }
+
+ private:
+  std::unique_ptr<StoreLock> inner_;
+  std::function<void()> meanwhile_;
+  bool lost_once_ = false;
+};
+
+}  // namespace
+
+void FaultStore::LoseNextLock(std::function<void()> meanwhile) {
+  std::lock_guard<std::mutex> lock(mu_);
+  lose_next_lock_ = true;
+  meanwhile_ = std::move(meanwhile);
+}
+
 Result<std::unique_ptr<StoreLock>> FaultStore::Lock(const std::string& name, const LockOptions& options) {
-  IONOS_FAULT_FORWARD(Lock, Lock(name, options));
+  if (Status s = Check("Lock"); !s.ok()) {
+    return s;
+  }
+  IONOS_ASSIGN_OR_RETURN(std::unique_ptr<StoreLock> held, base_->Lock(name, options));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!lose_next_lock_) {
+    return held;
+  }
+  lose_next_lock_ = false;
+  return std::unique_ptr<StoreLock>(std::make_unique<LosingLock>(std::move(held), std::move(meanwhile_)));
 }
 Result<KeyCounts> FaultStore::CountKeys() { IONOS_FAULT_FORWARD(CountKeys, CountKeys()); }
 Result<KeyCounts> FaultStore::Rekey(const std::string& new_key) { IONOS_FAULT_FORWARD(Rekey, Rekey(new_key)); }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -101,6 +102,10 @@ class FaultStore final : public Store {
   void Clear();
   // Calls per method so far (forwarded or failed).
   int calls(const std::string& method) const;
+  // The next lock taken reports itself lost (StillHeld() false) the first time it is asked, after
+  // running `meanwhile` (what another process does while the lock is not held), as a PostgreSQL
+  // session lock whose connection ended does.
+  void LoseNextLock(std::function<void()> meanwhile = nullptr);
 
   Result<AccountRecord> CreateAccount(const AccountRecord& a) override;
   Result<AccountRecord> GetAccount(const std::string& id) override;
@@ -139,6 +144,8 @@ class FaultStore final : public Store {
   std::map<std::string, std::vector<Status>> next_;
   std::map<std::string, Status> always_;
   std::map<std::string, int> calls_;
+  bool lose_next_lock_ = false;
+  std::function<void()> meanwhile_;
 };
 
 }  // namespace ionos::fakes

@@ -353,6 +353,45 @@ TEST_F(CertificateManagerTest, RenewIssuesForTheConfigurationStoredWhenItHoldsTh
       << "renew does not write the configuration";
 }
 
+// A lock in a database session can be lost while the CA works (the session ended). Before: the
+// holder stored its certificate as if it still held the lock. Now it asks, takes the lock again,
+// re-checks, and stores its certificate when nobody stored one meanwhile.
+TEST_F(CertificateManagerTest, ALostLockIsTakenAgainBeforeStoring) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  AtDay(created->certificates[0].summary, 61);
+  world_.store.LoseNextLock();
+  Result<RenewOutcome> outcome = manager_->RenewIfDue(created->record.id);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->action, RenewOutcome::Action::kRenewed);
+  EXPECT_EQ(outcome->view.certificates.size(), 2u);
+  EXPECT_THAT(world_.logger.All(), HasSubstr("the store lock was lost while the CA issued; taking it again"));
+  EXPECT_TRUE(world_.memory.held_locks().empty()) << "released after the renewal";
+}
+
+// ... and when another process took the free lock and stored a certificate meanwhile, that one
+// stays the newest; the one just issued is reported (its serial), not stored as a second renewal.
+TEST_F(CertificateManagerTest, ALostLockDuringWhichAnotherProcessRenewedKeepsTheirCertificate) {
+  Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  AtDay(created->certificates[0].summary, 61);
+  Result<AutoCertificateView> other = Status(InternalError("the other process did not run"));
+  world_.store.LoseNextLock([&] {
+    UpdateIntent intent;
+    intent.reissue = true;
+    intent.replaces_certificate_id = created->newest->id;
+    other = manager_->Update(created->record, intent);
+  });
+  Result<RenewOutcome> outcome = manager_->RenewIfDue(created->record.id);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->action, RenewOutcome::Action::kAdopted);
+  EXPECT_EQ(outcome->view.newest->id, other->newest->id);
+  EXPECT_EQ(outcome->view.certificates.size(), 2u) << "one renewal stored, not two";
+  EXPECT_THAT(world_.logger.All(), HasSubstr("the one just issued is not kept"));
+  EXPECT_THAT(world_.logger.All(), HasSubstr("not_kept_serial"));
+}
+
 TEST_F(CertificateManagerTest, WaitingForTheLockIsBounded) {
   Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
   ASSERT_TRUE(created.ok());

@@ -417,6 +417,36 @@ TEST_F(PostgresStoreTest, APlainWriteWhoseAnswerIsLostIsNotRepeated) {
   EXPECT_EQ(proxy.accepted(), connections_before) << "a plain write is never sent twice";
 }
 
+// A session advisory lock ends with its session (a server restart, idle_session_timeout, a
+// terminated backend) and the holder is not told. StillHeld() asks the server about this
+// session's lock. Before: nothing could tell, and the holder went on while another took the lock.
+TEST_F(PostgresStoreTest, ALockWhoseSessionEndedIsNoLongerHeld) {
+  std::unique_ptr<PostgresStore> first = MustOpenPostgres();
+  std::unique_ptr<PostgresStore> second = MustOpenPostgres();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  Result<std::unique_ptr<StoreLock>> held = first->Lock("auto_certificate/x", LockOptions{});
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  Result<bool> still = (*held)->StillHeld();
+  ASSERT_TRUE(still.ok()) << still.status().ToString();
+  EXPECT_TRUE(*still);
+  Result<std::unique_ptr<StoreLock>> other_lock = first->Lock("auto_certificate/y", LockOptions{});
+  ASSERT_TRUE(other_lock.ok());
+  EXPECT_TRUE((*other_lock)->StillHeld().value()) << "each lock knows its own key";
+
+  // The server ends the sessions holding advisory locks of this database.
+  ASSERT_TRUE(location_->Query("SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' "
+                               "AND database = (SELECT oid FROM pg_database WHERE datname = '" +
+                               database() + "')") != "0");
+  still = (*held)->StillHeld();
+  EXPECT_TRUE(!still.ok() || !*still) << "the lock ended with its session";
+
+  LockOptions quick;
+  quick.timeout = std::chrono::seconds(5);
+  Result<std::unique_ptr<StoreLock>> taken = second->Lock("auto_certificate/x", quick);
+  EXPECT_TRUE(taken.ok()) << "another process can take it now: " << taken.status().ToString();
+}
+
 TEST_F(PostgresStoreTest, MissingDatabaseIsNotFoundNamingIt) {
   Result<std::unique_ptr<Store>> store = Open(server_->Url("no_such_database"));
   ASSERT_FALSE(store.ok());
