@@ -131,7 +131,9 @@ bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-Status CheckParameter(const KnownParameter& known, const std::string& value, PostgresUrl& url) {
+// `may_echo`: false once a secret parameter came before, whose value may have been cut at an
+// unencoded "&" and spilled into what follows.
+Status CheckParameter(const KnownParameter& known, const std::string& value, PostgresUrl& url, bool may_echo) {
   const std::string name = known.name;
   switch (known.kind) {
     case ParameterKind::kText:
@@ -163,7 +165,7 @@ Status CheckParameter(const KnownParameter& known, const std::string& value, Pos
         start = end + 2;
       }
       return InvalidArgumentError("the postgres store URL has an unknown " + name +
-                                  (Echoable(value) ? " " + Quoted(value) : std::string()) + "; " + name +
+                                  (may_echo && Echoable(value) ? " " + Quoted(value) : std::string()) + "; " + name +
                                   " must be one of " + choices);
     }
   }
@@ -465,6 +467,7 @@ Result<PostgresUrl> ParsePostgresUrl(const std::string& text) {
   }
 
   size_t start = 0;
+  bool after_secret = false;  // nothing that follows a password parameter is echoed
   while (start < query.size()) {
     const size_t end = std::min(query.find('&', start), query.size());
     std::string_view item = query.substr(start, end - start);
@@ -475,8 +478,10 @@ Result<PostgresUrl> ParsePostgresUrl(const std::string& text) {
     const size_t eq = item.find('=');
     IONOS_ASSIGN_OR_RETURN(std::string name, PercentDecode(item.substr(0, eq), "query"));
     if (eq == std::string_view::npos) {
-      return UrlError("has a query parameter" + (Echoable(name) ? " " + Quoted(name) : std::string()) +
-                      " without \"=VALUE\"");
+      return UrlError("has a query parameter" +
+                      (!after_secret && Echoable(name) ? " " + Quoted(name) : std::string()) +
+                      " without \"=VALUE\"" +
+                      (after_secret ? " after a password (percent-encode \"&\" in it as %26)" : ""));
     }
     IONOS_ASSIGN_OR_RETURN(std::string value, PercentDecode(item.substr(eq + 1), "query"));
     for (const char* reserved : kReservedParameters) {
@@ -492,10 +497,12 @@ Result<PostgresUrl> ParsePostgresUrl(const std::string& text) {
     }
     if (known == nullptr) {
       return InvalidArgumentError("the postgres store URL has an unknown query parameter" +
-                                  (Echoable(name) ? " " + Quoted(name) : std::string()) +
+                                  (!after_secret && Echoable(name) ? " " + Quoted(name) : std::string()) +
+                                  (after_secret ? " after a password (percent-encode \"&\" in it as %26)" : "") +
                                   "; accepted: " + KnownParameterNames());
     }
-    IONOS_RETURN_IF_ERROR(CheckParameter(*known, value, url));
+    IONOS_RETURN_IF_ERROR(CheckParameter(*known, value, url, !after_secret));
+    after_secret = after_secret || known->kind == ParameterKind::kSecret;
     auto same = std::find_if(url.parameters.begin(), url.parameters.end(),
                              [&](const auto& p) { return p.first == name; });
     if (same != url.parameters.end()) {

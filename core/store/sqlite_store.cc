@@ -276,7 +276,10 @@ Status CreateParentDirectories(const std::filesystem::path& file, const std::str
   return Status::Ok();
 }
 
-// Creates the database file with mode 0600 if missing and checks that it is writable.
+// Creates the database file with mode 0600 if missing and checks that it is writable. An
+// existing file that others may read (a store created by hand, or copied with cp) is tightened to
+// 0600 when this user owns it: it holds private keys (in clear without a store key). SQLite gives
+// its -wal and -shm files the mode of the database file.
 Status CreateDatabaseFile(const std::string& path, const std::string& url) {
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -286,6 +289,10 @@ Status CreateDatabaseFile(const std::string& path, const std::string& url) {
       return PermissionDeniedError(message);
     }
     return FailedPreconditionError(message);
+  }
+  struct stat st {};
+  if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == geteuid()) {
+    (void)fchmod(fd, st.st_mode & 0700);  // best effort: the store works either way
   }
   close(fd);
   return Status::Ok();
@@ -1271,14 +1278,28 @@ class FileLock final : public StoreLock {
 
 Result<std::unique_ptr<StoreLock>> SqliteStore::Lock(const std::string& name, const LockOptions& options) {
   const std::string what = "taking the lock " + Quoted(name) + " in the store " + url_;
-  const std::string dir = path_ + ".locks";
+  // Keyed by the database file itself, not by the path as written: "./certs.db", an absolute
+  // path and a symbolic link to the same file must exclude one another.
+  std::error_code ec;
+  const std::filesystem::path canonical = std::filesystem::canonical(path_, ec);
+  const std::string dir = (ec ? path_ : canonical.string()) + ".locks";
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return PermissionDeniedError(what + ": cannot create " + dir + ": " + ErrnoText(errno));
   }
-  const std::string file = dir + "/" + HexEncode(Sha256(name)).substr(0, 32) + ".lock";
-  const int fd = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // Neither the folder nor a lock file is followed when it is a symbolic link (another user could
+  // otherwise make this process create or lock a file of its choosing).
+  const int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir_fd < 0) {
+    return PermissionDeniedError(what + ": cannot open " + dir + " (it must be a folder, not a link): " +
+                                 ErrnoText(errno));
+  }
+  const std::string base = HexEncode(Sha256(name)).substr(0, 32) + ".lock";
+  const std::string file = dir + "/" + base;
+  const int fd = openat(dir_fd, base.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  const int open_errno = errno;
+  close(dir_fd);
   if (fd < 0) {
-    return PermissionDeniedError(what + ": cannot open " + file + ": " + ErrnoText(errno));
+    return PermissionDeniedError(what + ": cannot open " + file + ": " + ErrnoText(open_errno));
   }
   const TimePoint deadline = clock_->Now() + options.timeout;
   bool announced = false;

@@ -109,6 +109,11 @@ TEST(PostgresUrlTest, RejectedFormsTableNeverEchoThePassword) {
       {"postgres://app:hunter2%zzSecret@db.example/certs", "bad percent-encoding in the password"},
       {"postgres://app:hunter2%00Secret@db.example/certs", "NUL character in the password"},
       {"postgres://app:x@db.example/certs?hunter2/Secret=1", "unknown query parameter; accepted"},
+      // A ?password= value with an unencoded "&": what follows is a piece of the password, and
+      // nothing after a password parameter is echoed (before: "hunter2Secret" was quoted).
+      {"postgres://app@db.example/certs?password=abc&hunter2Secret", "without \"=VALUE\" after a password"},
+      {"postgres://app@db.example/certs?password=abc&hunter2Secret=1", "unknown query parameter after a password"},
+      {"postgres://app@db.example/certs?sslpassword=abc&sslmode=hunter2Secret", "unknown sslmode; sslmode must"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.url);

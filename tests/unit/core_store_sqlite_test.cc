@@ -198,6 +198,50 @@ TEST_F(StoreTest, CreatesDirectories0700AndFile0600) {
   EXPECT_EQ(store->Describe(), "sqlite:" + path_);
 }
 
+// A store file that others may read (made by hand, or copied with cp) holds private keys: opening
+// it tightens it to 0600. Before: it kept its mode, and so did its -wal and -shm files.
+TEST_F(StoreTest, AnExistingStoreFileIsTightenedTo0600) {
+  { ASSERT_NE(MustOpen(), nullptr); }
+  ASSERT_EQ(chmod(path_.c_str(), 0644), 0);
+  auto store = MustOpen();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(ModeOf(path_), 0600u);
+}
+
+// Two paths to one database (relative, absolute, through a symbolic link) take the same locks.
+// Before: the lock folder was named after the path as written, and they did not exclude each other.
+TEST_F(StoreTest, TwoPathsToOneDatabaseShareTheirLocks) {
+  auto first = MustOpen();
+  ASSERT_NE(first, nullptr);
+  const std::string link = dir_ + "/link-to-data";
+  ASSERT_EQ(symlink((dir_ + "/data").c_str(), link.c_str()), 0);
+  Result<std::unique_ptr<Store>> second = OpenAt(link + "/./certificates.db");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  Result<std::unique_ptr<StoreLock>> held = first->Lock("auto_certificate/x", LockOptions{});
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  LockOptions quick;
+  quick.timeout = std::chrono::seconds(1);  // the fake clock moves on each retry
+  Result<std::unique_ptr<StoreLock>> again = (*second)->Lock("auto_certificate/x", quick);
+  ASSERT_FALSE(again.ok()) << "the same lock, through another path";
+  EXPECT_EQ(again.status().code(), StatusCode::kDeadlineExceeded) << again.status().ToString();
+}
+
+// The lock folder is never followed when it is a symbolic link: another user could otherwise make
+// this process create and lock files where they like.
+TEST_F(StoreTest, ALockFolderThatIsALinkIsRefused) {
+  auto store = MustOpen();
+  ASSERT_NE(store, nullptr);
+  const std::string elsewhere = dir_ + "/elsewhere";
+  ASSERT_EQ(mkdir(elsewhere.c_str(), 0700), 0);
+  ASSERT_EQ(symlink(elsewhere.c_str(), (path_ + ".locks").c_str()), 0);
+  Result<std::unique_ptr<StoreLock>> held = store->Lock("auto_certificate/x", LockOptions{});
+  ASSERT_FALSE(held.ok());
+  EXPECT_EQ(held.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(held.status().message().find("it must be a folder, not a link"), std::string::npos)
+      << held.status().message();
+  EXPECT_TRUE(fs::is_empty(elsewhere)) << "nothing created through the link";
+}
+
 TEST_F(StoreTest, MustExistOpensOnlyAnExistingStoreAndCreatesNothing) {
   StoreOptions options = Options();
   options.must_exist = true;
