@@ -1,16 +1,21 @@
 #include "plugin/cli.h"
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "core/base/strings.h"
 #include "core/crypto/aead.h"
 #include "core/http/url.h"
 #include "core/lifecycle/renewal_policy.h"
+#include "core/store/postgres_store.h"
 #include "core/store/store_copy.h"
 #include "plugin/cli_metrics.h"
 
@@ -49,18 +54,24 @@ const CommandHelp kCommands[] = {
      "3 a certificate within 30 days of its expiry is due and was not renewed in this run; 130/143\n"
      "interrupted by SIGINT/SIGTERM (the renewal in flight stops and removes its challenge records; a\n"
      "second signal exits at once).\n"},
-    {"store copy", "store copy --from URL --to URL [--from-key KEY] [--to-key KEY] [--dry-run]",
+    {"store copy", "store copy --from URL --to URL [--from-key-file PATH] [--to-key-file PATH] [--dry-run]",
      "Copies accounts, auto certificates, every certificate with its key, pending DNS records and\n"
      "renewal information from one store to another (for example sqlite: to postgres://), keeping\n"
      "every id, so existing Terraform state works against the new store. Keys are re-encrypted\n"
-     "with the destination's key. Refuses a destination that holds any of the ids. The keys:\n"
-     "--from-key/--to-key, else IONOS_CERT_STORE_KEY for both. --dry-run writes nothing.\n"
-     "Interrupted (SIGINT/SIGTERM), it removes what it had copied and exits 130/143.\n"},
-    {"store rekey", "store rekey [--store URL] [--key KEY] --new-key KEY",
+     "with the destination's key. Refuses a destination that holds any of the ids.\n"
+     "--dry-run writes nothing. Secrets never need the command line: the URLs from --from/--to, or\n"
+     "--from-file/--to-file PATH, or IONOS_CERT_STORE_FROM/IONOS_CERT_STORE_TO; the keys from\n"
+     "--from-key-file/--to-key-file PATH, or IONOS_CERT_STORE_FROM_KEY/IONOS_CERT_STORE_TO_KEY, else\n"
+     "IONOS_CERT_STORE_KEY for both (--from-key/--to-key KEY work too, with a warning: command lines\n"
+     "are visible to every user of the machine). Interrupted (SIGINT/SIGTERM), it removes what it\n"
+     "had copied and exits 130/143.\n"},
+    {"store rekey", "store rekey [--store URL] [--key-file PATH] [--new-key-file PATH | --new-key \"\"]",
      "Re-encrypts every private key in the store with a new store key, in one transaction\n"
-     "(keys written while the store had no key are encrypted too). The current key: --key, else\n"
-     "IONOS_CERT_STORE_KEY. --new-key \"\" stores them unencrypted. Afterwards configure the new\n"
-     "key (store_encryption_key / IONOS_CERT_STORE_KEY) everywhere the store is used.\n"},
+     "(keys written while the store had no key are encrypted too). The current key: --key-file\n"
+     "PATH, else IONOS_CERT_STORE_KEY. The new key: --new-key-file PATH, else\n"
+     "IONOS_CERT_STORE_NEW_KEY; --new-key \"\" stores them unencrypted (--key/--new-key KEY work too,\n"
+     "with a warning). Afterwards configure the new key (store_encryption_key /\n"
+     "IONOS_CERT_STORE_KEY) everywhere the store is used.\n"},
     {"help", "help [COMMAND]", "Prints this text, or a command's (also COMMAND --help or -h).\n"},
     {"version", "version", "Prints the provider's version.\n"},
 };
@@ -157,15 +168,57 @@ StoreSetting StoreUrl(CommandContext& ctx, const Flags& flags, const std::string
   return {DefaultStoreUrl(), "the default store path (neither " + flag + " nor IONOS_CERT_STORE is set)"};
 }
 
+// A secret of a command (a store key, a store URL with a password) and where it came from. Each
+// can be given as --FLAG-file PATH (the file's content, without trailing whitespace), in an
+// environment variable, or as --FLAG VALUE; the last is accepted for scripts that already do so,
+// with a warning: every user of the machine sees command lines (ps, /proc/PID/cmdline).
+struct SecretSetting {
+  std::string value;
+  std::string source;  // "the file given by --key-file", "IONOS_CERT_STORE_KEY", "--key" (the flag itself)
+  bool given = false;  // false: none of the ways was used
+};
+
+Result<SecretSetting> SecretOf(CommandContext& ctx, const Flags& flags, const std::string& flag,
+                               const std::vector<std::string>& env_names, bool secret_on_command_line) {
+  if (auto it = flags.values.find(flag + "-file"); it != flags.values.end()) {
+    std::ifstream in(it->second);
+    if (!in) {
+      return InvalidArgumentError(flag + "-file: cannot read " + Quoted(it->second));
+    }
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!content.empty() && std::isspace(static_cast<unsigned char>(content.back()))) content.pop_back();
+    return SecretSetting{content, "the file given by " + flag + "-file", true};
+  }
+  if (auto it = flags.values.find(flag); it != flags.values.end()) {
+    if (secret_on_command_line) {
+      std::fprintf(ctx.err,
+                   "warning: %s puts a secret on the command line, where every user of this machine can read it "
+                   "(ps); use %s-file PATH or %s instead\n",
+                   flag.c_str(), flag.c_str(), env_names.empty() ? "the environment" : env_names.front().c_str());
+    }
+    return SecretSetting{it->second, flag, true};
+  }
+  for (const std::string& name : env_names) {
+    const std::string value = ctx.env(name);
+    if (!value.empty()) return SecretSetting{value, name, true};
+  }
+  return SecretSetting{"", env_names.empty() ? flag : env_names.back(), false};
+}
+
 // A store key and where it came from ("the key given by --key", "IONOS_CERT_STORE_KEY").
 struct KeySetting {
   std::string base64;
   std::string source;
 };
 
-KeySetting StoreKey(CommandContext& ctx, const Flags& flags, const std::string& flag) {
-  if (auto it = flags.values.find(flag); it != flags.values.end()) return {it->second, "the key given by " + flag};
-  return {ctx.env("IONOS_CERT_STORE_KEY"), "IONOS_CERT_STORE_KEY"};
+// The key of `flag` ("--key", "--from-key", "--to-key"): --FLAG-file, --FLAG (warned), the
+// environment variables `env_names` in order, else IONOS_CERT_STORE_KEY.
+Result<KeySetting> StoreKey(CommandContext& ctx, const Flags& flags, const std::string& flag,
+                            std::vector<std::string> env_names = {}) {
+  env_names.push_back("IONOS_CERT_STORE_KEY");
+  const bool on_command_line = flags.values.count(flag) > 0 && !flags.values.at(flag).empty();
+  IONOS_ASSIGN_OR_RETURN(SecretSetting key, SecretOf(ctx, flags, flag, env_names, on_command_line));
+  return KeySetting{key.value, key.source == flag ? "the key given by " + flag : key.source};
 }
 
 // Opens an existing store (commands never create one: a mistyped path must not leave an empty
@@ -194,7 +247,7 @@ Result<std::unique_ptr<Store>> OpenExistingStore(CommandContext& ctx, const Stor
 // ---------------------------------------------------------------- certificates
 
 int CertificatesCommand(const std::vector<std::string>& args, CommandContext& ctx) {
-  Result<Flags> flags = ParseFlags(args, 1, {"--store", "--format"}, {"--json"}, false);
+  Result<Flags> flags = ParseFlags(args, 1, {"--store", "--format", "--key-file"}, {"--json"}, false);
   // Errors are JSON objects when the output is JSON (--json, or --format json).
   bool json = std::find(args.begin(), args.end(), "--json") != args.end();
   for (size_t i = 1; i < args.size(); ++i) {
@@ -207,7 +260,9 @@ int CertificatesCommand(const std::vector<std::string>& args, CommandContext& ct
       ParseListingFormat(format_flag == flags->values.end() ? nullptr : &format_flag->second,
                          flags->switches.count("--json") > 0, &format_error);
   if (!format) return UsageError(ctx, json, "certificates", format_error);
-  Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), StoreKey(ctx, *flags, ""));
+  Result<KeySetting> key = StoreKey(ctx, *flags, "--key");
+  if (!key.ok()) return UsageError(ctx, json, "certificates", key.status().message());
+  Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), *key);
   if (!store.ok()) return Fail(ctx, json, 1, store.status().message());
   // Listing issues nothing: the manager's issuers are never asked for a client.
   Issuers issuers(ServiceFactories{}, Issuers::Options{});
@@ -278,7 +333,7 @@ const char* ActionName(RenewOutcome::Action action) {
 }
 
 int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
-  Result<Flags> flags = ParseFlags(args, 1, {"--store", "--metrics-file"}, {"--json", "--dry-run"}, false);
+  Result<Flags> flags = ParseFlags(args, 1, {"--store", "--metrics-file", "--key-file"}, {"--json", "--dry-run"}, false);
   const bool json = std::find(args.begin(), args.end(), "--json") != args.end();
   if (!flags.ok()) return UsageError(ctx, json, "renew", flags.status().message());
   const bool dry_run = flags->switches.count("--dry-run") > 0;
@@ -299,7 +354,9 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   if (!dns_api_url.ok()) {
     return UsageError(ctx, json, "renew", "IONOS_API_URL_DNS: " + dns_api_url.status().message());
   }
-  Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), StoreKey(ctx, *flags, ""));
+  Result<KeySetting> key = StoreKey(ctx, *flags, "--key");
+  if (!key.ok()) return UsageError(ctx, json, "renew", key.status().message());
+  Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), *key);
   if (!store.ok()) return Fail(ctx, json, 1, store.status().message());
   Issuers::Options io;
   io.token = token;
@@ -434,20 +491,29 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
 
 // store rekey: re-encrypts every private key with a new store key.
 int RekeyCommand(const std::vector<std::string>& args, CommandContext& ctx) {
-  Result<Flags> flags = ParseFlags(args, 2, {"--store", "--key", "--new-key"}, {}, false);
+  Result<Flags> flags =
+      ParseFlags(args, 2, {"--store", "--key", "--key-file", "--new-key", "--new-key-file"}, {}, false);
   if (!flags.ok()) return UsageError(ctx, false, "store rekey", flags.status().message());
-  auto new_key = flags->values.find("--new-key");
-  if (new_key == flags->values.end()) {
+  // The new key: --new-key-file, IONOS_CERT_STORE_NEW_KEY, or --new-key (warned); --new-key ""
+  // (no secret) stores the keys unencrypted.
+  const bool new_key_on_command_line = flags->values.count("--new-key") > 0 && !flags->values["--new-key"].empty();
+  Result<SecretSetting> new_key =
+      SecretOf(ctx, *flags, "--new-key", {"IONOS_CERT_STORE_NEW_KEY"}, new_key_on_command_line);
+  if (!new_key.ok()) return UsageError(ctx, false, "store rekey", new_key.status().message());
+  if (!new_key->given && flags->values.count("--new-key") == 0) {
     return UsageError(ctx, false, "store rekey",
-                      "store rekey needs --new-key (base64 of 32 bytes; \"\" stores the keys unencrypted)");
+                      "store rekey needs the new key (base64 of 32 bytes) in --new-key-file PATH or "
+                      "IONOS_CERT_STORE_NEW_KEY; --new-key \"\" stores the keys unencrypted");
   }
   std::string raw_new_key;
-  if (!new_key->second.empty()) {
-    Result<std::string> parsed = ParseStoreEncryptionKey(new_key->second);
-    if (!parsed.ok()) return UsageError(ctx, false, "store rekey", "--new-key: " + parsed.status().message());
+  if (!new_key->value.empty()) {
+    Result<std::string> parsed = ParseStoreEncryptionKey(new_key->value);
+    if (!parsed.ok()) return UsageError(ctx, false, "store rekey", new_key->source + ": " + parsed.status().message());
     raw_new_key = *parsed;
   }
-  Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), StoreKey(ctx, *flags, "--key"));
+  Result<KeySetting> key = StoreKey(ctx, *flags, "--key");
+  if (!key.ok()) return UsageError(ctx, false, "store rekey", key.status().message());
+  Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), *key);
   if (!store.ok()) return Fail(ctx, false, 1, store.status().message());
   // One transaction: interrupted before it starts nothing changes; once started it completes.
   if (Interrupted(ctx)) return 1;
@@ -460,33 +526,53 @@ int RekeyCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   return 0;
 }
 
-int CopyCommand(const std::vector<std::string>& args, CommandContext& ctx) {
-  Result<Flags> flags = ParseFlags(args, 2, {"--from", "--to", "--from-key", "--to-key"}, {"--dry-run"}, false);
-  if (!flags.ok()) return UsageError(ctx, false, "store copy", flags.status().message());
-  for (const char* required : {"--from", "--to"}) {
-    if (flags->values.count(required) == 0) {
-      return UsageError(ctx, false, "store copy", std::string("store copy needs ") + required);
-    }
+// A store URL of store copy: --FLAG-file PATH, the environment variable `env_name`, or --FLAG (warned
+// when the URL carries a password).
+Result<StoreSetting> CopyStoreUrl(CommandContext& ctx, const Flags& flags, const std::string& flag,
+                                  const std::string& env_name) {
+  bool password_on_command_line = false;
+  if (auto it = flags.values.find(flag); it != flags.values.end()) {
+    Result<PostgresUrl> parsed = ParsePostgresUrl(it->second);  // an error for sqlite: URLs
+    password_on_command_line = parsed.ok() && (!parsed->password.empty() || !parsed->Parameter("password").empty());
   }
-  Result<std::unique_ptr<Store>> from = OpenExistingStore(ctx, {flags->values["--from"], "--from"},
-                                                          StoreKey(ctx, *flags, "--from-key"));
+  IONOS_ASSIGN_OR_RETURN(SecretSetting url, SecretOf(ctx, flags, flag, {env_name}, password_on_command_line));
+  if (!url.given) {
+    return InvalidArgumentError("store copy needs " + flag + " URL (or " + flag + "-file PATH, or " + env_name + ")");
+  }
+  return StoreSetting{url.value, url.source};
+}
+
+int CopyCommand(const std::vector<std::string>& args, CommandContext& ctx) {
+  Result<Flags> flags = ParseFlags(args, 2,
+                                   {"--from", "--from-file", "--to", "--to-file", "--from-key", "--from-key-file",
+                                    "--to-key", "--to-key-file"},
+                                   {"--dry-run"}, false);
+  if (!flags.ok()) return UsageError(ctx, false, "store copy", flags.status().message());
+  Result<StoreSetting> from_url = CopyStoreUrl(ctx, *flags, "--from", "IONOS_CERT_STORE_FROM");
+  if (!from_url.ok()) return UsageError(ctx, false, "store copy", from_url.status().message());
+  Result<StoreSetting> to_url = CopyStoreUrl(ctx, *flags, "--to", "IONOS_CERT_STORE_TO");
+  if (!to_url.ok()) return UsageError(ctx, false, "store copy", to_url.status().message());
+  Result<KeySetting> from_key = StoreKey(ctx, *flags, "--from-key", {"IONOS_CERT_STORE_FROM_KEY"});
+  if (!from_key.ok()) return UsageError(ctx, false, "store copy", from_key.status().message());
+  Result<KeySetting> to_key = StoreKey(ctx, *flags, "--to-key", {"IONOS_CERT_STORE_TO_KEY"});
+  if (!to_key.ok()) return UsageError(ctx, false, "store copy", to_key.status().message());
+  Result<std::unique_ptr<Store>> from = OpenExistingStore(ctx, *from_url, *from_key);
   if (!from.ok()) return Fail(ctx, false, 1, "the source store: " + from.status().message());
   // The destination may be new (a fresh PostgreSQL database or SQLite file).
   StoreOptions to_options;
   to_options.clock = ctx.clock;
   to_options.random = ctx.random;
-  const KeySetting to_key = StoreKey(ctx, *flags, "--to-key");
-  to_options.key_source = to_key.source;
-  if (!to_key.base64.empty()) {
-    Result<std::string> parsed = ParseStoreEncryptionKey(to_key.base64);
-    if (!parsed.ok()) return UsageError(ctx, false, "store copy", to_key.source + ": " + parsed.status().message());
+  to_options.key_source = to_key->source;
+  if (!to_key->base64.empty()) {
+    Result<std::string> parsed = ParseStoreEncryptionKey(to_key->base64);
+    if (!parsed.ok()) return UsageError(ctx, false, "store copy", to_key->source + ": " + parsed.status().message());
     to_options.encryption_key = *parsed;
   }
-  if (Status valid = ValidateStoreUrl(flags->values["--to"]); !valid.ok()) {
-    return UsageError(ctx, false, "store copy", "--to: " + valid.message());
+  if (Status valid = ValidateStoreUrl(to_url->url); !valid.ok()) {
+    return UsageError(ctx, false, "store copy", to_url->named_by + ": " + valid.message());
   }
   if (Interrupted(ctx)) return 1;
-  Result<std::unique_ptr<Store>> to = ctx.factories.open_store(flags->values["--to"], to_options);
+  Result<std::unique_ptr<Store>> to = ctx.factories.open_store(to_url->url, to_options);
   if (!to.ok()) return Fail(ctx, false, 1, "the destination store: " + to.status().message());
   StoreCopyOptions options;
   options.dry_run = flags->switches.count("--dry-run") > 0;

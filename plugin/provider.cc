@@ -272,8 +272,10 @@ void Provider::Configure(const Value& config, Diagnostics& diags) {
       diags.AddWarning("Private keys stored unencrypted",
                        std::to_string(keys->plaintext) + " private key(s) in the store " + (*store)->Describe() +
                            " were written before store_encryption_key was set and are not encrypted; new ones are. "
-                           "Encrypt them with: terraform-provider-ionos store rekey --store '" +
-                           (*store)->Describe() + "' --key '' --new-key \"$IONOS_CERT_STORE_KEY\"");
+                           "Encrypt them with (the key stays off the command line): "
+                           "IONOS_CERT_STORE_NEW_KEY=\"$IONOS_CERT_STORE_KEY\" IONOS_CERT_STORE_KEY= "
+                           "terraform-provider-ionos store rekey --store '" +
+                           (*store)->Describe() + "'");
     }
   }
   std::lock_guard<std::mutex> lock(mu_);

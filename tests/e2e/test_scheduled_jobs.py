@@ -44,7 +44,9 @@ def setUpModule():
     saved = os.environ.get("PEBBLE_AUTHZREUSE")
     os.environ["PEBBLE_AUTHZREUSE"] = "0"
     try:
-        env = harness.IssuanceEnv(["example.com"], validity_seconds=90 * DAY).start()
+        # No authorization reuse: every renewal writes its TXT record, which the signal tests catch
+        # in flight (with reuse, Pebble skips the challenge for half the orders).
+        env = harness.IssuanceEnv(["example.com"], validity_seconds=90 * DAY, authz_reuse=0).start()
     finally:
         if saved is None:
             del os.environ["PEBBLE_AUTHZREUSE"]

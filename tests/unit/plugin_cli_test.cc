@@ -393,8 +393,9 @@ TEST_F(CliTest, TopLevelUsageListsEveryCommandAndSubcommandWithItsFlags) {
   for (const std::string& name : CommandNames()) {
     EXPECT_THAT(usage, HasSubstr("  " + name)) << name;
   }
-  EXPECT_THAT(usage, HasSubstr("store copy --from URL --to URL [--from-key KEY] [--to-key KEY] [--dry-run]"));
-  EXPECT_THAT(usage, HasSubstr("store rekey [--store URL] [--key KEY] --new-key KEY"));
+  EXPECT_THAT(usage,
+              HasSubstr("store copy --from URL --to URL [--from-key-file PATH] [--to-key-file PATH] [--dry-run]"));
+  EXPECT_THAT(usage, HasSubstr("store rekey [--store URL] [--key-file PATH] [--new-key-file PATH | --new-key \"\"]"));
   EXPECT_THAT(Usage("store copy"), HasSubstr("--dry-run writes nothing"));
 }
 
