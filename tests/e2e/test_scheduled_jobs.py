@@ -24,6 +24,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 import unittest
 
@@ -214,16 +215,24 @@ class RenewSignals(unittest.TestCase):
 
     def renew_in_flight(self, now):
         """Starts `renew` with provisioning so slow that the renewal stays in flight once its TXT
-        record exists; returns the process at that point."""
+        record exists; returns the process at that point. A renewal that completes without any
+        record got a still-valid authorization from Pebble (harness.NoChallengeToHold, 1% of orders):
+        the new certificate is due at `now` as well, so renew is started once more."""
         env.dns.set_faults(provisioning_delay_ms=120000)
-        proc = subprocess.Popen([harness.PROVIDER_BINARY, "renew"], env=command_env(self.ws, IONOS_CERT_NOW=now),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
-        if not wait_for_txt_record(proc):
+        for attempt in (1, 2):
+            proc = subprocess.Popen([harness.PROVIDER_BINARY, "renew"], env=command_env(self.ws, IONOS_CERT_NOW=now),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.addCleanup(lambda p=proc: p.poll() is None and p.kill())
+            if wait_for_txt_record(proc):
+                return proc
+            finished = proc.poll() is not None
             proc.kill()
             out, err = proc.communicate()
+            if attempt == 1 and finished and proc.returncode == 0:
+                sys.stderr.write("note: the renewal needed no challenge (Pebble reused a valid authorization); "
+                                 "renewing once more\n")
+                continue
             self.fail("the renewal wrote no TXT record:\n" + out + err)
-        return proc
 
     def test_sigterm_and_sigint_mid_issuance_clean_up_and_exit_143_and_130(self):
         cert = one_certificate(self.ws, "signals.example.com")
