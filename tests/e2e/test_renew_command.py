@@ -185,6 +185,7 @@ class RenewCommand(unittest.TestCase):
         self.assertIn("adopting the certificate another process issued meanwhile", harness.read_text(log))
         self.assertEqual(by_name(self.ws)["due"]["serial_number"], due["serial_number"], "both ended with one serial")
 
+    @harness.rerun_once_without_a_challenge
     def test_the_token_goes_only_to_the_dns_api_of_the_environment(self):
         # Someone who can write the store points an auto certificate's kept settings at a server of
         # theirs. Before: the next scheduled renew sent IONOS_TOKEN there. Now renew takes the DNS
@@ -221,8 +222,9 @@ class RenewCommand(unittest.TestCase):
         rows = {r["name"]: r for r in json.loads(proc.stdout)}
         self.assertEqual(rows["due"]["action"], "renewed", proc.stdout)
         self.assertEqual(seen, [], "nothing, and so no token, went to the URL read from the store")
-        self.assertGreater(sum(self.env.dns.requests().values()), before,
-                           "the DNS API of the environment (which checks the token) wrote the challenge record")
+        if sum(self.env.dns.requests().values()) == before:
+            raise harness.NoChallengeToHold("the renewal made no DNS API request at all")
+        # (The DNS API of the environment, which checks the token, wrote the challenge record.)
         self.assertIn("the store names the DNS API %s" % trap_url, proc.stderr)
         self.assertIn("never sends the token to a URL read from the store", proc.stderr)
 
