@@ -15,6 +15,7 @@
 #include "core/crypto/aead.h"
 #include "core/http/url.h"
 #include "core/lifecycle/renewal_policy.h"
+#include "core/store/deferred_store.h"
 #include "core/store/postgres_store.h"
 #include "core/store/store_copy.h"
 #include "plugin/cli_metrics.h"
@@ -572,10 +573,13 @@ int CopyCommand(const std::vector<std::string>& args, CommandContext& ctx) {
     return UsageError(ctx, false, "store copy", to_url->named_by + ": " + valid.message());
   }
   if (Interrupted(ctx)) return 1;
-  Result<std::unique_ptr<Store>> to = ctx.factories.open_store(to_url->url, to_options);
+  // A dry run creates nothing: a destination that does not exist yet reads as an empty store.
+  const bool dry_run = flags->switches.count("--dry-run") > 0;
+  Result<std::unique_ptr<Store>> to = dry_run ? OpenDeferredStore(ctx.factories.open_store, to_url->url, to_options)
+                                              : ctx.factories.open_store(to_url->url, to_options);
   if (!to.ok()) return Fail(ctx, false, 1, "the destination store: " + to.status().message());
   StoreCopyOptions options;
-  options.dry_run = flags->switches.count("--dry-run") > 0;
+  options.dry_run = dry_run;
   options.cancel = CancelOf(ctx);
   Result<StoreCopyReport> report = CopyStore(**from, **to, options);
   if (!report.ok()) return Fail(ctx, false, 1, report.status().message());

@@ -144,6 +144,20 @@ Result<StoreCopyReport> CopyStore(Store& from, Store& to, const StoreCopyOptions
                              "store copy: reading " + report.from + " (nothing was copied)");
   IONOS_ASSIGN_OR_RETURN_CTX(std::vector<std::string> conflicts, Conflicts(to, snapshot),
                              "store copy: looking into " + report.to + " (nothing was copied)");
+  // The destination's key must open the keys the destination already holds: a copy sealed with
+  // another key would leave a store whose keys need two keys. Checked on one sealed row (an
+  // account's key is decrypted) before anything is written, in a dry run too.
+  IONOS_ASSIGN_OR_RETURN_CTX(std::vector<AccountRecord> present, to.ListAccounts(),
+                             "store copy: looking into " + report.to + " (nothing was copied)");
+  if (!present.empty()) {
+    Result<AccountRecord> opened = to.GetAccount(present.front().id);
+    if (!opened.ok()) {
+      return Status(opened.status().code() == StatusCode::kDataLoss ? StatusCode::kFailedPrecondition
+                                                                   : opened.status().code(),
+                    "store copy: the destination key does not open the keys " + report.to +
+                        " already holds (" + opened.status().message() + "); nothing was copied");
+    }
+  }
   if (!conflicts.empty()) {
     const size_t shown = std::min<size_t>(conflicts.size(), 10);
     std::vector<std::string> listed(conflicts.begin(), conflicts.begin() + static_cast<std::ptrdiff_t>(shown));

@@ -27,6 +27,8 @@
 //   without the right store key → DataLoss) fails before anything is written.
 // - A destination that already holds any of the ids (of the same kind), or a certificate of the
 //   same name, is refused before anything is written: AlreadyExistsError listing (some of) them.
+// - A destination whose store key does not open the keys it already holds (checked on one account's
+//   key) is refused before anything is written, dry run or not: FailedPrecondition.
 // - When a write fails midway, what was written is deleted again (best effort) and the error says
 //   so; the destination then holds tombstones of those ids (Store::WasDeleted), nothing else.
 // - The source is never written to. The copy takes no store locks: stop the runners that use the

@@ -155,6 +155,13 @@ class StoreKey(unittest.TestCase):
         self.assertEqual(listing.returncode, 0, listing.stderr)
         self.assertIn("key.example.com-", listing.stdout)
 
+        # A dry run into a store that does not exist creates nothing there.
+        absent = os.path.join(self.ws.dir, "absent", "certificates.db")
+        proc = run("store", "copy", "--dry-run", "--from", "sqlite:" + self.ws.store_path, "--to", "sqlite:" + absent)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("would copy from", proc.stdout)
+        self.assertFalse(os.path.exists(os.path.dirname(absent)), "the dry run created nothing")
+
         # A password in a URL on the command line works but is warned about, and never echoed.
         proc = run("store", "copy", "--dry-run", "--from", "sqlite:" + self.ws.store_path,
                    "--to", "postgres://certs:Hunter2-Secret@127.0.0.1:1/certs?connect_timeout=1")

@@ -381,6 +381,35 @@ TEST_P(StoreCopyTest, UnreadableSourceKeysFailBeforeAnythingIsWritten) {
   EXPECT_TRUE(DestinationIsEmpty());
 }
 
+// A destination that already holds keys sealed with another key than the one the copy was given:
+// the copy would leave a store that needs two keys. Before: it wrote everything, and the
+// destination's own keys were found unreadable only later. Now it is refused first, dry run or not.
+TEST_P(StoreCopyTest, ADestinationKeyThatDoesNotOpenTheDestinationsKeysIsRefusedFirst) {
+  Fill();
+  AccountRecord resident = store_test::SampleAccount("resident");
+  resident.id = "resident-account";
+  ASSERT_TRUE(to_->CreateAccount(resident).ok());  // sealed with kDestinationKey
+  std::unique_ptr<Store> other_key = Open(*to_location_, std::string(32, 'O'));
+  ASSERT_NE(other_key, nullptr);
+  for (bool dry_run : {true, false}) {
+    SCOPED_TRACE(dry_run ? "dry run" : "copy");
+    StoreCopyOptions options;
+    options.dry_run = dry_run;
+    Result<StoreCopyReport> report = CopyStore(*from_, *other_key, options);
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(report.status().code(), StatusCode::kFailedPrecondition) << report.status().ToString();
+    EXPECT_NE(report.status().message().find("the destination key does not open the keys"), std::string::npos)
+        << report.status().message();
+    EXPECT_NE(report.status().message().find("nothing was copied"), std::string::npos);
+  }
+  Result<std::vector<AccountRecord>> accounts = to_->ListAccounts();
+  ASSERT_TRUE(accounts.ok());
+  EXPECT_EQ(accounts->size(), 1u) << "only the resident account";
+  // With the right key the same copy goes through beside the resident account.
+  Result<StoreCopyReport> report = CopyStore(*from_, *to_);
+  EXPECT_TRUE(report.ok()) << report.status().ToString();
+}
+
 TEST_P(StoreCopyTest, AFailedWriteIsTakenBackAgain) {
   Fill();
   // The destination refuses one certificate, after the accounts and the first auto certificates
