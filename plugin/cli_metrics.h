@@ -1,4 +1,4 @@
-// The monitoring side of the commands (issue 23): `certificates --format openmetrics` and what
+// The monitoring side of the commands (docs/guides/monitoring.md): `certificates --format openmetrics` and what
 // `renew --metrics-file PATH` writes and exits with. Thin: the metrics, the alert rule and the
 // file writing live in core (core/lifecycle/monitoring.h, core/monitor/openmetrics.h); this
 // decodes flags and prints.

@@ -1,4 +1,4 @@
-// data "ionos_served_certificate" (issue 23): what an endpoint really serves.
+// data "ionos_served_certificate" (docs/data-sources/served_certificate.md): what an endpoint really serves.
 //
 // Decodes the configuration, asks core/monitor's probe, lets core/lifecycle say what the served
 // certificate is to the auto certificate, and encodes the answer. A probe that fails is an error

@@ -1,5 +1,5 @@
-// resource "ionos_auto_certificate", data "ionos_certificate" (DESIGN.md §2) and ephemeral
-// "ionos_certificate" (issue 22).
+// resource "ionos_auto_certificate", data "ionos_certificate" and ephemeral "ionos_certificate"
+// (docs/resources, docs/data-sources, docs/ephemeral-resources).
 //
 // Thin views on core's CertificateManager: decode the Terraform value, call the manager, encode
 // what it returns. Every lifecycle rule (re-issue, renewal window and ARI, statuses, naming,
@@ -276,7 +276,7 @@ class AutoCertificateResource final : public Resource {
           if (!state.contains("profile")) state["profile"] = nullptr;
           return Status::Ok();
         },
-        // 1 → 2: `private_key_in_state` (issue 22), false as its default. The key those states hold
+        // 1 → 2: `private_key_in_state` (docs/guides/private-keys-out-of-state.md), false as its default. The key those states hold
         // stays: the next plan shows private_key_pem going to null and the apply takes it out, so
         // nobody loses a key without seeing it in a plan first.
         [](nlohmann::json& state) {

@@ -1,6 +1,6 @@
 // File: core/lifecycle/monitoring.h
 //
-// Independent monitoring as the lifecycle sees it (issue 23): what a served certificate is to an
+// Independent monitoring as the lifecycle sees it (docs/guides/monitoring.md): what a served certificate is to an
 // auto certificate, the metrics the commands export about a store, and the alert rule of the
 // `renew` command. Pure functions of what the caller read (no store, no clock, no network), so
 // the data source, `certificates --format openmetrics` and `renew --metrics-file` agree.
@@ -68,7 +68,7 @@ std::vector<MetricFamily> RenewRunMetricFamilies(TimePoint finished_at, const Re
 // ---------------------------------------------------------------- the alert of `renew`
 
 // "Alert the team if a certificate has not been renewed within thirty days of its expiration"
-// (Let's Encrypt's advice, issue 23).
+// (Let's Encrypt's advice, quoted in docs/guides/monitoring.md).
 inline constexpr int64_t kExpiryAlertDays = 30;
 
 // The names of the certificates that, read after a renew run, still need someone's attention:

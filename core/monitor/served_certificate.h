@@ -1,7 +1,7 @@
 // File: core/monitor/served_certificate.h
 //
-// ProbeServedCertificate: what a TLS endpoint really serves (issue 23, data
-// "ionos_served_certificate"). Automation fails quietly (a deploy step that never picked up the
+// ProbeServedCertificate: what a TLS endpoint really serves (data
+// "ionos_served_certificate"; docs/guides/monitoring.md). Automation fails quietly (a deploy step that never picked up the
 // renewed certificate, a load balancer with an old copy); this probe looks at the endpoint itself.
 //
 // Contract:
