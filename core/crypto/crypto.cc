@@ -187,9 +187,22 @@ Result<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
   if (!bio) {
     return InternalError("BIO_new_mem_buf failed");
   }
-  EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
-  if (!pkey) {
+  EvpPkeyPtr decoded(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+  if (!decoded) {
     return InvalidArgumentError("private key PEM does not parse: " + TakeOpenSslError());
+  }
+  // The key is kept as decoded from its own PKCS#8 encoding. Some inputs (a key after a damaged
+  // PEM block, found by fuzz_pem_certificate) decode through OpenSSL's legacy decoders into a key
+  // object whose public parameters cannot be read (EVP_PKEY_get_bn_param "qx" fails, so it has no
+  // JWK), while its PKCS#8 re-encoding decodes into an ordinary one.
+  BioPtr pkcs8(BIO_new(BIO_s_mem()));
+  if (!pkcs8 ||
+      PEM_write_bio_PKCS8PrivateKey(pkcs8.get(), decoded.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return InvalidArgumentError("private key cannot be encoded as PKCS#8: " + TakeOpenSslError());
+  }
+  EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(pkcs8.get(), nullptr, NoPassphrase, nullptr));
+  if (!pkey) {
+    return InvalidArgumentError("private key does not parse again from PKCS#8: " + TakeOpenSslError());
   }
   IONOS_ASSIGN_OR_RETURN(KeyAlgorithm algorithm, DetectAlgorithm(pkey.get()));
   return PrivateKey(std::move(pkey), algorithm);

@@ -552,5 +552,39 @@ TEST(CryptoCaBundleTest, BrokenBlockLineNumberIsReported) {
   EXPECT_THAT(st.message(), HasSubstr("is not a valid certificate"));
 }
 
+// fuzz_pem_certificate found an input (a certificate with a damaged line, then a key; also kept as
+// its seed regression_key_after_a_damaged_certificate) that OpenSSL decodes into a key object whose
+// public parameters cannot be read: JwkThumbprint failed with "reading key parameter qx". FromPem
+// keeps every key as decoded from its own PKCS#8 encoding, which has them.
+TEST(PrivateKeyTest, AKeyAfterADamagedCertificateHasItsPublicParameters) {
+  const std::string input(
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIB6DCCAY6gAwIBAgIUJu/XGHMEJnkRXeBILAMgJGHXXc4wCgYIKoZIzj0EAwIw\n"
+    "KDEmMCQGA1UEAwwdUGViYmxlIEludGVybWVkaWF0ZSBDQSAxZDJlM2YwHhcNMjYx\n"
+    "MTIzMDMwNjE2WhcNMjcwMjIxMDMwNjE2WjAWMRQwEgYDVQQDDAtleGFtcGxlLmNv\n"
+    "bTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABE9AiPS0qzSglljF+PtAH9MD9tda\n"
+    "mnp6CqsfMZ8yKQXwFr6pGXNryKne7nDg+JJ9og0vfjLWFd0WfeaK4TuKjhGjgacw\n"
+    "gaQwDAYDVR0TAQH/BAIwADAOBgNVHQ8BAf8EBAMCB4AwHQYDVR0lBBYwFAYIKwYB\n"
+    "BQUHAwEGCCsGAQUFBwMCMCUGA1UdEQQeMBy-----BEGIN PR-\016\000BRYPTED\n"
+    "----\n"
+    "\n"
+    "bGUuY29tMB8GA1UdIwQYMBaAFBTN1Ux4HpGKUBzXZhFY1LMNPakKMB0GA1UdDgQW\n"
+    "BBT9Blgc1d+Vo1LMm/PbJgUXhR3FGjAKBggqhkjOPQQDAgNIADBFAiAqniRBZa4P\n"
+    "ODxoZU8/C+iKGnAGUrfKuHWTpB49487/OAIhAPo/r+TIWB+83C5Y9wA2eEsqECzr\n"
+    "Yf26BeCDE+13cdjb\n"
+    "-----END CERTIFICATE-----\n"
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg5iy2N5VZ81i/NJ8P\n"
+    "kQuLdofKnWsj7KO50rYexYcP6yWhRANCAARPQIj0tKs0oJZYxfj7QB/TA/bXWpp6\n"
+    "egqrHzGfMikF8Ba+qRlza8ip3u5w4PiSfaINL34y1hXdFn3miuE7io4R\n"
+    "-----END PRIVATE KEY-----\n",
+      962);
+  Result<PrivateKey> key = PrivateKey::FromPem(input);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  Result<std::string> thumbprint = key->JwkThumbprint();
+  ASSERT_TRUE(thumbprint.ok()) << thumbprint.status().ToString();
+  EXPECT_EQ(*thumbprint, "WZBQLoLkFYA3uf8uKwsNEF1MwZWWsjEp7ofjzPc1dO4");
+}
+
 }  // namespace
 }  // namespace ionos
