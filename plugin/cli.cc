@@ -267,7 +267,7 @@ int CertificatesCommand(const std::vector<std::string>& args, CommandContext& ct
   if (!store.ok()) return Fail(ctx, json, 1, store.status().message());
   // Listing issues nothing: the manager's issuers are never asked for a client.
   Issuers issuers(ServiceFactories{}, Issuers::Options{});
-  CertificateManager manager(store->get(), &issuers, ctx.clock, ctx.random, ctx.log, CancelOf(ctx));
+  CertificateManager manager(store->get(), &issuers, ctx.clock, ctx.log, CancelOf(ctx));
   Result<std::vector<CertificateListing>> rows = manager.ListCertificates();
   Result<std::vector<AccountRecord>> accounts = (*store)->ListAccounts();
   if (!rows.ok() || !accounts.ok()) {
@@ -369,7 +369,7 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   io.logger = ctx.log;
   io.cancel = CancelOf(ctx);
   Issuers issuers(ctx.factories, io);
-  CertificateManager manager(store->get(), &issuers, ctx.clock, ctx.random, ctx.log, CancelOf(ctx));
+  CertificateManager manager(store->get(), &issuers, ctx.clock, ctx.log, CancelOf(ctx));
   Result<std::vector<AutoCertificateRecord>> autos = (*store)->ListAutoCertificates();
   if (!autos.ok()) return Fail(ctx, json, 1, autos.status().message());
   std::set<std::string> other_dns_apis;
@@ -406,22 +406,21 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
     row.name = a.name;
     row.common_name = a.common_name;
     if (dry_run) {
-      Result<AutoCertificateView> view = manager.View(a.id);
-      if (!view.ok()) {
+      // The decision the real run acts on (RenewIfDue), with the CA's renewal information asked for
+      // but not stored.
+      Result<RenewalPlan> plan = manager.PlanRenewal(a.id, RenewalInfoUse::kReadOnly);
+      if (!plan.ok()) {
         row.action = "failed";
-        row.error = view.status().message();
+        row.error = plan.status().message();
         failed = true;
       } else {
-        const bool due = !view->newest || view->renewal->due;
-        row.action = due ? "due" : "not_due";
-        if (view->newest) {
-          row.certificate_name = view->newest->name;
-          row.serial_number = view->newest->serial_number;
-          row.reason = (due ? "renewal due since " : "renewal due from ") + FormatRfc3339(view->renewal->renew_at);
-        } else {
-          row.reason = "no certificate is kept";
+        row.action = plan->due ? "due" : "not_due";
+        row.reason = plan->reason;
+        if (plan->view.newest) {
+          row.certificate_name = plan->view.newest->name;
+          row.serial_number = plan->view.newest->serial_number;
         }
-        for (const auto& c : view->certificates) {
+        for (const CertificateState& c : plan->view.certificates) {
           if (c.prune_due) row.pruned.push_back(c.summary.name);
         }
       }

@@ -164,7 +164,7 @@ ProviderContext::ProviderContext(ProviderConfig config, std::unique_ptr<Store> s
       clock_(clock),
       log_(log),
       issuers_(factories, IssuerOptions(config_, store_.get(), clock, random, log, cancel)),
-      certificates_(store_.get(), &issuers_, clock, random, log, cancel),
+      certificates_(store_.get(), &issuers_, clock, log, cancel),
       accounts_(store_.get(), &issuers_, log, config_.settings) {}
 
 Provider::Provider(ServiceFactories factories, const Clock* clock, Random* random, Logger* log,

@@ -7,6 +7,7 @@
 #include "core/base/encoding.h"
 #include "core/base/json.h"
 #include "core/base/strings.h"
+#include "core/crypto/crypto.h"
 
 namespace ionos {
 
@@ -69,20 +70,19 @@ TimePoint NextRenewalInfoFetch(std::optional<TimePoint> retry_after, TimePoint n
   return std::clamp(*retry_after, now + kRenewalInfoMinInterval, now + kRenewalInfoMaxInterval);
 }
 
-TimePoint ChooseRenewalMoment(const RenewalInfo& info, Random& random) {
-  const auto span = std::chrono::duration_cast<std::chrono::seconds>(info.window_end - info.window_start).count();
+TimePoint ChooseRenewalMoment(const RenewalInfo& info, std::string_view cert_id) {
+  const TimePoint start = std::chrono::floor<std::chrono::seconds>(info.window_start);
+  const auto span = std::chrono::duration_cast<std::chrono::seconds>(info.window_end - start).count();
   if (span <= 0) {
-    return info.window_start;
+    return start;
   }
-  Result<std::string> bytes = random.Bytes(8);
+  const std::string digest = Sha256(std::string(cert_id) + "\n" + std::to_string(start.time_since_epoch().count()) +
+                                    "\n" + std::to_string(info.window_end.time_since_epoch().count()));
   uint64_t r = 0;
-  if (bytes.ok()) {
-    for (unsigned char c : *bytes) {
-      r = (r << 8) | c;
-    }
+  for (size_t i = 0; i < 8 && i < digest.size(); ++i) {
+    r = (r << 8) | static_cast<unsigned char>(digest[i]);
   }
-  return std::chrono::floor<std::chrono::seconds>(info.window_start) +
-         std::chrono::seconds(static_cast<int64_t>(r % static_cast<uint64_t>(span)));
+  return start + std::chrono::seconds(static_cast<int64_t>(r % static_cast<uint64_t>(span)));
 }
 
 }  // namespace ionos

@@ -3,7 +3,7 @@
 // ACME Renewal Information (RFC 9773): the CA's suggested renewal window for a certificate.
 //   AriCertId         the certificate identifier of §4.1
 //   FetchRenewalInfo  the unauthenticated GET of §4.1 with the answer of §4.2 and Retry-After
-//   ChooseRenewalMoment  §4.2's uniformly random moment inside the window
+//   ChooseRenewalMoment  §4.2's uniformly distributed moment inside the window
 #pragma once
 
 #include <chrono>
@@ -43,6 +43,10 @@ inline constexpr std::chrono::seconds kRenewalInfoMaxInterval = std::chrono::hou
 TimePoint NextRenewalInfoFetch(std::optional<TimePoint> retry_after, TimePoint now);
 
 // RFC 9773 §4.2: "select a uniform random time within the suggested window". Whole seconds.
-TimePoint ChooseRenewalMoment(const RenewalInfo& info, Random& random);
+// The moment is drawn from SHA-256 of the certificate's ARI id and the window: uniform over the
+// certificates of a CA's window (the point of §4.2: clients spread their renewals), and the same
+// in every process that asks, so a dry run, the real run and another runner agree on it without
+// having to share it first.
+TimePoint ChooseRenewalMoment(const RenewalInfo& info, std::string_view cert_id);
 
 }  // namespace ionos

@@ -46,12 +46,11 @@ std::vector<std::string> AutoCertificateView::PruneDue() const {
   return out;
 }
 
-CertificateManager::CertificateManager(Store* store, IssuerFactory* issuers, const Clock* clock, Random* random,
-                                       Logger* logger, const CancelToken* cancel, CertificateManagerOptions options)
+CertificateManager::CertificateManager(Store* store, IssuerFactory* issuers, const Clock* clock, Logger* logger,
+                                       const CancelToken* cancel, CertificateManagerOptions options)
     : store_(store),
       issuers_(issuers),
       clock_(clock),
-      random_(random),
       logger_(logger != nullptr ? logger : &DiscardLogger()),
       cancel_(cancel),
       options_(options) {}
@@ -245,7 +244,7 @@ Status CertificateManager::RefreshRenewalInfo(const std::string& auto_certificat
   return RefreshRenewalInfoOf(&snapshot);
 }
 
-Status CertificateManager::RefreshRenewalInfoOf(AutoCertificateSnapshot* snapshot_ptr) {
+Status CertificateManager::RefreshRenewalInfoOf(AutoCertificateSnapshot* snapshot_ptr, RenewalInfoUse use) {
   AutoCertificateSnapshot& snapshot = *snapshot_ptr;
   if (snapshot.certificates.empty() || !snapshot.newest) {
     return Status::Ok();
@@ -273,9 +272,9 @@ Status CertificateManager::RefreshRenewalInfoOf(AutoCertificateSnapshot* snapsho
   r.window_end = fetched.window_end;
   const bool same_window = kept && kept->window_start == std::chrono::floor<std::chrono::seconds>(fetched.window_start) &&
                            kept->window_end == std::chrono::floor<std::chrono::seconds>(fetched.window_end);
-  // One moment per window, kept while the CA keeps the window, so that every process and every
-  // run agrees on when to renew.
-  r.chosen_at = same_window ? kept->chosen_at : ChooseRenewalMoment(fetched, *random_);
+  // One moment per window, kept while the CA keeps the window; derived from the certificate, so
+  // that every process, every run and a dry run agree on it even before it is stored.
+  r.chosen_at = same_window ? kept->chosen_at : ChooseRenewalMoment(fetched, cert_id);
   r.explanation_url = fetched.explanation_url;
   r.fetched_at = now;
   r.next_fetch_at = NextRenewalInfoFetch(fetched.retry_after, now);
@@ -284,6 +283,16 @@ Status CertificateManager::RefreshRenewalInfoOf(AutoCertificateSnapshot* snapsho
                                          {"window_end", FormatRfc3339(r.window_end)},
                                          {"chosen", FormatRfc3339(r.chosen_at)},
                                          {"next_fetch", FormatRfc3339(r.next_fetch_at)}});
+  if (use == RenewalInfoUse::kReadOnly) {
+    // The same whole seconds the store would keep, so the decision is the one a real run makes.
+    r.window_start = std::chrono::floor<std::chrono::seconds>(r.window_start);
+    r.window_end = std::chrono::floor<std::chrono::seconds>(r.window_end);
+    r.fetched_at = std::chrono::floor<std::chrono::seconds>(r.fetched_at);
+    r.next_fetch_at = std::chrono::floor<std::chrono::seconds>(r.next_fetch_at);
+    snapshot.renewal_info = std::move(r);
+    snapshot.renewal_info_status = Status::Ok();
+    return Status::Ok();
+  }
   IONOS_RETURN_IF_ERROR(store_->PutRenewalInfo(r).WithContext(context));
   // What the store now holds (times at whole seconds, as it keeps them).
   IONOS_ASSIGN_OR_RETURN_CTX(snapshot.renewal_info, store_->GetRenewalInfo(newest.id), context);
@@ -512,25 +521,41 @@ Result<AutoCertificateView> CertificateManager::Update(const AutoCertificateReco
   return view;
 }
 
-Result<RenewOutcome> CertificateManager::RenewIfDue(const std::string& auto_certificate_id) {
-  RenewOutcome out;
-  Status ari;
-  IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, Refresh(auto_certificate_id, &ari));
-  if (!ari.ok()) {
+Result<RenewalPlan> CertificateManager::PlanRenewal(const std::string& auto_certificate_id, RenewalInfoUse use) {
+  IONOS_ASSIGN_OR_RETURN(AutoCertificateSnapshot snapshot, store_->GetAutoCertificateSnapshot(auto_certificate_id));
+  if (Status ari = RefreshRenewalInfoOf(&snapshot, use); !ari.ok()) {
     logger_->Warn("could not refresh the CA's renewal information; using the renewal window",
                   {{"auto_certificate", auto_certificate_id}, {"error", ari.message()}});
   }
-  const bool due = !view.newest.has_value() || (view.renewal && view.renewal->due);
-  if (due) {
-    out.reason = !view.newest ? "no certificate is kept" : view.renewal->source == RenewalSource::kAri
-                                                               ? "the CA's renewal window has opened"
-                                                               : "the renewal window has opened";
+  RenewalPlan plan;
+  plan.view = ViewOf(std::move(snapshot));
+  const AutoCertificateView& view = plan.view;
+  plan.due = !view.newest.has_value() || (view.renewal && view.renewal->due);
+  if (!view.newest) {
+    plan.reason = "no certificate is kept";
+  } else if (plan.due) {
+    plan.reason = view.renewal->source == RenewalSource::kAri ? "the CA's renewal window has opened"
+                                                              : "the renewal window has opened";
+  } else {
+    plan.reason = "renewal is due from " + FormatRfc3339(view.renewal->renew_at);
+    if (view.renewal->source == RenewalSource::kAri) {
+      plan.reason += ", a moment in the CA's renewal window";
+    }
+  }
+  plan.prune_due = view.PruneDue();
+  return plan;
+}
+
+Result<RenewOutcome> CertificateManager::RenewIfDue(const std::string& auto_certificate_id) {
+  RenewOutcome out;
+  IONOS_ASSIGN_OR_RETURN(RenewalPlan plan, PlanRenewal(auto_certificate_id, RenewalInfoUse::kStore));
+  AutoCertificateView view = std::move(plan.view);
+  out.reason = plan.reason;
+  if (plan.due) {
     bool adopted = false;
     IONOS_ASSIGN_OR_RETURN(view, Reissue(view.record, view.newest ? view.newest->id : std::string(),
                                          ReissueFor::kRenew, &adopted));
     out.action = adopted ? RenewOutcome::Action::kAdopted : RenewOutcome::Action::kRenewed;
-  } else {
-    out.reason = "renewal is due from " + FormatRfc3339(view.renewal->renew_at);
   }
   const std::vector<std::string> prune_due = view.PruneDue();
   if (!prune_due.empty()) {

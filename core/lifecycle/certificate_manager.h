@@ -81,6 +81,18 @@ struct UpdateIntent {
   std::optional<std::set<std::string>> prune;
 };
 
+// Whether asking the CA for renewal information may store its answer (renew, a refresh) or only
+// use it for this decision (renew --dry-run, which changes nothing).
+enum class RenewalInfoUse { kStore, kReadOnly };
+
+// What the renew command would do for one auto certificate now (PlanRenewal).
+struct RenewalPlan {
+  AutoCertificateView view;
+  bool due = false;                    // no certificate kept, or the window (or the CA's ARI window) open
+  std::string reason;                  // why renewal is due, or from when it will be
+  std::vector<std::string> prune_due;  // ids whose grace period is over
+};
+
 // What RenewIfDue did.
 struct RenewOutcome {
   enum class Action { kRenewed, kNotDue, kAdopted } action = Action::kNotDue;
@@ -97,8 +109,7 @@ struct CertificateManagerOptions {
 class CertificateManager {
  public:
   // Pointers are borrowed and must outlive the manager; `logger` and `cancel` may be null.
-  // `random` chooses the renewal moment inside the CA's suggested window (RFC 9773 §4.2).
-  CertificateManager(Store* store, IssuerFactory* issuers, const Clock* clock, Random* random, Logger* logger,
+  CertificateManager(Store* store, IssuerFactory* issuers, const Clock* clock, Logger* logger,
                      const CancelToken* cancel, CertificateManagerOptions options = {});
 
   CertificateManager(const CertificateManager&) = delete;
@@ -168,6 +179,12 @@ class CertificateManager {
   // meanwhile); then prunes as `intent` says.
   Result<AutoCertificateView> Update(const AutoCertificateRecord& desired, const UpdateIntent& intent);
 
+  // Whether the auto certificate is due for renewal at the manager's clock, by the renewal window
+  // and the CA's renewal information (asked for when the CA offers ARI and the last answer's
+  // Retry-After has passed), and what a prune would delete: the decision RenewIfDue acts on and
+  // `renew --dry-run` reports, so the two always agree. With kReadOnly nothing is written.
+  Result<RenewalPlan> PlanRenewal(const std::string& auto_certificate_id, RenewalInfoUse use);
+
   // Renews the auto certificate when renewal is due (window or ARI) at the manager's clock, with
   // the account and settings it is stored with, under its lock, re-checking inside it; prunes the
   // certificates whose grace period is over either way. The `renew` command.
@@ -201,8 +218,9 @@ class CertificateManager {
   Result<AutoCertificateView> Reissue(const AutoCertificateRecord& desired, const std::string& replaces_certificate_id,
                                       ReissueFor purpose, bool* adopted);
   std::optional<RenewalInfoRecord> RenewalInfoOf(const std::string& certificate_id);
-  // RefreshRenewalInfo on a snapshot already read; updates snapshot->renewal_info when it fetched.
-  Status RefreshRenewalInfoOf(AutoCertificateSnapshot* snapshot);
+  // RefreshRenewalInfo on a snapshot already read; updates snapshot->renewal_info when it fetched
+  // (and stores the answer only with kStore).
+  Status RefreshRenewalInfoOf(AutoCertificateSnapshot* snapshot, RenewalInfoUse use = RenewalInfoUse::kStore);
   AutoCertificateView ViewOf(AutoCertificateSnapshot snapshot);
   // Remembers the renewal information a read or a write of this process saw, so that the plan
   // after a refresh decides on what the refresh read without asking the store again.
@@ -211,7 +229,6 @@ class CertificateManager {
   Store* store_;
   IssuerFactory* issuers_;
   const Clock* clock_;
-  Random* random_;
   Logger* logger_;
   const CancelToken* cancel_;
   CertificateManagerOptions options_;

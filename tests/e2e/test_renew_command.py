@@ -294,6 +294,29 @@ class RenewalInformation(unittest.TestCase):
         last = self.proxy.new_order_payloads()[-1]
         self.assertEqual(last.get("replaces"), list(counts.keys())[0], "the renewal order names what it replaces")
 
+    def test_the_dry_run_decides_as_the_run_where_only_the_cas_window_makes_renewal_due(self):
+        self.write(auto_cert("www", "www", "dry.example.com", key_algorithm="ecdsa256"))
+        self.ws.apply()
+        [cert] = self.ws.resources("ionos_auto_certificate")
+        # Day 0 of 90: by the renewal window rule nothing is due; only the CA's window can make it so.
+        proc = renew(self.ws, "--dry-run", "--json", token=None)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        [row] = json.loads(proc.stdout)
+        self.assertEqual(row["action"], "not_due", row)
+        self.proxy.window_open_now()
+        before = store_dump(self.ws.store_path)
+        proc = renew(self.ws, "--dry-run", "--json", token=None)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        [row] = json.loads(proc.stdout)
+        self.assertEqual((row["action"], row["reason"]), ("due", "the CA's renewal window has opened"), row)
+        self.assertEqual(store_dump(self.ws.store_path), before, "a dry run stores nothing, not even the CA's answer")
+        self.assertEqual(sum(self.proxy.renewal_info_counts().values()), 2, "each dry run asked the CA")
+        proc = renew(self.ws, "--json")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        [row] = json.loads(proc.stdout)
+        self.assertEqual((row["action"], row["reason"]), ("renewed", "the CA's renewal window has opened"), row)
+        self.assertNotEqual(row["serial_number"], cert["serial_number"])
+
     def test_a_refused_replaces_is_dropped_once(self):
         self.write(auto_cert("www", "www", "refused.example.com", key_algorithm="ecdsa256"))
         self.ws.apply()

@@ -79,7 +79,12 @@ Result<X509Ptr> MakeCertificate(const std::string& common_name, EVP_PKEY* subjec
   std::vector<std::pair<int, std::string>> extensions = {
       {NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE"},
       {NID_key_usage, is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyEncipherment"},
+      {NID_subject_key_identifier, "hash"},
   };
+  if (issuer != nullptr) {
+    // As a real CA's: the issuer's key id, which RFC 9773's certificate identifier starts with.
+    extensions.emplace_back(NID_authority_key_identifier, "keyid:always");
+  }
   if (!dns_names.empty()) {
     std::string san;
     for (const std::string& n : dns_names) {
@@ -404,6 +409,8 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
     endpoint = "finalize";
   } else if (!Suffix(url, base + "/cert/").empty()) {
     endpoint = "cert";
+  } else if (!Suffix(url, base + "/renewal-info/").empty()) {
+    endpoint = "renewalInfo";
   } else {
     endpoint = "unknown";
   }
@@ -424,12 +431,21 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
 
   if (endpoint == "directory") {
     // No Replay-Nonce here (RFC 8555 §6.5 asks for one on POST answers only), like Pebble.
-    return MakeJsonResponse(200, {{"newNonce", base + "/nonce"},
-                                  {"newAccount", base + "/new-account"},
-                                  {"newOrder", base + "/new-order"},
-                                  {"revokeCert", base + "/revoke"},
-                                  {"keyChange", base + "/key-change"},
-                                  {"meta", {{"termsOfService", base + "/terms"}}}});
+    json dir = {{"newNonce", base + "/nonce"},
+                {"newAccount", base + "/new-account"},
+                {"newOrder", base + "/new-order"},
+                {"revokeCert", base + "/revoke"},
+                {"keyChange", base + "/key-change"},
+                {"meta", {{"termsOfService", base + "/terms"}}}};
+    if (script.renewal_window) {
+      dir["renewalInfo"] = base + "/renewal-info";
+    }
+    return MakeJsonResponse(200, dir);
+  }
+  if (endpoint == "renewalInfo" && request.method == "GET" && script.renewal_window) {
+    return MakeJsonResponse(200, {{"suggestedWindow",
+                                   {{"start", FormatRfc3339(script.renewal_window->start)},
+                                    {"end", FormatRfc3339(script.renewal_window->end)}}}});
   }
   if (endpoint == "nonce") {
     return MakeResponse(200, "", {{"Replay-Nonce", "nonce" + std::to_string(++nonce_)}, {"Cache-Control", "no-store"}});

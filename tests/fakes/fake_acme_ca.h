@@ -8,6 +8,7 @@
 //   POST /new-order    201 + Location     POST /order/N   the order (POST-as-GET)
 //   POST /authz/N      the authorization  POST /chall/N   answer a challenge ({})
 //   POST /finalize/N   CSR → certificate  POST /cert/N    PEM chain (leaf, intermediate)
+//   GET  /renewal-info/ID  RFC 9773 renewal information, when script.renewal_window is set
 // It checks every POST's JWS envelope (protected "url" equals the request URL; "kid" names a
 // known, valid account, else accountDoesNotExist or unauthorized as Boulder answers; newAccount
 // carries a "jwk") and answers malformed/unauthorized problems otherwise. Accounts are known by
@@ -36,6 +37,7 @@
 #include "core/dns/propagation.h"
 #include "core/http/http.h"
 #include "core/dns/ionos_cloud_dns.h"
+#include "core/base/clock.h"
 #include "core/base/status.h"
 #include "tests/fakes/fake_http.h"
 
@@ -87,6 +89,13 @@ struct FakeAcmeCaScript {
   // whose "kid" is a key here (key id -> base64url HMAC key) and whose HS256 MAC verifies with it;
   // otherwise 403 externalAccountRequired, or 401 unauthorized for an unknown kid or a bad MAC.
   std::map<std::string, std::string> eab_keys;
+  // ACME Renewal Information (RFC 9773): when set, the directory offers "renewalInfo" and
+  // GET /renewal-info/<certID> answers this suggested window for every certificate.
+  struct Window {
+    TimePoint start;
+    TimePoint end;
+  };
+  std::optional<Window> renewal_window;
 };
 
 class FakeAcmeCa {
@@ -111,7 +120,7 @@ class FakeAcmeCa {
   // real time.
   const Clock* clock = nullptr;
   // Called (without the CA's lock) before each request with its endpoint: "directory", "nonce",
-  // "newOrder", "order", "authz", "challenge", "finalize", "cert".
+  // "newOrder", "order", "authz", "challenge", "finalize", "cert", "renewalInfo".
   std::function<void(const std::string& endpoint)> on_request;
 
   // Transport faults; thread-safe, may be switched while requests run (from on_request, say).

@@ -34,8 +34,8 @@ class CertificateManagerTest : public ::testing::Test {
     settings_.dns_api_url = "https://dns.test";
     issuers_ = std::make_unique<Issuers>(world_.Factories(), world_.IssuerOptions());
     accounts_ = std::make_unique<AccountManager>(&world_.store, issuers_.get(), &world_.logger, settings_);
-    manager_ = std::make_unique<CertificateManager>(&world_.store, issuers_.get(), &world_.clock, &world_.random,
-                                                    &world_.logger, &world_.cancel);
+    manager_ = std::make_unique<CertificateManager>(&world_.store, issuers_.get(), &world_.clock, &world_.logger,
+                                                    &world_.cancel);
     AccountSpec spec{"acme", "admin@example.com", world_.ca.directory_url(), "ecdsa256", std::nullopt};
     Result<AccountRecord> account = accounts_->Register(spec);
     ASSERT_TRUE(account.ok()) << account.status().ToString();
@@ -443,6 +443,62 @@ TEST_F(CertificateManagerTest, RenewalInfoInTheStoreMakesRenewalDueEarlier) {
   EXPECT_TRUE(view->renewal->due);
   EXPECT_EQ(view->renewal->source, RenewalSource::kAri);
   EXPECT_EQ(view->renewal->explanation_url, "https://ca.test/why");
+}
+
+// `renew --dry-run` and `renew` decide alike (PlanRenewal), the CA's renewal information (RFC 9773)
+// included: before the CA's window, inside it (where the moment chosen in it decides) and after
+// it while the renewal window rule (day 60 of 90) is still far. The dry run stores nothing.
+TEST_F(CertificateManagerTest, DryRunAndRenewAgreeWhereOnlyTheCasRenewalWindowDecides) {
+  struct Case {
+    const char* name;
+    int64_t hours_after_not_before;
+    std::optional<bool> due;  // nullopt: the moment chosen inside the window decides
+  } cases[] = {
+      {"before the CA's window", 5 * kDay, false},
+      {"early in the CA's window", 10 * kDay + 2, std::nullopt},
+      {"in the middle of the CA's window", 11 * kDay, std::nullopt},
+      {"late in the CA's window", 12 * kDay - 2, std::nullopt},
+      {"after the CA's window, long before the renewal window", 20 * kDay, true},
+  };
+  // A CA whose directory offers renewalInfo (the directory is read once per process: new issuers).
+  const TimePoint start = world_.clock.Now();
+  world_.ca.script.renewal_window = fakes::FakeAcmeCaScript::Window{start + hours(100 * kDay), start + hours(101 * kDay)};
+  issuers_ = std::make_unique<Issuers>(world_.Factories(), world_.IssuerOptions());
+  manager_ = std::make_unique<CertificateManager>(&world_.store, issuers_.get(), &world_.clock, &world_.logger,
+                                                  &world_.cancel);
+  int n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    world_.clock.Set(start);
+    Result<AutoCertificateView> created = manager_->Create(Desired("ari" + std::to_string(++n) + ".example.com"));
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    const CertificateSummary first = created->certificates[0].summary;
+    world_.ca.script.renewal_window = fakes::FakeAcmeCaScript::Window{first.not_before + hours(10 * kDay),
+                                                                      first.not_before + hours(12 * kDay)};
+    world_.clock.Set(first.not_before + hours(c.hours_after_not_before));
+    const int asked_before = world_.ca.count("renewalInfo");
+
+    Result<RenewalPlan> dry = manager_->PlanRenewal(created->record.id, RenewalInfoUse::kReadOnly);
+    ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+    EXPECT_EQ(world_.ca.count("renewalInfo"), asked_before + 1) << "the dry run asks the CA";
+    Result<std::optional<RenewalInfoRecord>> kept = world_.store.GetRenewalInfo(first.id);
+    ASSERT_TRUE(kept.ok());
+    EXPECT_FALSE(kept->has_value()) << "a dry run stores nothing";
+    if (c.due) {
+      EXPECT_EQ(dry->due, *c.due);
+    }
+    if (dry->due) {
+      EXPECT_EQ(dry->reason, "the CA's renewal window has opened");
+    } else {
+      EXPECT_THAT(dry->reason, MatchesRegex("renewal is due from [-0-9T:]+Z, a moment in the CA's renewal window"));
+    }
+
+    Result<RenewOutcome> renewed = manager_->RenewIfDue(created->record.id);
+    ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
+    EXPECT_EQ(renewed->action, dry->due ? RenewOutcome::Action::kRenewed : RenewOutcome::Action::kNotDue);
+    EXPECT_EQ(renewed->reason, dry->reason);
+    EXPECT_EQ(renewed->view.certificates.size(), dry->due ? 2u : 1u);
+  }
 }
 
 // A refresh reads the store once; the plan after it decides on what the refresh read (ARI

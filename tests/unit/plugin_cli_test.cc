@@ -60,8 +60,8 @@ class CliTest : public ::testing::Test {
     settings_.dns_api_url = "https://dns.test";
     issuers_ = std::make_unique<Issuers>(world_.Factories(), world_.IssuerOptions());
     accounts_ = std::make_unique<AccountManager>(&world_.store, issuers_.get(), &world_.logger, settings_);
-    manager_ = std::make_unique<CertificateManager>(&world_.store, issuers_.get(), &world_.clock, &world_.random,
-                                                    &world_.logger, &world_.cancel);
+    manager_ = std::make_unique<CertificateManager>(&world_.store, issuers_.get(), &world_.clock, &world_.logger,
+                                                    &world_.cancel);
     AccountSpec spec{"acme", "admin@example.com", world_.ca.directory_url(), "ecdsa256", std::nullopt};
     Result<AccountRecord> account = accounts_->Register(spec);
     ASSERT_TRUE(account.ok()) << account.status().ToString();
