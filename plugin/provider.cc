@@ -92,10 +92,7 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
   if (auto url = StringSetting(schema, config, "dns_api_url", allow_unknown, &unknown, &from, &env_name)) {
     Status s = ValidateUrl(*url, UrlSchemePolicy::kHttpOnlyForLoopback);
     if (!s.ok()) AddSettingError(diags, "dns_api_url", from, env_name, "Invalid DNS API URL", s.message());
-    out.settings.dns_api_url = *url;
-    while (!out.settings.dns_api_url.empty() && out.settings.dns_api_url.back() == '/') {
-      out.settings.dns_api_url.pop_back();
-    }
+    out.settings.dns_api_url = WithoutTrailingSlashes(*url);
   }
 
   if (auto timeout = StringSetting(schema, config, "propagation_timeout", allow_unknown, &unknown)) {

@@ -19,11 +19,6 @@ const char* const kCertificateAttributes[] = {
     "last_issued_certificate_id", "certificate_pem", "certificate_chain_pem", "private_key_pem", "not_before",
     "not_after", "serial_number", "fingerprint_sha256", "renew_at", "renewal_due", "certificates"};
 
-std::set<std::string> NameSet(const std::vector<std::string>& names) {
-  std::set<std::string> out;
-  for (const auto& n : names) out.insert(NormalizeDnsName(n));
-  return out;
-}
 
 // A whole number of days, checked at validate time with the attribute named (issue 15.2).
 void ValidateDays(const Value& config, const char* attribute, Status (*check)(int64_t), Diagnostics& diags) {
@@ -145,7 +140,7 @@ class AutoCertificateResource final : public Resource {
     bool names_changed = creating;
     if (!creating) {
       auto prior_sans = GetStringList(req.prior, "subject_alternative_names").value_or(std::vector<std::string>{});
-      names_changed = NameSet(desired.subject_alternative_names) != NameSet(prior_sans);
+      names_changed = !SameNames(desired.subject_alternative_names, prior_sans);
     }
     if (names_known && names_changed) {
       CheckZones(*ctx, desired, resp.diagnostics);
@@ -425,7 +420,7 @@ class AutoCertificateResource final : public Resource {
     Value base_sans = base.is_known() ? base.GetAttr("subject_alternative_names") : Value::Null(Type::Dynamic());
     auto base_list = GetStringList(base, "subject_alternative_names");
     if (base_sans.type() == Type::Set(Type::String()) &&
-        NameSet(base_list.value_or(std::vector<std::string>{})) == NameSet(r.subject_alternative_names) &&
+        SameNames(base_list.value_or(std::vector<std::string>{}), r.subject_alternative_names) &&
         (base_sans.is_known() || r.subject_alternative_names.empty())) {
       v = WithAttr(v, "subject_alternative_names", base_sans);
     } else if (!r.subject_alternative_names.empty()) {

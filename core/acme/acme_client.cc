@@ -19,15 +19,6 @@ constexpr std::string_view kAcmeErrorPrefix = "urn:ietf:params:acme:error:";
 constexpr size_t kMaxPooledNonces = 32;
 constexpr Duration kDefaultUnavailableWait{500};
 
-const Clock& DefaultClock() {
-  static const SystemClock clock;
-  return clock;
-}
-
-Logger& DefaultLogger() {
-  static NullLogger logger;
-  return logger;
-}
 
 // RFC 8555 §6.7.1 problems carry subproblems; nested ones deeper than this are ignored (a
 // hostile answer could otherwise nest them until the recursion runs out of stack).
@@ -337,7 +328,7 @@ Result<std::unique_ptr<AcmeClient>> AcmeClient::Create(AcmeClientOptions options
     options.clock = &DefaultClock();
   }
   if (options.logger == nullptr) {
-    options.logger = &DefaultLogger();
+    options.logger = &DiscardLogger();
   }
   options.max_bad_nonce_retries = std::max(0, options.max_bad_nonce_retries);
   options.max_unavailable_retries = std::max(0, options.max_unavailable_retries);

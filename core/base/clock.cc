@@ -9,6 +9,11 @@
 
 namespace ionos {
 
+const Clock& DefaultClock() {
+  static const SystemClock clock;
+  return clock;
+}
+
 void CancelToken::Cancel() {
   {
     std::lock_guard<std::mutex> lock(mu_);

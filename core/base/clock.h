@@ -58,6 +58,9 @@ class SystemClock : public Clock {
   std::chrono::system_clock::duration offset_{0};
 };
 
+// The one unshifted SystemClock of the process, for components given no clock.
+const Clock& DefaultClock();
+
 class Random {
  public:
   virtual ~Random() = default;

@@ -8,6 +8,12 @@
 #include <strings.h>
 
 namespace ionos {
+
+Logger& DiscardLogger() {
+  static NullLogger logger;
+  return logger;
+}
+
 namespace {
 
 const char* LevelName(LogLevel level) {

@@ -38,6 +38,9 @@ class NullLogger : public Logger {
   bool Enabled(LogLevel) const override { return false; }
 };
 
+// The one NullLogger of the process, for components given no logger.
+Logger& DiscardLogger();
+
 // Writes hclog JSON lines to a FILE* (stderr in the plugin). Thread-safe.
 class HclogLogger : public Logger {
  public:

@@ -18,6 +18,7 @@
 #include "core/base/strings.h"
 #include "core/dns/dns_name.h"
 #include "core/http/retry_after.h"
+#include "core/http/url.h"
 
 namespace ionos {
 
@@ -242,15 +243,6 @@ Result<DnsRecord> RecordFromJson(const json& j, const std::string& token) {
   return record;
 }
 
-const Clock& DefaultClock() {
-  static const SystemClock clock;
-  return clock;
-}
-
-Logger& DefaultLogger() {
-  static NullLogger logger;
-  return logger;
-}
 
 }  // namespace
 
@@ -264,9 +256,7 @@ Result<std::unique_ptr<IonosCloudDnsClient>> IonosCloudDnsClient::Create(IonosCl
     return InvalidArgumentError(
         "no IONOS Cloud API token: set the provider's token argument or the IONOS_TOKEN environment variable");
   }
-  while (!options.base_url.empty() && options.base_url.back() == '/') {
-    options.base_url.pop_back();
-  }
+  options.base_url = WithoutTrailingSlashes(std::move(options.base_url));
   Result<ParsedUrl> url = ParseHttpUrl(options.base_url);
   if (!url.ok()) {
     return url.status().WithContext("IONOS Cloud DNS API URL");
@@ -299,7 +289,7 @@ IonosCloudDnsClient::IonosCloudDnsClient(IonosCloudDnsOptions options) : options
     options_.clock = &DefaultClock();
   }
   if (options_.logger == nullptr) {
-    options_.logger = &DefaultLogger();
+    options_.logger = &DiscardLogger();
   }
 }
 

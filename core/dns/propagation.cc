@@ -420,8 +420,7 @@ PropagationChecker::PropagationChecker(DnsResolver* resolver, const Clock* clock
 
 Status PropagationChecker::WaitForAll(const std::vector<TxtExpectation>& expectations,
                                       const PropagationOptions& options) {
-  NullLogger null_logger;
-  Logger* log = logger_ != nullptr ? logger_ : &null_logger;
+  Logger* log = logger_ != nullptr ? logger_ : &DiscardLogger();
   if (expectations.empty()) {
     return Status::Ok();
   }

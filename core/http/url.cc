@@ -100,4 +100,11 @@ Status ValidateUrl(std::string_view url, UrlSchemePolicy policy) {
   return InvalidArgumentError(shown + " must be an https:// URL");
 }
 
+std::string WithoutTrailingSlashes(std::string url) {
+  while (!url.empty() && url.back() == '/') {
+    url.pop_back();
+  }
+  return url;
+}
+
 }  // namespace ionos

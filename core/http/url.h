@@ -44,4 +44,8 @@ Status ValidateUrl(std::string_view url, UrlSchemePolicy policy);
 // "***". Works on text that does not parse as a URL too.
 std::string RedactUrlForMessage(std::string_view url);
 
+// An API base URL as kept and compared: without trailing slashes ("https://api.test/" and
+// "https://api.test" are one endpoint; paths are appended with a leading "/").
+std::string WithoutTrailingSlashes(std::string url);
+
 }  // namespace ionos

@@ -5,11 +5,6 @@
 namespace ionos {
 namespace {
 
-Logger& DiscardLogger() {
-  static NullLogger logger;
-  return logger;
-}
-
 AccountStanding StandingOfStatus(const std::string& status) {
   if (status == "deactivated") {
     return AccountStanding::kDeactivated;

@@ -18,11 +18,6 @@ namespace ionos {
 
 namespace {
 
-Logger& DiscardLogger() {
-  static NullLogger logger;
-  return logger;
-}
-
 // "*.example.com" → "example.com"; other names unchanged.
 std::string BaseName(const std::string& name) { return name.rfind("*.", 0) == 0 ? name.substr(2) : name; }
 

@@ -11,11 +11,6 @@
 namespace ionos {
 namespace {
 
-Logger& DiscardLogger() {
-  static NullLogger logger;
-  return logger;
-}
-
 // The lock that serialises the issuance of one auto certificate across processes.
 std::string LockName(const std::string& auto_certificate_id) { return "auto_certificate/" + auto_certificate_id; }
 

@@ -10,10 +10,25 @@ namespace {
 
 constexpr std::chrono::seconds kDay{86400};
 
-std::set<std::string> NameSet(const AutoCertificateRecord& r) {
-  const std::vector<std::string> names = CertificateNames(r.common_name, r.subject_alternative_names);
+// The certificate's names (common name and SANs), normalised, as a set; "" is no name.
+std::set<std::string> NameSet(const std::string& common_name, const std::vector<std::string>& sans) {
+  const std::vector<std::string> names = CertificateNames(common_name, sans);
   return std::set<std::string>(names.begin(), names.end());
 }
+
+std::set<std::string> NameSet(const AutoCertificateRecord& r) { return NameSet(r.common_name, r.subject_alternative_names); }
+
+std::set<std::string> NameSet(const std::vector<std::string>& names) {
+  return NameSet(std::string(), names);
+}
+
+}  // namespace
+
+bool SameNames(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  return NameSet(a) == NameSet(b);
+}
+
+namespace {
 
 Status ValidateDays(const char* attribute, int64_t days, int64_t min) {
   if (days < min || days > kMaxDays) {

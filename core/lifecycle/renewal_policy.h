@@ -119,6 +119,10 @@ const char* ReissueReasonText(ReissueReason reason);
 ReissueReason DecideReissue(const AutoCertificateRecord& prior, const AutoCertificateRecord& desired,
                             bool has_certificate, bool renewal_due);
 
+// Whether two lists of DNS names hold the same names, compared as sets after normalisation (case,
+// a trailing dot): the comparison DecideReissue makes of subject alternative names.
+bool SameNames(const std::vector<std::string>& a, const std::vector<std::string>& b);
+
 // True when a certificate issued for `issued_for` serves `desired` as well (same names, key
 // algorithm, profile and account): what another process issued meanwhile can then be adopted.
 bool SameCertificateRequest(const AutoCertificateRecord& issued_for, const AutoCertificateRecord& desired);

@@ -117,10 +117,7 @@ Result<CertificateIssuer*> Issuers::IssuerFor(const IssuanceSettings& settings) 
 Result<std::string> CommandDnsApiUrl(const std::string& from_environment) {
   std::string url = from_environment.empty() ? std::string(kIonosDnsApiDefaultUrl) : from_environment;
   IONOS_RETURN_IF_ERROR(ValidateUrl(url, UrlSchemePolicy::kHttpOnlyForLoopback));
-  while (!url.empty() && url.back() == '/') {
-    url.pop_back();
-  }
-  return url;
+  return WithoutTrailingSlashes(std::move(url));
 }
 
 }  // namespace ionos
