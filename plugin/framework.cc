@@ -98,7 +98,7 @@ PlanResponse GenericPlan(const BlockSchema& schema, const PlanRequest& req) {
   }
   // Every optional attribute with a default plans that default whenever the configuration leaves
   // it unset, also on updates: removing `key_algorithm = "ecdsa384"` plans "ecdsa384" -> the
-  // default, instead of keeping the old value in state (issue 15.1).
+  // default, instead of keeping the old value in state.
   Value planned = proposed;
   if (planned.is_known() && req.config.is_known()) {
     std::map<std::string, Value> attrs = planned.entries();

@@ -2,7 +2,7 @@
 // magic cookie check, a gRPC server on a unix socket, AutoMTLS when
 // PLUGIN_CLIENT_CERT is set, the one handshake line on stdout, the
 // GRPCController/GRPCStdio/GRPCBroker services, and a prompt exit on Shutdown.
-// Facts: shared/spec/PROTOCOL.md §0 and §2.
+// Facts: hashicorp/go-plugin's handshake and AutoMTLS, Terraform's plugin protocol 6.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// The provider: its configuration (DESIGN.md §2, provider "ionos") and the configured services
+// The provider: its configuration (docs/index.md, provider "ionos") and the configured services
 // every resource of one process shares: the store, the issuers, and the certificate and account
 // managers of core/lifecycle, which hold every lifecycle rule. The services are made by injected
 // factories (ServiceFactories), so the resources can be tested in process with fakes.
@@ -111,7 +111,7 @@ class Provider {
 
 // The error for an id the store has never known (not one deleted from it): the store's own NotFound
 // message, then which store and what to do; for a sqlite: store also that it belongs to one
-// machine, so runners sharing the state must share a postgres:// store (issue 12.4). Used by every
+// machine, so runners sharing the state must share a postgres:// store. Used by every
 // resource's Read and Import.
 // The message also says where the store's URL came from (ProviderConfig::store_named_by).
 Status UnknownIdStatus(ProviderContext& ctx, const Status& not_found);

@@ -20,7 +20,7 @@ const char* const kCertificateAttributes[] = {
     "not_after", "serial_number", "fingerprint_sha256", "renew_at", "renewal_due", "certificates"};
 
 
-// A whole number of days, checked at validate time with the attribute named (issue 15.2).
+// A whole number of days, checked at validate time with the attribute named.
 void ValidateDays(const Value& config, const char* attribute, Status (*check)(int64_t), Diagnostics& diags) {
   if (!config.is_known()) return;
   Value v = config.GetAttr(attribute);
@@ -120,7 +120,7 @@ class AutoCertificateResource final : public Resource {
     const bool creating = req.prior.is_null();
     AutoCertificateRecord desired = RecordFromValue(*ctx, planned);
 
-    // A provider_id the store never knew fails now, not at apply (issue 15.3).
+    // A provider_id the store never knew fails now, not at apply.
     if (auto provider_id = GetString(planned, "provider_id")) {
       Result<std::string> account = ctx->certificates().AccountServer(*provider_id);
       if (!account.ok()) {
@@ -145,7 +145,7 @@ class AutoCertificateResource final : public Resource {
     if (names_known && names_changed) {
       CheckZones(*ctx, desired, resp.diagnostics);
     }
-    // A profile the CA does not offer fails now, listing the offered ones (issue 14.4).
+    // A profile the CA does not offer fails now, listing the offered ones.
     const bool profile_changed = creating || GetString(req.prior, "profile") != GetString(planned, "profile");
     if (!IsUnknown(planned, "profile") && !IsUnknown(planned, "provider_id") && profile_changed) {
       if (Status s = ctx->certificates().CheckProfile(desired); !s.ok()) {
@@ -266,7 +266,7 @@ class AutoCertificateResource final : public Resource {
 
   std::vector<StateUpgrader> StateUpgraders() const override {
     return {
-        // 0 → 1: `profile` (issue 14); earlier certificates were issued under the CA's default.
+        // 0 → 1: `profile`; earlier certificates were issued under the CA's default.
         [](nlohmann::json& state) {
           if (!state.contains("profile")) state["profile"] = nullptr;
           return Status::Ok();

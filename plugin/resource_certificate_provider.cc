@@ -1,4 +1,4 @@
-// resource "ionos_certificate_provider": an ACME account (DESIGN.md §2).
+// resource "ionos_certificate_provider": an ACME account (docs/resources/certificate_provider.md).
 //
 // A thin view on core's AccountManager: registration, the CA's word about the account on refresh
 // (only its explicit word ends an account), contact updates and repairs in place, deactivation.
@@ -62,7 +62,7 @@ class CertificateProviderResource final : public Resource {
     // in place that only records it: the CA checked the binding when the account registered.
     //
     // An account the CA no longer knows (or ended) is registered again in place at apply: the
-    // certificates that refer to it by id stay as they are (issue 15.6).
+    // certificates that refer to it by id stay as they are.
     if (resp.requires_replace.empty() && PlannedRepair(req.prior)) {
       for (const char* attr : {"account_url", "status"}) {
         resp.planned = WithAttr(resp.planned, attr, Value::Unknown(Type::String()));

@@ -657,7 +657,7 @@ Result<AcmeAccount> AcmeClient::GetAccount(const PrivateKey& key, std::string_vi
     }
     if (problem.type.empty() && response.status().code() == StatusCode::kNotFound) {
       // Only the CA's own problem document says an account is gone; a bare 404 is a proxy, a
-      // load balancer or a wrong URL answering (issue 13.1).
+      // load balancer or a wrong URL answering.
       return UnavailableError(context + ": " + response.status().message() +
                               " (an HTTP 404 without an ACME problem document: not the CA's answer about the account)");
     }

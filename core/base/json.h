@@ -8,7 +8,7 @@
 //   for (auto& e : j["k"])         iterates the members of an object, or the one value of a scalar
 //   json::parse(text)              parse_error unless allow_exceptions=false
 //   j.dump()                       type_error 316 on a string that is not UTF-8
-// A thrown exception in a worker thread ends the process (issue 13.3). The rule in core: JSON from
+// A thrown exception in a worker thread ends the process. The rule in core: JSON from
 // the network or the store is parsed with ParseJson and read with the accessors below (or with an
 // is_*() check right before get<T>()); a member of the wrong type reads as absent, and the caller
 // decides whether that is an error. JSON written by core is serialised with DumpJson.

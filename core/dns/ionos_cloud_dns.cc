@@ -100,7 +100,7 @@ std::string PrintableExcerpt(const std::string& body) {
 // "messages" list) says what was wrong, with an excerpt:
 //   "an error body of the wrong shape (messages[0].message is an object, not a string): {...}"
 // A body that is not JSON at all (a proxy's page?) yields a short printable excerpt of itself, or
-// "" when empty. Never throws, whatever the body holds (issue 13.3).
+// "" when empty. Never throws, whatever the body holds.
 std::string ApiErrorMessage(const std::string& body) {
   const std::optional<json> parsed = ParseJson(body);
   if (!parsed) {

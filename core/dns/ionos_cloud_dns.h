@@ -2,7 +2,7 @@
 //
 // IonosCloudDnsClient: the DnsProvider (core/dns/dns_provider.h) for the IONOS Cloud DNS API.
 //
-// IonosCloudDnsClient speaks the IONOS Cloud DNS API (https://dns.de-fra.ionos.com, PEERS.md §2.3):
+// IonosCloudDnsClient speaks the IONOS Cloud DNS API (https://dns.de-fra.ionos.com, its published API description):
 //   GET    /zones?offset=&limit=                      zones, paged (limit ≤ 1000, `_links.next`)
 //   PUT    /zones/{zoneId}/records/{recordId}         "ensure" a record; 202 + state PROVISIONING
 //   GET    /zones/{zoneId}/records/{recordId}         state PROVISIONING|AVAILABLE|DESTROYING|FAILED

@@ -347,7 +347,7 @@ struct QueryTask {
 };
 
 // One query; an exception from the resolver becomes kInternal for this query: the workers below
-// are thread entries, and nothing may escape them (issue 13.3).
+// are thread entries, and nothing may escape them.
 Result<std::vector<std::string>> QueryCatching(DnsResolver* resolver, const std::string& address,
                                                const std::string& name) {
   try {

@@ -111,7 +111,7 @@ struct PropagationOptions {
   // When no server asked has answered anything at all (every query failed in transport or timed
   // out) for this long (at most half the timeout), the wait ends early with kUnavailable naming
   // the servers: a resolver address with nothing listening is a configuration error, not slow
-  // propagation (issue 15.8).
+  // propagation.
   Duration fail_fast_after{std::chrono::seconds(10)};
   // Queries of one poll run in parallel on up to this many threads (0 counts as 1), so one slow
   // or silent server delays a poll by one query timeout, not by one per name.

@@ -300,7 +300,7 @@ Result<HttpResponse> HttplibClient::Do(const HttpRequest& request, const CancelT
       // a fresh connection is what every keep-alive client does. But the server may just as well
       // have read the request and lost its answer, so only an idempotent request is sent again
       // (RFC 9110 §9.2.2). A POST is reported as possibly sent; the caller decides (ACME signs
-      // it afresh with a new nonce, and finalize looks at the order first). Issue 13.2.
+      // it afresh with a new nonce, and finalize looks at the order first).
       const bool stale = reused && (error == httplib::Error::Read || error == httplib::Error::Write ||
                                     error == httplib::Error::SSLConnection);
       client.reset();

@@ -5,7 +5,7 @@
 //   Register     newAccount (terms agreed, EAB when given), then the record; an account the store
 //                cannot keep is deactivated again, and the outcome of that is logged.
 //   Check        what the CA says about a stored account, read-only. Only the CA's explicit word
-//                ends an account (issue 13.1): the account's status deactivated or revoked, or
+//                ends an account: the account's status deactivated or revoked, or
 //                accountDoesNotExist for that very account, confirmed by looking the account key
 //                up (newAccount with onlyReturnExisting, which creates nothing). Any other
 //                failure (a proxy's 404, a CA that is down) keeps the account, with a reason.

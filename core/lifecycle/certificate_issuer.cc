@@ -39,7 +39,7 @@ Status CurrentExceptionStatus() {
 
 // Runs f(0) ... f(n-1) (each returning Status), each on its own thread when there is more than one,
 // and returns their results in index order. Falls back to the calling thread when no thread can be
-// started. Nothing escapes a worker (issue 13.3: an exception leaving a thread ends the process,
+// started. Nothing escapes a worker (an exception leaving a thread ends the process,
 // and the TXT records with it): an exception thrown by f(i) becomes kInternal for item i
 // (CurrentExceptionStatus), so callers treat it like any other failure and their cleanup runs.
 template <typename F>
@@ -382,7 +382,7 @@ Result<IssuedCertificate> CertificateIssuer::IssueImpl(const AcmeAccountRef& acc
   auto generate = [algorithm]() -> Result<PrivateKey> {
     try {
       return PrivateKey::Generate(algorithm);
-    } catch (...) {  // a thread entry: nothing escapes (issue 13.3)
+    } catch (...) {  // a thread entry: nothing escapes
       return CurrentExceptionStatus();
     }
   };

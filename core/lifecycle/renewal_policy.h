@@ -2,8 +2,9 @@
 //
 // The lifecycle rules as pure functions: they never read a clock (the caller passes `now`) and
 // never touch a store, so every caller (refresh, plan, apply, the renew and listing commands)
-// applies exactly the same rules. DESIGN.md §2 "Renewal window", the seed's "renewed 30 days
-// before expiry, 30-day grace period, deleted 30 days after expiration", and ARI (RFC 9773).
+// applies exactly the same rules: the renewal window and grace period of
+// docs/resources/auto_certificate.md ("renewed 30 days before expiry, 30-day grace period,
+// deleted 30 days after expiration" by default), and ARI (RFC 9773).
 //
 //   ComputeRenewalWindow   when renewal becomes due by the window rule
 //   AssessRenewal          due by the window rule or by the CA's renewal information
@@ -28,7 +29,7 @@ namespace ionos {
 
 // ---------------------------------------------------------------- limits of the day counts
 
-// renew_before_days and grace_period_days are whole days up to ten years (issue 13.4): more is
+// renew_before_days and grace_period_days are whole days up to ten years: more is
 // certainly a mistake, and it bounds every date computed from them.
 inline constexpr int64_t kMaxDays = 3650;
 // InvalidArgumentError naming the argument and the accepted range.

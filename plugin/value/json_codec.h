@@ -1,5 +1,5 @@
 // JSON codec for Terraform values: RawState.json (UpgradeResourceState,
-// MoveResourceState) and DynamicValue.json (PROTOCOL.md §3.2).
+// MoveResourceState) and DynamicValue.json (cty's JSON encoding).
 //
 // DecodeJson(text, type) contract:
 //   * Same shapes as msgpack: arrays for list/set/tuple, JSON objects for

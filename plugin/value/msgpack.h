@@ -1,4 +1,4 @@
-// msgpack codec for Terraform's DynamicValue.msgpack (PROTOCOL.md §3.1).
+// msgpack codec for Terraform's DynamicValue.msgpack (cty's msgpack encoding).
 //
 // DecodeMsgpack(bytes, type) contract:
 //   * Any ext value (fixext1..16, ext8/16/32) is Unknown(type): plain unknown

@@ -8,12 +8,12 @@
 //   * A default-constructed Type is Dynamic.
 //   * Accessors for another kind's parts never crash: element() of a
 //     non-collection is Dynamic, attributes() of a non-object is empty, and so on.
-//   * ToJson()/FromJson() use cty's type JSON (PROTOCOL.md §1.4):
+//   * ToJson()/FromJson() use cty's type JSON:
 //       "string" "number" "bool" "dynamic"
 //       ["list",T] ["set",T] ["map",T] ["tuple",[T1,T2]]
 //       ["object",{"a":T}] or ["object",{"a":T},["a"]] (third element: optional attributes)
 //     ToJson() is compact with object attributes sorted by name, which is what
-//     Terraform itself emits (the dynamic-value example in PROTOCOL.md §3.1 relies on it).
+//     Terraform itself emits (cty's msgpack encoding of dynamic values relies on it).
 //   * FromJson() rejects nesting deeper than kMaxTypeDepth with InvalidArgument.
 #pragma once
 

@@ -814,7 +814,7 @@ struct DnsApiEmulator::Impl {
       if (!faults.bad_error_body_always) {
         --faults.bad_error_body_next;
       }
-      // The documented shape, with members of the wrong JSON types (issue 13.3).
+      // The documented shape, with members of the wrong JSON types.
       SendJson(res, 500, json::parse(R"({"httpStatus":500,"messages":[{"errorCode":1,"message":{"x":1}}]})"));
       return false;
     }

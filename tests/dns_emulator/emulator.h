@@ -1,4 +1,4 @@
-// An in-process emulator of the IONOS Cloud DNS API, for tests (PEERS.md §2.3).
+// An in-process emulator of the IONOS Cloud DNS API, for tests (its published API description).
 //
 // DnsApiEmulator runs a cpp-httplib server on 127.0.0.1 (port 0 = any free port) in background
 // threads and answers the published API, with the same shapes, status codes and error bodies:
@@ -58,7 +58,7 @@
 // Fault switches apply to API requests in this order: unauthorized → 401, wrong token → 401,
 // rate_limit_next → 429 + Retry-After, server_error → server_error_status (default 500; a 503
 // carries Retry-After too), bad_error_body_next → 500 with an error body whose members have the
-// wrong JSON types (issue 13.3):
+// wrong JSON types:
 //   {"httpStatus":500,"messages":[{"errorCode":1,"message":{"x":1}}]}
 // only for the request kinds listed in bad_error_body_on (the keys of /_emulator/requests, e.g.
 // "PUT /zones/{zoneId}/records/{recordId}"; empty: every API request). Each answered fault counts

@@ -10,7 +10,7 @@ import unittest
 import harness
 
 ZONES = ["example.com", "example.org", "example.net"]
-# An auto certificate's private key is in the state only with this (issue 22).
+# An auto certificate's private key is in the state only with this.
 KEY_IN_STATE = "  private_key_in_state = true\n"
 
 

@@ -71,7 +71,7 @@ class CertificateProviderLifecycle(unittest.TestCase):
         self.assertEqual(code, 0, proc.stdout + proc.stderr)
 
         # An e-mail change updates the account's contact in place (RFC 8555 §7.3.2): same id, same
-        # account URL, nothing replaced (issue 15.5).
+        # account URL, nothing replaced.
         ws.write(account_config(ws, self.pebble, name="renamed account", email="ops@example.com"))
         code, proc = ws.plan_exitcode()
         self.assertEqual(code, 2)

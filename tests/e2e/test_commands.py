@@ -1,4 +1,4 @@
-"""The commands of the provider binary for people (issue 15.11): help, unknown flags named, the
+"""The commands of the provider binary for people: help, unknown flags named, the
 listing with accounts and key algorithms, readable warnings, and the store key: a key set on a
 store with unencrypted keys is reported with the way to encrypt them, and `store rekey` changes it."""
 

@@ -1,4 +1,4 @@
-"""Issue 13.3 end to end: the IONOS Cloud DNS API (tests/dns_emulator) answering 500 with an error
+"""End to end: the IONOS Cloud DNS API (tests/dns_emulator) answering 500 with an error
 body whose members have the wrong JSON types,
     {"httpStatus":500,"messages":[{"errorCode":1,"message":{"x":1}}]}
 while the provider writes, polls and deletes the challenge TXT records on its worker threads.

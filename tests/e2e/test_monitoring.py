@@ -1,4 +1,4 @@
-"""Issue 23, end to end: independent monitoring. data "ionos_served_certificate" in `check` blocks
+"""End to end: independent monitoring. data "ionos_served_certificate" in `check` blocks
 against a TLS server the test runs on 127.0.0.1, `certificates --format openmetrics`, and
 `renew --metrics-file` with its exit code 3 when the CA refuses to renew a certificate 20 days
 before its expiry.

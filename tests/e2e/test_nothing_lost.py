@@ -1,4 +1,4 @@
-"""Issue 13, end to end with the real terraform CLI: no single odd answer or value destroys an
+"""End to end with the real terraform CLI: no single odd answer or value destroys an
 account, deletes a certificate, leaves a record or crashes the plugin. (Item 3, a DNS API error body
 of the wrong shape, is in test_dns_api_bad_bodies; item 8, the authoritative name servers, in
 test_authoritative_dns.)"""

@@ -1,4 +1,4 @@
-"""Issue 15, end to end with the real terraform CLI, Pebble and the DNS API emulator: a plan says
+"""End to end with the real terraform CLI, Pebble and the DNS API emulator: a plan says
 exactly what apply will do, a plan never deletes, and no change cascades into re-issuing
 everything."""
 
@@ -133,7 +133,7 @@ class PlansYouCanTrust(unittest.TestCase):
         self.assertNotEqual(proc.returncode, 0, out)
         self.assertIn("127.0.0.1:1", out)
         self.assertIn("answered at all", out)
-        self.assertLess(took, 60, "the acceptance bound of issue 15: within a minute")
+        self.assertLess(took, 60, "the acceptance bound: within a minute")
         self.assertEqual(self.env.dns.txt_records(), [])
 
     def test_an_unknown_literal_provider_id_is_a_plan_error(self):
@@ -192,8 +192,7 @@ class CaThatForgotTheAccount(unittest.TestCase):
 
 
 class DriftDetectionApplyMode(unittest.TestCase):
-    """examples/drift-detection's --apply mode refuses a plan that destroys or replaces anything
-    (issue 15.7)."""
+    """examples/drift-detection's --apply mode refuses a plan that destroys or replaces anything."""
 
     SCRIPT = os.path.join(harness.SOURCE_DIR, "examples", "drift-detection", "check-renewal.sh")
 

@@ -1,4 +1,4 @@
-"""Issue 14, end to end: renewal without a Terraform run (the `renew` command), ACME Renewal
+"""End to end: renewal without a Terraform run (the `renew` command), ACME Renewal
 Information (RFC 9773) and ACME profiles, with the real terraform CLI. Pebble 2.4 has neither ARI
 nor profiles: tests/fakes/acme_extensions_proxy.py adds them in front of it."""
 
@@ -142,7 +142,7 @@ class RenewCommand(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, log)
         self.assertRegex(log, r"(?m)^renewed: due \(due\.example\.com\), ", log)
         self.assertRegex(log, r"(?m)^not_due: late \(late\.example\.com\), ", log)
-        # ... and left the metrics for the node exporter (issue 23).
+        # ... and left the metrics for the node exporter.
         with open(metrics_file) as f:
             metrics = f.read()
         self.assertIn('ionos_renew_certificates{action="renewed"} 1\n', metrics)

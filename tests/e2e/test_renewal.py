@@ -94,7 +94,7 @@ class Renewal90Days(unittest.TestCase):
         self.assertEqual([r["status"] for r in rows][1], "expired")
 
         # Day 121: the old certificate's grace period is over. A refresh (and a plan) only warns:
-        # nothing is deleted before an apply (issue 15.4).
+        # nothing is deleted before an apply.
         first_id = first["last_issued_certificate_id"]
         ws.apply("-refresh-only", env=at(nb, 121))
         main = {a["name"]: a for a in ws.resources("ionos_auto_certificate")}["main"]
@@ -123,7 +123,7 @@ class Renewal90Days(unittest.TestCase):
                               capture_output=True, text=True, check=True)
         self.assertRegex(proc.stdout, r"NAME\s+AUTO CERTIFICATE\s+STATUS\s+KEY\s+PROFILE\s+NOT AFTER\s+DAYS LEFT\s+RENEW AT")
         self.assertRegex(proc.stdout, r"renew\.example\.com-\d{8}T\d{6}Z\s+main\s+active\s+ecdsa256\s+-\s+\S+\s+(89|90)\s")
-        # The accounts, with the ids `terraform import` needs (issue 15.11).
+        # The accounts, with the ids `terraform import` needs.
         [acct] = ws.resources("ionos_certificate_provider")
         self.assertIn("ACCOUNTS", proc.stdout)
         self.assertRegex(proc.stdout, re.escape(acct["id"]) + r"\s+acct\s+admin@example\.com")

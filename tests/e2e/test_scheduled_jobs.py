@@ -1,4 +1,4 @@
-"""Issue 24, end to end: team CI and scheduled renewal as users copy them from examples/, with the
+"""End to end: team CI and scheduled renewal as users copy them from examples/, with the
 real terraform CLI, Pebble (90-day certificates) and the DNS API emulator.
 
 - The team-ci drift job: the commands of examples/team-ci/ci/github-actions.yml, parsed out of the

@@ -1,4 +1,4 @@
-"""Secrets out of state (issue 22), end to end with the real terraform CLI, Pebble requiring
+"""Secrets out of state, end to end with the real terraform CLI, Pebble requiring
 External Account Binding, challtestsrv and the DNS API emulator:
 
 - an account whose EAB secret is the write-only key_secret_wo (from an ephemeral variable), a

@@ -1,4 +1,4 @@
-"""Issue 12, end to end: a team's shared PostgreSQL certificate store, with the real terraform CLI,
+"""End to end: a team's shared PostgreSQL certificate store, with the real terraform CLI,
 Pebble (90-day certificates) and a real PostgreSQL that the test class starts itself
 (tests/e2e/postgres.py: initdb into a temporary directory, 127.0.0.1 only, TLS on).
 

@@ -56,7 +56,7 @@ __all__ = ["AcmeExtensionsProxy", "cert_id", "parse_certificate", "parse_cert_id
 
 ACME_ERROR = "urn:ietf:params:acme:error:"
 
-# Let's Encrypt's three profiles (see PEERS.md §5); descriptions are free text (profiles draft §3).
+# Let's Encrypt's three profiles (Let's Encrypt's profile announcement); descriptions are free text (profiles draft §3).
 DEFAULT_PROFILES = {
     "classic": "90-day certificates; the default profile",
     "tlsserver": "45-day certificates for TLS servers, no common name",

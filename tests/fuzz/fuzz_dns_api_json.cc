@@ -1,7 +1,7 @@
 // libFuzzer target: what the core reads from the IONOS Cloud DNS API (core/dns/ionos_cloud_dns.h) —
 // error bodies, record answers, zone listings, and whole conversations — through a scripted
 // HttpClient, so the client's own request/retry/parse path runs exactly as against the API.
-// Issue 13.3: no body may crash the client or throw out of it.
+// No body may crash the client or throw out of it.
 //
 // Input: byte 0 picks the mode (modulo kModes); the rest is
 //   0 error body     byte 1 picks the HTTP status (400 + byte % 200); the rest is the body of an

@@ -198,7 +198,7 @@ EXAMPLE = Dyn(EXAMPLE_TYPE, {"x": 1, "y": ["a"]})
 def msgpack_seeds():
     h = bytes.fromhex
     seeds = {
-        # PROTOCOL.md §3.1, byte for byte.
+        # cty's msgpack encoding, byte for byte.
         "string_alpha": bytes([T_STRING]) + h("a5616c706861"),
         "string_as_bin": bytes([T_STRING]) + h("c405616c706861"),
         "bool_true": bytes([T_BOOL]) + h("c3"),
@@ -427,7 +427,7 @@ def acme_seeds(pki):
 # ---------------------------------------------------------------- fuzz_dns_api_json
 
 def dns_seeds():
-    """Answers of the IONOS Cloud DNS API (PEERS.md §2.3) and of things in front of it; the format
+    """Answers of the IONOS Cloud DNS API (its published API description) and of things in front of it; the format
     is described at the top of tests/fuzz/fuzz_dns_api_json.cc."""
     def body(v):
         return json.dumps(v).encode()

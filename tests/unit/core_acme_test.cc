@@ -612,7 +612,7 @@ TEST_F(AcmeClientTest, SuccessfulResponseExposesRetryAfterAndLinks) {
 
 // ---------------------------------------------------------------- account lifecycle
 
-// Only the CA's own problem documents speak about an account (issue 13.1): accountDoesNotExist
+// Only the CA's own problem documents speak about an account: accountDoesNotExist
 // is kNotFound, unauthorized kPermissionDenied, and a bare 404 (a proxy, a wrong URL) says
 // nothing about the account. Before the fix all three were kNotFound, and a refresh dropped the
 // account for good.

@@ -105,7 +105,7 @@ TEST_F(CertificateManagerTest, CertificateTheStoreCannotKeepTakesItsAutoCertific
   Result<AutoCertificateView> view = manager_->Create(Desired("www.example.com"));
   ASSERT_FALSE(view.ok());
   EXPECT_EQ(view.status().code(), StatusCode::kUnavailable);
-  // Issue 24.6: the user learns that a certificate was issued and lost, which one, and the cost.
+  // The user learns that a certificate was issued and lost, which one, and the cost.
   const std::string message = view.status().message();
   EXPECT_THAT(message, HasSubstr("saving the certificate: the CA issued the certificate with serial "));
   EXPECT_THAT(message, HasSubstr("for www.example.com, but it was not kept"));
@@ -129,7 +129,7 @@ TEST_F(CertificateManagerTest, RenewalTheStoreCannotKeepNamesTheLostSerial) {
       << "the serial named is the new one, not the kept one";
 }
 
-// Issue 15.9: four certificates for one common name in one second get four names.
+// Four certificates for one common name in one second get four names.
 TEST_F(CertificateManagerTest, NamesStayUniqueWithinOneSecond) {
   std::vector<std::string> names;
   for (int i = 0; i < 4; ++i) {
@@ -264,7 +264,7 @@ TEST_F(CertificateManagerTest, RenewalWaitsForTheLockAndSaysWhoFor) {
   EXPECT_TRUE(world_.memory.held_locks().empty()) << "released after the renewal";
 }
 
-// Issue 24.7: the renew command tells "this run issued" from "another process renewed it while
+// The renew command tells "this run issued" from "another process renewed it while
 // this run waited for the lock" (adopted): RenewIfDue says which path it took.
 TEST_F(CertificateManagerTest, RenewIfDueSaysAdoptedWhenAnotherProcessRenewedWhileItWaited) {
   Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
@@ -666,7 +666,7 @@ TEST_F(AccountManagerTest, RegistrationBlamesTheServerWhenTheCaIsDown) {
                    AcmeExternalAccountBinding{"kid", "c2VjcmV0"}};
   Result<AccountRecord> r = accounts_->Register(spec, &blamed);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(blamed, AccountArgument::kServer) << "not external_account_binding (issue 13.6)";
+  EXPECT_EQ(blamed, AccountArgument::kServer) << "not external_account_binding";
 }
 
 }  // namespace

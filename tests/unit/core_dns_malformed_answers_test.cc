@@ -1,4 +1,4 @@
-// Issue 13.3: the IONOS Cloud DNS client (core/dns/ionos_cloud_dns.h) reads answers of any shape
+// The IONOS Cloud DNS client (core/dns/ionos_cloud_dns.h) reads answers of any shape
 // without throwing. Error bodies and success bodies whose members have the wrong JSON types become
 // errors (or absent values) that say what was wrong. Scripted HTTP answers (tests/fakes/fake_http.h)
 // and the in-process API emulator's bad_error_body fault (tests/dns_emulator); time is a FakeClock.
@@ -25,7 +25,7 @@ using ::testing::HasSubstr;
 using std::chrono::seconds;
 
 constexpr char kToken[] = "malformed-T0KEN-0815";
-// The body of issue 13.3: the documented shape, members of the wrong types.
+// The documented error shape, members of the wrong types.
 constexpr char kWrongTypes[] = R"({"httpStatus":500,"messages":[{"errorCode":1,"message":{"x":1}}]})";
 
 class DnsMalformedAnswersTest : public ::testing::Test {

@@ -279,7 +279,7 @@ std::vector<FakeCase> FakeCases() {
     cases.push_back(c);
   }
   {
-    // Issue 15.8: a resolver where nothing answers is a configuration error, reported after 10 s
+    // A resolver where nothing answers is a configuration error, reported after 10 s
     // instead of after the whole timeout; a server that answers, even SERVFAIL, is waited for.
     FakeCase c;
     c.name = "no_resolver_answers_at_all_fails_fast_naming_it";

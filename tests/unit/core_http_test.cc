@@ -3,7 +3,7 @@
 // A raw HTTP/1.1 server on 127.0.0.1 answers the first request of a connection with keep-alive,
 // then reads the second request in full, counts it, and closes the connection without an answer:
 // the answer is lost after the server acted. An idempotent request may be sent again on a fresh
-// connection; a POST must not be (issue 13.2: before the fix the POST reached the server twice,
+// connection; a POST must not be (before the fix the POST reached the server twice,
 // and the ACME client never learned that its first attempt may have been acted on).
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-// Tests for core/base/json.h: reading untrusted JSON without exceptions (issue 13.3).
+// Tests for core/base/json.h: reading untrusted JSON without exceptions.
 #include "core/base/json.h"
 
 #include <gmock/gmock.h>

@@ -1,4 +1,4 @@
-// Tests for independent monitoring (issue 23): the served-certificate probe against a real TLS
+// Tests for independent monitoring: the served-certificate probe against a real TLS
 // server on 127.0.0.1 (tests/fakes/tls_test_server.h), the OpenMetrics text format and atomic
 // metrics files (core/monitor), and the lifecycle's view of both (core/lifecycle/monitoring.h).
 #include <gmock/gmock.h>

@@ -95,7 +95,7 @@ TEST(RenewalPolicy, PruneTable) {
       {"grace ended", false, 30, not_after + 30 * kDay, true},
       {"grace zero: at expiry", false, 0, not_after, true},
       {"newest never pruned", true, 30, not_after + 1000 * kDay, false},
-      // Issue 13.4: not_after + grace * day overflowed for large grace and wrapped into the past,
+      // not_after + grace * day overflowed for large grace and wrapped into the past,
       // so superseded certificates and their keys were pruned at once. It saturates now.
       {"grace 10^15 days", false, 1000000000000000, not_after + 1000 * kDay, false},
       {"grace INT64_MAX days", false, std::numeric_limits<int64_t>::max(), not_after + 1000 * kDay, false},

@@ -430,7 +430,7 @@ TEST_P(StoreCopyTest, AFailedWriteIsTakenBackAgain) {
   EXPECT_TRUE(to_->WasDeleted("account", "acct-1").value_or(false)) << "what was taken back left tombstones";
 }
 
-// Issue 24.2: `store copy` interrupted (SIGINT/SIGTERM trip the command's cancel token) stops
+// `store copy` interrupted (SIGINT/SIGTERM trip the command's cancel token) stops
 // before its next write and leaves the destination as it found it.
 TEST_P(StoreCopyTest, AnInterruptedCopyWritesNothingMoreAndIsCancelled) {
   Fill();

@@ -484,7 +484,7 @@ TEST_P(StoreConformanceTest, AutoCertificateCrud) {
   moved.settings.ca_certificates_pem = Pem("CERTIFICATE", "root");
   moved.settings.propagation_timeout = std::chrono::seconds(90);
   Result<AutoCertificateRecord> moved_back = store->UpdateAutoCertificate(moved);
-  ASSERT_TRUE(moved_back.ok()) << "another account re-issues in place (issue 15.5)";
+  ASSERT_TRUE(moved_back.ok()) << "another account re-issues in place";
   EXPECT_EQ(moved_back->settings, moved.settings);
   EXPECT_EQ(store->GetAutoCertificate(created->id)->provider_id, "provider-2");
   EXPECT_EQ(store->GetAutoCertificate(created->id)->profile, "tlsserver");
@@ -655,7 +655,7 @@ TEST_P(StoreConformanceTest, FailedAddLeavesThePreviousCertificateActive) {
   EXPECT_EQ(store->ListCertificates(ac->id)->size(), 1u);
 }
 
-// Issue 24.3: runs with the same IONOS_CERT_NOW stamp issued_at from clocks that started at the
+// Runs with the same IONOS_CERT_NOW stamp issued_at from clocks that started at the
 // same instant, so a later certificate may carry an earlier issued_at: the newest is the one added
 // last, in every read.
 TEST_P(StoreConformanceTest, NewestIsTheCertificateAddedLastWhateverItsIssuedAt) {
@@ -1016,7 +1016,7 @@ TEST_P(StoreConformanceTest, PrivateKeysAtRestTable) {
   }
 }
 
-// Issue 15.11: plaintext keys are counted, a store key is introduced, rotated and removed again,
+// Plaintext keys are counted, a store key is introduced, rotated and removed again,
 // all or nothing; after each change the store reads with the new key only.
 TEST_P(StoreConformanceTest, RekeyEncryptsRotatesAndDecryptsAllOrNothing) {
   const std::string pem = Pem("PRIVATE KEY", "rekeytest");
@@ -1133,7 +1133,7 @@ TEST_P(StoreConformanceTest, WrongOrMissingKeyIsDataLossNamingStoreEncryptionKey
         store->UpdateAccount(rename).status(),
     };
     // Listings carry no key and never decrypt one: they work without the right store key
-    // (issue 11: the listing command failed without the key although it shows none).
+    // (the listing command failed without the key although it shows none).
     EXPECT_TRUE(store->ListAccounts().ok());
     EXPECT_TRUE(store->ListCertificates(auto_id).ok());
     EXPECT_TRUE(store->ListAllCertificates().ok());

@@ -60,7 +60,7 @@ TEST(ValidateUrl, HttpsOnlyAndHttpAllowed) {
   EXPECT_FALSE(ValidateUrl("ftp://dns.example", UrlSchemePolicy::kHttpOnlyForLoopback).ok());
 }
 
-// dns_resolvers entries: a host alone means port 53 (issue 15.8).
+// dns_resolvers entries: a host alone means port 53.
 TEST(SplitHostPort, ResolverEntriesDefaultToPort53) {
   struct HostPortCase {
     const char* name;
@@ -106,7 +106,7 @@ TEST(IsLoopbackHost, Table) {
   }
 }
 
-// The DNS API URL carries the bearer token: http:// only to loopback (issue 13.5).
+// The DNS API URL carries the bearer token: http:// only to loopback.
 TEST(ValidateUrl, PlainHttpOnlyForLoopback) {
   const Case cases[] = {
       {"https public", "https://dns.de-fra.ionos.com", true},

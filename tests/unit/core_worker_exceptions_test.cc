@@ -1,4 +1,4 @@
-// Issue 13.3: no exception escapes a worker thread of the core. CertificateIssuer runs the DNS
+// No exception escapes a worker thread of the core. CertificateIssuer runs the DNS
 // calls of an order on worker threads (ForEachInParallel), its record cleanup on a background
 // thread and the key generation through std::async; PropagationChecker runs its queries on
 // threads. An exception thrown by a DnsProvider or DnsResolver there used to end the process

@@ -1,5 +1,5 @@
 // In-process tests of the commands (plugin/cli.h) over a FakeWorld: the renew command's
-// actions, output and exit codes (issue 14.1) where the end-to-end suite cannot make one
+// actions, output and exit codes where the end-to-end suite cannot make one
 // renewal fail and another succeed in the same run.
 #include "plugin/cli.h"
 
@@ -113,7 +113,7 @@ class CliTest : public ::testing::Test {
   Interruption interruption_;
 };
 
-// Issue 23: a failed renewal of a certificate within 30 days of its expiry exits 3 (the alert),
+// A failed renewal of a certificate within 30 days of its expiry exits 3 (the alert),
 // not 1.
 TEST_F(CliTest, RenewRenewsWhatIsDueReportsWhatFailedAndExitsThreeNearExpiry) {
   const AutoCertificateView ok = Create("ok", "ok.example.com");
@@ -202,7 +202,7 @@ TEST_F(CliTest, RenewUsageErrorsExitTwo) {
   EXPECT_EQ(world_.ca.count("newOrder"), 0);
 }
 
-// ---------------------------------------------------------------- issue 23: metrics and exit 3
+// ---------------------------------------------------------------- metrics and exit 3
 
 int64_t Epoch(TimePoint t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
 

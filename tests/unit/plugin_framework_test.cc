@@ -91,7 +91,7 @@ TEST(GenericPlan, RenameKeepsStableComputedValues) {
 }
 
 // The contact changes in place (RFC 8555 §7.3.2); it used to replace the account and, through
-// provider_id, every certificate (issue 15.5).
+// provider_id, every certificate.
 TEST(GenericPlan, EmailChangeIsAnUpdateInPlace) {
   Schema s = AccountSchema();
   Value prior = Applied(s, Config(s, "main", "a@example.com"));
@@ -104,7 +104,7 @@ TEST(GenericPlan, EmailChangeIsAnUpdateInPlace) {
 }
 
 // An optional attribute with a default plans the default when it is removed from the
-// configuration (issue 15.1): before, the old value stayed and a later rename re-issued.
+// configuration: before, the old value stayed and a later rename re-issued.
 TEST(GenericPlan, RemovedOptionalAttributePlansItsDefault) {
   Schema s = AccountSchema();
   Value with_alg = WithAttr(Config(s, "main", "a@example.com"), "key_algorithm", Value::String("ecdsa384"));
@@ -354,7 +354,7 @@ TEST_F(ProviderConfigTest, EachBadSettingNamesItsAttribute) {
   }
 }
 
-// Issue 24.5: a bad value taken from the environment is reported by the variable it came from,
+// A bad value taken from the environment is reported by the variable it came from,
 // not against an attribute line the configuration does not have.
 TEST_F(ProviderConfigTest, EachBadSettingFromTheEnvironmentNamesItsVariable) {
   struct Case {

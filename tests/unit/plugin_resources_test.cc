@@ -308,7 +308,7 @@ TEST_F(PluginTest, AccountCreateReadRenameChangeEmailImportDelete) {
   EXPECT_FALSE(HasError(deleted.diags)) << All(deleted.diags);
 }
 
-// Issue 15.6 with 13.1: a CA that forgot the account keeps the resource, warns, and the plan
+// A CA that forgot the account keeps the resource, warns, and the plan
 // repairs it in place.
 TEST_F(PluginTest, AccountTheCaForgotIsKeptAndRepairedInPlace) {
   Value state = Create(kAccount, AccountConfig());
@@ -330,7 +330,7 @@ TEST_F(PluginTest, AccountTheCaForgotIsKeptAndRepairedInPlace) {
   EXPECT_EQ(world_.ca.AccountStatus(Str(applied.value, "account_url")), "valid");
 }
 
-// Issue 13.1: a proxy's 404 or a CA that is down never ends an account.
+// A proxy's 404 or a CA that is down never ends an account.
 TEST_F(PluginTest, AccountRefreshWhileTheCaIsDownKeepsItWithAWarning) {
   Value state = Create(kAccount, AccountConfig());
   world_.ca.SetUnreachable(true);
@@ -369,7 +369,7 @@ TEST_F(PluginTest, AutoCertificateCreateRenameReissueImportDelete) {
   ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
   EXPECT_EQ(Str(applied.value, "serial_number"), serial);
 
-  // Removing key_algorithm plans the default "rsa2048" and re-issues (issue 15.1).
+  // Removing key_algorithm plans the default "rsa2048" and re-issues.
   Value without = renamed;
   without = WithAttr(without, "key_algorithm", Value::Null(Type::String()));
   plan = Plan(kAuto, applied.value, without);
@@ -390,7 +390,7 @@ TEST_F(PluginTest, AutoCertificateCreateRenameReissueImportDelete) {
   EXPECT_EQ(world_.memory.certificate_count(), 0u);
 }
 
-// Issue 15.5: another account re-issues in place; the history stays.
+// Another account re-issues in place; the history stays.
 TEST_F(PluginTest, ProviderIdChangeReissuesInPlace) {
   Value a = Create(kAccount, AccountConfig("a"));
   Value b = Create(kAccount, AccountConfig("b", "b@example.com"));
@@ -405,7 +405,7 @@ TEST_F(PluginTest, ProviderIdChangeReissuesInPlace) {
   EXPECT_EQ(applied.value.GetAttr("certificates").elements().size(), 2u);
 }
 
-// Issue 15.3: an id the store never knew fails at plan, naming provider_id.
+// An id the store never knew fails at plan, naming provider_id.
 TEST_F(PluginTest, UnknownProviderIdIsAPlanError) {
   Answer plan = Plan(kAuto, Value::Null(SchemaOf(kAuto).type()), AutoConfig("no-such-account"));
   ASSERT_TRUE(HasError(plan.diags));
@@ -413,7 +413,7 @@ TEST_F(PluginTest, UnknownProviderIdIsAPlanError) {
   EXPECT_EQ(world_.ca.count("newOrder"), 0);
 }
 
-// Issue 15.2 and 13.4: day counts are whole numbers within bounds, checked at validate.
+// Day counts are whole numbers within bounds, checked at validate.
 TEST_F(PluginTest, DayCountsAreValidatedNamingTheAttribute) {
   struct Case {
     const char* name;
@@ -449,7 +449,7 @@ TEST_F(PluginTest, NameOutsideEveryZoneIsAPlanErrorOnItsAttribute) {
   EXPECT_THAT(plan.diags[0].detail, HasSubstr("www.example.net"));
 }
 
-// Issue 15.4: refresh reports, apply prunes.
+// Refresh reports, apply prunes.
 TEST_F(PluginTest, RefreshWarnsAboutPruningAndTheApplyPrunes) {
   Value account = Create(kAccount, AccountConfig());
   Value config = AutoConfig(Str(account, "id"));
@@ -511,7 +511,7 @@ TEST_F(PluginTest, ReadOfAnIdTheStoreNeverKnewNamesTheStoreAndSaysWhatToDo) {
   read = Read(kAuto, state);
   EXPECT_FALSE(HasError(read.diags)) << All(read.diags);
   EXPECT_TRUE(read.value.is_null());
-  // A store that cannot tell whether it ever knew the id: that failure is the error (issue 13.6).
+  // A store that cannot tell whether it ever knew the id: that failure is the error.
   world_.store.FailNext("WasDeleted", UnavailableError("database down"));
   read = Read(kAuto, foreign);
   ASSERT_TRUE(HasError(read.diags));
@@ -611,7 +611,7 @@ TEST_F(PluginTest, ProviderSettingsErrorsNameTheirAttribute) {
 
 // ---------------------------------------------------------------- state upgrades
 
-// Issue 13.7: a state of every earlier schema version reads; newer ones are refused; garbage is an
+// A state of every earlier schema version reads; newer ones are refused; garbage is an
 // error, never a crash.
 TEST_F(PluginTest, UpgradeResourceStateReadsEveryEarlierVersion) {
   Value account = Create(kAccount, AccountConfig());
@@ -667,7 +667,7 @@ TEST_F(PluginTest, UpgradeResourceStateReadsEveryEarlierVersion) {
   EXPECT_TRUE(service_.UpgradeResourceState(nullptr, &req, &resp).ok());
   EXPECT_FALSE(HasError(FromProto(resp.diagnostics())));
 
-  // An account state from before key_secret_wo (issue 22): its binding lacks the new attributes,
+  // An account state from before key_secret_wo: its binding lacks the new attributes,
   // which read as null; the key_secret it holds stays until the configuration moves on.
   const Type at = SchemaOf(kAccount).type();
   Value eab_account = Create(kAccount, EabAccountConfig({{"key_id", Value::String("kid-1")},
@@ -687,7 +687,7 @@ TEST_F(PluginTest, UpgradeResourceStateReadsEveryEarlierVersion) {
   EXPECT_EQ(DecodeDynamicValue(eab_resp.upgraded_state(), at).value(), eab_account);
 }
 
-// ---------------------------------------------------------------- secrets out of state (issue 22)
+// ---------------------------------------------------------------- secrets out of state
 
 constexpr char kEabKey[] = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
 

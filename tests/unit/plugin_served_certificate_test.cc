@@ -1,4 +1,4 @@
-// In-process tests of data "ionos_served_certificate" (issue 23): the provider configured over a
+// In-process tests of data "ionos_served_certificate": the provider configured over a
 // FakeWorld (scripted ACME CA, in-memory store, FakeClock), the endpoint a real TLS server on
 // 127.0.0.1 (tests/fakes/tls_test_server.h) serving certificates the provider issued.
 #include <gmock/gmock.h>

@@ -1,5 +1,5 @@
-// Unit tests for plugin/value/json_codec.h: RawState JSON decoding (PROTOCOL.md
-// §3.2) with exact numbers and the dynamic {"value","type"} form, JSON
+// Unit tests for plugin/value/json_codec.h: RawState JSON decoding (cty's JSON encoding)
+// with exact numbers and the dynamic {"value","type"} form, JSON
 // encoding, malformed input, and the RawState -> msgpack conversion.
 #include <string>
 #include <vector>
@@ -56,7 +56,7 @@ Type StateType() {
                        {"note", Type::String()}});
 }
 
-// Pretty-printed as in the plan phase [PROTOCOL.md §1.4]; "note" is absent.
+// Pretty-printed as in the plan phase [cty's type JSON]; "note" is absent.
 const char* kPrettyRawState = R"({
   "blocks": [],
   "count": 12345678901234567890123,
@@ -116,7 +116,7 @@ TEST(ValueJsonRawStateTest, EncodeGivesCompactSortedJson) {
   EXPECT_EQ(*json, kCompactRawState);
 }
 
-// PROTOCOL.md §3.2 pitfall: the dynamic attribute must become [bin(type), value]
+// cty JSON pitfall: the dynamic attribute must become [bin(type), value]
 // in msgpack, not a msgpack map.
 TEST(ValueJsonRawStateTest, ConvertsToMsgpackWithDynamicAsTypeValuePair) {
   const Type t = Type::Object({{"dyn", Type::Dynamic()}});

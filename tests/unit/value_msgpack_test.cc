@@ -1,4 +1,4 @@
-// Unit tests for plugin/value/msgpack.h: every hex example of PROTOCOL.md §3.1,
+// Unit tests for plugin/value/msgpack.h: hex examples of cty's msgpack encoding,
 // Terraform's number encoding rules, object key checks, round trips and
 // malformed input (truncation, huge lengths, deep nesting, random mutation).
 #include <random>
@@ -69,7 +69,7 @@ Type NestedList(int levels) {
 
 const std::string kExampleTypeJson = R"(["object",{"x":"number","y":["tuple",["string"]]}])";
 
-// The dynamic example of PROTOCOL.md §3.1, byte for byte.
+// A dynamic value in cty's msgpack encoding, byte for byte.
 const std::string kDynamicExampleHex = "92 c432 " + HexOf(kExampleTypeJson) + " 82 a178 01 a179 91 a161";
 
 Value DynamicExampleValue() {

@@ -1,5 +1,5 @@
 // Unit tests for plugin/value/type.h and plugin/value/value.h: cty types and
-// their JSON form (PROTOCOL.md §1.4), Number canonical text, Value semantics.
+// their JSON form (cty's type JSON), Number canonical text, Value semantics.
 #include <cmath>
 #include <limits>
 #include <string>
@@ -78,7 +78,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<TypeJsonCase>& info) { return info.param.name; });
 
 TEST(ValueTypeJsonExtraTest, ProtocolDynamicExampleTypeJsonIs50Bytes) {
-  // PROTOCOL.md §3.1 frames this type JSON as bin8 with length 0x32.
+  // cty's msgpack encoding frames this type JSON as bin8 with length 0x32.
   Type t = Type::Object({{"x", Type::Number()}, {"y", Type::Tuple({Type::String()})}});
   EXPECT_EQ(t.ToJson().size(), 0x32u);
 }
