@@ -381,6 +381,29 @@ def example_dirs():
     return sorted(dirs)
 
 
+class CommentsCiteTheRepository(unittest.TestCase):
+    """Comments point to what a reader of the repository can open (README, docs/, an RFC, a public
+    specification), never to issue numbers or design notes kept elsewhere."""
+
+    FOREIGN = re.compile(r"\b[Ii]ssue [0-9]|\b(?:DESIGN|PROTOCOL|PEERS|STYLE-ANCHORS)\.md\b")
+
+    def test_no_comment_cites_an_issue_or_a_document_outside_the_repository(self):
+        offenders = []
+        for top in ("core", "plugin", "schemas", "tests", "tools", "scripts", "examples", "cmake"):
+            for root, _, files in os.walk(os.path.join(harness.SOURCE_DIR, top)):
+                if "corpus" in root.split(os.sep):
+                    continue
+                for name in files:
+                    path = os.path.join(root, name)
+                    if path == os.path.abspath(__file__) or not name.endswith(
+                            (".cc", ".h", ".py", ".proto", ".json", ".md", ".tf", ".sh", ".cmake", ".tmpl", ".txt")):
+                        continue
+                    for n, line in enumerate(read(path).splitlines(), 1):
+                        if self.FOREIGN.search(line):
+                            offenders.append("%s:%d: %s" % (os.path.relpath(path, harness.SOURCE_DIR), n, line.strip()))
+        self.assertEqual(offenders, [])
+
+
 class ExamplesAreValid(unittest.TestCase):
     def test_the_expected_examples_exist(self):
         names = {os.path.relpath(d, EXAMPLES) for d in example_dirs()}
