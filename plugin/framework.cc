@@ -1,5 +1,7 @@
 #include "plugin/framework.h"
 
+#include "core/lifecycle/attribute_rules.h"
+
 namespace ionos::tf {
 namespace {
 
@@ -201,7 +203,57 @@ void CollectWriteOnly(const BlockSchema& schema, const Value& v, const Attribute
   }
 }
 
+// One value against its attribute's rule; an error at `path` when it breaks it.
+void CheckRule(const AttributeSchema& a, const Value& v, const AttributePath& path, Diagnostics& diags) {
+  if (!v.is_known() || v.is_null()) return;
+  Status s;
+  if (v.type() == Type::String()) {
+    s = CheckStringRule(a.validate, v.as_string());
+  } else if (v.type() == Type::Number()) {
+    const Number& n = v.as_number();
+    s = CheckNumberRule(a.validate, n.is_integer() ? n.ToInt64() : std::nullopt, n.text());
+  } else if (v.type().is_collection()) {
+    for (const Value& e : v.elements()) CheckRule(a, e, path, diags);
+    return;
+  } else {
+    s = InternalError("a rule on a value of this type");
+  }
+  if (s.ok()) return;
+  if (s.code() == StatusCode::kInternal) {
+    diags.AddAttributeError(path, "Invalid schema",
+                            path.ToString() + ": the schema's rule \"" + a.validate + "\" does not apply (" +
+                                s.message() + "). This is a bug in the provider; please report it.");
+    return;
+  }
+  std::string detail = s.message() + ".";
+  if (!a.validate_hint.empty()) detail += " " + a.validate_hint;
+  diags.AddAttributeError(path, AttributeRuleSummary(a.validate), detail);
+}
+
+void CollectRuleErrors(const BlockSchema& schema, const Value& v, const AttributePath& base, Diagnostics& diags) {
+  if (!v.is_known() || !v.type().is_object()) return;
+  auto at = [&](const std::string& name) { return base.steps.empty() ? AttributePath(name) : base.Attr(name); };
+  for (const auto& a : schema.attributes) {
+    if (!a.validate.empty()) CheckRule(a, v.GetAttr(a.name), at(a.name), diags);
+  }
+  for (const auto& b : schema.blocks) {
+    Value bv = v.GetAttr(b.name);
+    if (!bv.is_known() || bv.is_null()) continue;
+    if (b.nesting == Nesting::kSingle) {
+      CollectRuleErrors(b, bv, at(b.name), diags);
+      continue;
+    }
+    for (size_t i = 0; i < bv.elements().size(); ++i) {
+      CollectRuleErrors(b, bv.elements()[i], at(b.name).Index(static_cast<int64_t>(i)), diags);
+    }
+  }
+}
+
 }  // namespace
+
+void CheckAttributeRules(const BlockSchema& schema, const Value& config, Diagnostics& diags) {
+  CollectRuleErrors(schema, config, AttributePath(), diags);
+}
 
 std::vector<AttributePath> WriteOnlyPathsSet(const BlockSchema& schema, const Value& config) {
   std::vector<AttributePath> out;

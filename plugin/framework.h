@@ -96,6 +96,11 @@ std::vector<AttributePath> WriteOnlyPathsSet(const BlockSchema& schema, const Va
 void CheckWriteOnlyAllowed(const BlockSchema& schema, const Value& config, bool write_only_allowed,
                            Diagnostics& diags);
 
+// Applies the rule each attribute's schema declares (AttributeSchema::validate) to every known,
+// non-null value of `config`, nested blocks included; each broken rule is an error on the
+// attribute's path. A rule name core does not know is an error too (a schema's mistake).
+void CheckAttributeRules(const BlockSchema& schema, const Value& config, Diagnostics& diags);
+
 // Checks that an applied/read value is wholly known and, for apply, matches
 // every known planned value; adds an error naming the attribute otherwise.
 void CheckAppliedState(const Value& planned, const Value& applied, Diagnostics& diags);

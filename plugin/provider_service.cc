@@ -190,6 +190,7 @@ grpc::Status ProviderService::ValidateResourceConfig(grpc::ServerContext*,
     // Before Terraform 1.11 a write-only value would end up in the state: refuse it.
     CheckWriteOnlyAllowed(r->schema().block, *config, req->client_capabilities().write_only_attributes_allowed(),
                           diags);
+    CheckAttributeRules(r->schema().block, *config, diags);
     r->ValidateConfig(*config, diags);
   });
 }
@@ -208,6 +209,7 @@ grpc::Status ProviderService::ValidateDataResourceConfig(grpc::ServerContext*,
       diags.AddStatus("Cannot decode the configuration", config.status());
       return;
     }
+    CheckAttributeRules(d->schema().block, *config, diags);
     d->ValidateConfig(*config, diags);
   });
 }
@@ -400,6 +402,7 @@ grpc::Status ProviderService::ValidateEphemeralResourceConfig(
       diags.AddStatus("Cannot decode the configuration", config.status());
       return;
     }
+    CheckAttributeRules(e->schema().block, *config, diags);
     e->ValidateConfig(*config, diags);
   });
 }

@@ -6,8 +6,8 @@
 // grace and pruning) lives in core/lifecycle.
 #include <set>
 
-#include "core/crypto/crypto.h"
 #include "core/dns/dns_name.h"
+#include "core/lifecycle/attribute_rules.h"
 #include "core/lifecycle/renewal_policy.h"
 #include "plugin/provider.h"
 
@@ -19,23 +19,6 @@ const char* const kCertificateAttributes[] = {
     "last_issued_certificate_id", "certificate_pem", "certificate_chain_pem", "private_key_pem", "not_before",
     "not_after", "serial_number", "fingerprint_sha256", "renew_at", "renewal_due", "certificates"};
 
-
-// A whole number of days, checked at validate time with the attribute named.
-void ValidateDays(const Value& config, const char* attribute, Status (*check)(int64_t), Diagnostics& diags) {
-  if (!config.is_known()) return;
-  Value v = config.GetAttr(attribute);
-  if (!v.is_known()) return;
-  const Number& n = v.as_number();
-  std::optional<int64_t> days = n.is_integer() ? n.ToInt64() : std::nullopt;
-  if (!days) {
-    diags.AddAttributeError(AttributePath(attribute), std::string("Invalid ") + attribute,
-                            std::string(attribute) + " must be a whole number of days, got " + n.text() + ".");
-    return;
-  }
-  if (Status s = check(*days); !s.ok()) {
-    diags.AddAttributeError(AttributePath(attribute), std::string("Invalid ") + attribute, s.message() + ".");
-  }
-}
 
 std::optional<TimePoint> TimeAttr(const Value& v, const std::string& attr) {
   auto s = GetString(v, attr);
@@ -54,42 +37,19 @@ class AutoCertificateResource final : public Resource {
 
   const Schema& schema() const override { return schema_; }
 
+  // Each attribute's own rule (a DNS name, a key algorithm, a day range) is the schema's
+  // ("validate", applied by the framework); here only what involves several attributes.
   void ValidateConfig(const Value& config, Diagnostics& diags) override {
-    if (auto name = GetString(config, "name"); name && name->empty()) {
-      diags.AddAttributeError(AttributePath("name"), "Empty name", "The auto certificate needs a display name.");
-    }
     auto cn = GetString(config, "common_name");
-    if (cn) {
-      Status s = ValidateDnsName(*cn);
-      if (!s.ok()) diags.AddAttributeError(AttributePath("common_name"), "Invalid common name", s.message());
-    }
     auto sans = GetStringList(config, "subject_alternative_names");
-    if (sans) {
-      bool each_ok = true;
-      for (const auto& n : *sans) {
-        Status s = ValidateDnsName(n);
-        if (!s.ok()) {
-          each_ok = false;
-          diags.AddAttributeError(AttributePath("subject_alternative_names"), "Invalid subject alternative name",
-                                  s.message());
-        }
-      }
-      if (each_ok && cn && ValidateDnsName(*cn).ok()) {
-        Status s = ValidateCertificateNames(*cn, *sans);
-        if (!s.ok()) {
-          diags.AddAttributeError(AttributePath("subject_alternative_names"), "Invalid subject alternative names",
-                                  s.message());
-        }
-      }
+    if (!cn || !sans || !CheckStringRule("dns_name", *cn).ok()) return;
+    for (const auto& n : *sans) {
+      if (!CheckStringRule("dns_name", n).ok()) return;  // reported by the rule already
     }
-    if (auto alg = GetString(config, "key_algorithm")) {
-      if (!ParseKeyAlgorithm(*alg).ok()) {
-        diags.AddAttributeError(AttributePath("key_algorithm"), "Unsupported key algorithm",
-                                "\"" + *alg + "\" is not one of rsa2048, rsa3072, rsa4096, ecdsa256, ecdsa384.");
-      }
+    if (Status s = ValidateCertificateNames(*cn, *sans); !s.ok()) {
+      diags.AddAttributeError(AttributePath("subject_alternative_names"), "Invalid subject alternative names",
+                              s.message());
     }
-    ValidateDays(config, "renew_before_days", &ValidateRenewBeforeDays, diags);
-    ValidateDays(config, "grace_period_days", &ValidateGracePeriodDays, diags);
   }
 
   void ModifyPlan(const PlanRequest& req, PlanResponse& resp) override {

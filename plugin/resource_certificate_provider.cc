@@ -2,10 +2,7 @@
 //
 // A thin view on core's AccountManager: registration, the CA's word about the account on refresh
 // (only its explicit word ends an account), contact updates and repairs in place, deactivation.
-#include "core/acme/contact.h"
 #include "core/base/encoding.h"
-#include "core/crypto/crypto.h"
-#include "core/http/url.h"
 #include "plugin/provider.h"
 
 namespace ionos::tf {
@@ -25,28 +22,9 @@ class CertificateProviderResource final : public Resource {
 
   const Schema& schema() const override { return schema_; }
 
+  // Each attribute's own rule (e-mail, https URL, key algorithm) is the schema's ("validate",
+  // applied by the framework); here the external account binding's rules.
   void ValidateConfig(const Value& config, Diagnostics& diags) override {
-    if (auto name = GetString(config, "name"); name && name->empty()) {
-      diags.AddAttributeError(AttributePath("name"), "Empty name", "The certificate provider needs a display name.");
-    }
-    if (auto email = GetString(config, "email")) {
-      Status s = ValidateEmail(*email);
-      if (!s.ok()) diags.AddAttributeError(AttributePath("email"), "Invalid e-mail address", s.message());
-    }
-    if (auto server = GetString(config, "server")) {
-      Status s = ValidateUrl(*server, UrlSchemePolicy::kHttpsOnly);
-      if (!s.ok()) {
-        diags.AddAttributeError(AttributePath("server"), "Invalid ACME server",
-                                s.message() + ". The server is the ACME directory URL, for example "
-                                              "https://acme-v02.api.letsencrypt.org/directory.");
-      }
-    }
-    if (auto alg = GetString(config, "key_algorithm")) {
-      if (!ParseKeyAlgorithm(*alg).ok()) {
-        diags.AddAttributeError(AttributePath("key_algorithm"), "Unsupported key algorithm",
-                                "\"" + *alg + "\" is not one of ecdsa256, ecdsa384, rsa2048, rsa3072, rsa4096.");
-      }
-    }
     Value eab = config.is_known() ? config.GetAttr(kEabBlock) : Value::Null(Type::Dynamic());
     if (eab.is_known()) {
       for (size_t i = 0; i < eab.elements().size(); ++i) {

@@ -1,5 +1,7 @@
 #include "plugin/schema.h"
 
+#include "core/lifecycle/attribute_rules.h"
+
 namespace ionos::tf {
 namespace {
 
@@ -18,6 +20,11 @@ Result<AttributeSchema> ParseAttribute(const nlohmann::json& j) {
   a.requires_replace = j.value("requires_replace", false);
   a.stable = j.value("stable", false);
   a.env = j.value("env", "");
+  a.validate = j.value("validate", "");
+  a.validate_hint = j.value("validate_hint", "");
+  if (!a.validate.empty() && !IsAttributeRule(a.validate)) {
+    return InvalidArgumentError("attribute " + a.name + " names an unknown rule \"" + a.validate + "\"");
+  }
   a.description = j.value("description", "");
   if (j.contains("default")) a.default_value = j["default"];
   if (!a.required && !a.optional && !a.computed) {

@@ -3,7 +3,7 @@
 // schemas/provider.json, schemas/resources/<type>.json, schemas/data-sources/<type>.json and
 // schemas/ephemeral-resources/<type>.json describe every attribute once: name, type,
 // flags, description, plus the plan behaviour this framework applies
-// generically (requires_replace, default, stable). They are embedded into the
+// generically (requires_replace, default, stable) and the rule each value follows (validate). They are embedded into the
 // binary at build time and drive both GetProviderSchema and the generated docs.
 #pragma once
 
@@ -41,6 +41,11 @@ struct AttributeSchema {
   std::optional<nlohmann::json> default_value;
   // Provider configuration only: environment variable read when the attribute is null.
   std::string env;
+  // The rule every configured value follows ("dns_name", "key_algorithm", ...: the names of
+  // core/lifecycle/attribute_rules.h), checked by the framework at validate time; for a set or
+  // list, every element. `validate_hint` is added to the error's detail.
+  std::string validate;
+  std::string validate_hint;
   std::string description;
 };
 

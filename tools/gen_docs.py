@@ -137,6 +137,18 @@ def anchor(path):
     return "nested--" + "--".join(path)
 
 
+# What each "validate" rule of the schemas asks (core/lifecycle/attribute_rules.h checks it).
+RULE_TEXT = {
+    "dns_name": "Checked at validate: each must be a DNS name (a leading `*.` allowed).",
+    "email": "Checked at validate: must be an e-mail address.",
+    "https_url": "Checked at validate: must be an `https://` URL.",
+    "key_algorithm": "Checked at validate: one of `rsa2048`, `rsa3072`, `rsa4096`, `ecdsa256`, `ecdsa384`.",
+    "not_empty": "Checked at validate: must not be empty.",
+    "renew_before_days": "Checked at validate: a whole number from 1 to 3650.",
+    "grace_period_days": "Checked at validate: a whole number from 0 to 3650.",
+}
+
+
 def attribute_line(attr, argument, path=()):
     """One bullet of the reference: `name` (Type, flags) description, default, env, replacement."""
     flags = [type_label(attr["type"])]
@@ -160,6 +172,10 @@ def attribute_line(attr, argument, path=()):
         parts.append("Defaults to `%s`." % default_text(attr["default"]))
     if attr.get("env") and attr["env"] not in attr.get("description", ""):
         parts.append("Can also be set with the `%s` environment variable." % attr["env"])
+    if attr.get("validate"):
+        if attr["validate"] not in RULE_TEXT:
+            raise SystemExit("%s: unknown validate rule %r" % (attr["name"], attr["validate"]))
+        parts.append(RULE_TEXT[attr["validate"]])
     if attr.get("requires_replace"):
         parts.append("Changing this forces a new resource.")
     if object_type(attr["type"]) is not None:

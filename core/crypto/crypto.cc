@@ -147,8 +147,11 @@ Result<KeyAlgorithm> ParseKeyAlgorithm(std::string_view name) {
       return a.algorithm;
     }
   }
-  return InvalidArgumentError("unknown key algorithm \"" + std::string(name) +
-                              "\" (expected one of rsa2048, rsa3072, rsa4096, ecdsa256, ecdsa384)");
+  std::string expected;
+  for (const auto& a : kAlgorithms) {
+    expected += (expected.empty() ? "" : ", ") + std::string(a.name);
+  }
+  return InvalidArgumentError("unknown key algorithm \"" + std::string(name) + "\" (expected one of " + expected + ")");
 }
 
 const char* KeyAlgorithmName(KeyAlgorithm algorithm) {

@@ -46,6 +46,74 @@ Value Proposed(const Schema& s, const Value& prior, const Value& config) {
   return v;
 }
 
+// The rules an attribute's values follow are declared in the schema ("validate") and checked by
+// the framework with core's own checks, each error on the attribute it is about.
+TEST(AttributeRules, TheSchemaDeclaresThemAndTheFrameworkChecksThem) {
+  auto schema = LoadEmbeddedSchema("resources/ionos_auto_certificate.json");
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  const Type str = Type::String();
+  struct Case {
+    const char* name;
+    const char* attribute;
+    Value value;
+    const char* summary;  // "" when the value is fine
+    const char* detail;
+  } cases[] = {
+      {"a DNS name", "common_name", Value::String("www.example.com"), "", ""},
+      {"a wildcard", "common_name", Value::String("*.example.com"), "", ""},
+      {"not a DNS name", "common_name", Value::String("www example.com"), "Invalid DNS name", "www example.com"},
+      {"one bad name in a set", "subject_alternative_names",
+       Value::Set(str, {Value::String("a.example.com"), Value::String("b..example.com")}), "Invalid DNS name",
+       "b..example.com"},
+      {"an unknown value waits for apply", "common_name", Value::Unknown(str), "", ""},
+      {"a key algorithm", "key_algorithm", Value::String("ecdsa384"), "", ""},
+      {"not a key algorithm", "key_algorithm", Value::String("dsa1024"), "Unsupported key algorithm",
+       "expected one of rsa2048, rsa3072, rsa4096, ecdsa256, ecdsa384"},
+      {"a fraction of a day", "renew_before_days", Value::NumberV(Number::FromDouble(1.5)), "Invalid number of days",
+       "renew_before_days must be a whole number of days, got 1.5"},
+      {"no days before expiry", "renew_before_days", Value::Int(0), "Invalid number of days", "from 1 to 3650"},
+      {"no grace period", "grace_period_days", Value::Int(0), "", ""},
+      {"ten years and a day", "grace_period_days", Value::Int(3651), "Invalid number of days", "from 0 to 3650"},
+      {"an empty name", "name", Value::String(""), "Empty value", "needs a display name"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Diagnostics diags;
+    CheckAttributeRules(schema->block, WithAttr(EmptyObject(schema->block), c.attribute, c.value), diags);
+    if (std::string(c.summary).empty()) {
+      EXPECT_FALSE(diags.HasError());
+      continue;
+    }
+    ASSERT_EQ(diags.items().size(), 1u);
+    const Diagnostic& d = diags.items()[0];
+    EXPECT_EQ(d.summary, c.summary);
+    EXPECT_NE(d.detail.find(c.detail), std::string::npos) << d.detail;
+    ASSERT_TRUE(d.path.has_value());
+    EXPECT_EQ(*d.path, AttributePath(c.attribute));
+  }
+}
+
+TEST(AttributeRules, NestedBlocksAreCheckedAndAnUnknownRuleIsASchemaError) {
+  auto s = ParseSchema(R"({"type_name": "t", "attributes": [{"name": "id", "type": "string", "computed": true}],
+      "blocks": [{"name": "contact", "nesting": "list", "attributes": [
+        {"name": "email", "type": "string", "required": true, "validate": "email"}]}]})");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const Type contact = s->block.FindBlock("contact")->ObjectType();
+  Value config = WithAttr(EmptyObject(s->block), "contact",
+                          Value::List(contact, {Value::ObjectOfType(contact, {{"email", Value::String("a@example.com")}}),
+                                                Value::ObjectOfType(contact, {{"email", Value::String("nobody")}})}));
+  Diagnostics diags;
+  CheckAttributeRules(s->block, config, diags);
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.items()[0].summary, "Invalid e-mail address");
+  EXPECT_EQ(*diags.items()[0].path, AttributePath("contact").Index(1).Attr("email"));
+
+  auto bad = ParseSchema(R"({"type_name": "t", "attributes": [
+      {"name": "x", "type": "string", "optional": true, "validate": "shoe_size"}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("unknown rule \"shoe_size\""), std::string::npos);
+}
+
 TEST(Schemas, EveryEmbeddedFileParses) {
   ASSERT_FALSE(EmbeddedSchemaFiles().empty());
   for (const auto& [path, text] : EmbeddedSchemaFiles()) {
