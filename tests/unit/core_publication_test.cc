@@ -93,6 +93,14 @@ TEST_F(PublicationTest, FirstCertificateIsPublishedUnderItsStoreName) {
   EXPECT_EQ(copy.private_key_pem, view.newest->private_key_pem);
   EXPECT_EQ(view.NewestPublishedId(), copy.copy.id);
   EXPECT_EQ(StoredState(view.record.id, view.newest->id), "published:" + copy.copy.id);
+  // The data source and the listing command show the copy too.
+  Result<CertificateView> one = manager_->ViewCertificate(view.newest->id);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->published_id, copy.copy.id);
+  Result<std::vector<CertificateListing>> rows = manager_->ListCertificates();
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].published_id, copy.copy.id);
 }
 
 TEST_F(PublicationTest, UnpublishedAutoCertificateUploadsNothing) {
