@@ -684,6 +684,13 @@ Status CertificateManager::DeleteCopy(CertificatePublisher& publisher, const Cer
 }
 
 Status CertificateManager::SyncPublication(const std::string& auto_certificate_id, bool verify_newest) {
+  // One process at a time decides and uploads (an apply and a renew may finish together): the
+  // second one finds the first one's note or copy, never uploads again.
+  LockOptions lock;
+  lock.timeout = options_.lock_timeout;
+  lock.cancel = cancel_;
+  IONOS_ASSIGN_OR_RETURN_CTX(std::unique_ptr<StoreLock> held, store_->Lock("publication/" + auto_certificate_id, lock),
+                             "publishing the certificate of auto certificate " + auto_certificate_id);
   IONOS_ASSIGN_OR_RETURN(AutoCertificateRecord record, store_->GetAutoCertificate(auto_certificate_id));
   IONOS_ASSIGN_OR_RETURN(std::vector<CertificateSummary> certificates, store_->ListCertificates(auto_certificate_id));
   IONOS_ASSIGN_OR_RETURN(std::vector<PublicationRecord> publications, store_->ListPublications(auto_certificate_id));

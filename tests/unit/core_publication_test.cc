@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/lifecycle/account_manager.h"
@@ -216,6 +217,26 @@ TEST_F(PublicationTest, TurningPublishOffDeletesTheCopiesAndOnPublishesTheNewest
   ASSERT_EQ(publisher_.copies().size(), 1u);
   EXPECT_EQ(publisher_.copies()[0].copy.name, renewed->newest->name);
   EXPECT_EQ(world_.ca.count("newOrder"), orders) << "toggling never issues";
+}
+
+TEST_F(PublicationTest, TwoProcessesPublishingAtOnceUploadOnce) {
+  Result<AutoCertificateView> view = manager_->Create(Desired(/*publish=*/false));
+  ASSERT_TRUE(view.ok());
+  AutoCertificateRecord on = view->record;
+  on.settings.publish = true;
+  ASSERT_TRUE(world_.store.UpdateAutoCertificate(on).ok());
+  CertificateManager other(&world_.store, issuers_.get(), &world_.clock, &world_.random, &world_.logger,
+                           &world_.cancel);
+  Status a;
+  Status b;
+  std::thread first([&] { a = manager_->SyncPublication(on.id, true); });
+  std::thread second([&] { b = other.SyncPublication(on.id, true); });
+  first.join();
+  second.join();
+  EXPECT_TRUE(a.ok()) << a.ToString();
+  EXPECT_TRUE(b.ok()) << b.ToString();
+  EXPECT_EQ(publisher_.publish_calls(), 1);
+  EXPECT_EQ(publisher_.copies().size(), 1u);
 }
 
 TEST_F(PublicationTest, DeleteRemovesEveryCopyAndARefusalNamesTheCertificateAndItsUser) {
