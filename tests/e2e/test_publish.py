@@ -80,6 +80,10 @@ class Publish(unittest.TestCase):
 
         # renew at +61 days publishes the new certificate: both copies during the grace period.
         nb = state["not_before"]
+        # renew takes the Certificate Manager from its environment: plain http to a remote host is refused.
+        proc = renew(self.ws, "--json", env=dict(at(nb, 61), IONOS_API_URL_CERT="http://cm.example.com"))
+        self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
+        self.assertIn("IONOS_API_URL_CERT", json.loads(proc.stdout)["error"])
         proc = renew(self.ws, "--json", env=at(nb, 61))
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         row = json.loads(proc.stdout)[0]
@@ -130,6 +134,15 @@ class Publish(unittest.TestCase):
                 break
         self.assertEqual(len(copies), 1, copies)
         self.assertEqual(self.web()["published_certificate_id"], copies[0]["id"])
+        # A copy in use refuses the destroy, which names the certificate and what uses it.
+        self.env.dns.cm_in_use(copies[0]["id"], "Application Load Balancer alb-e2e", status=422)
+        proc = self.ws.tf("destroy", "-auto-approve", "-no-color", check=False)
+        self.assertNotEqual(proc.returncode, 0)
+        out = flat(proc.stdout + proc.stderr)
+        self.assertIn(copies[0]["name"], out)
+        self.assertIn("Application Load Balancer alb-e2e", out)
+        self.assertEqual(len(self.copies(cn)), 1)
+        self.env.dns.cm_in_use(copies[0]["id"], "")
         requests = self.env.dns.cm_requests()
         self.assertGreaterEqual(requests.get("GET /certificates", 0), 1, requests)  # the copy was looked for
         self.assertEqual(requests.get("POST /certificates", 0) - posts_before, 1, requests)  # never posted twice
