@@ -334,10 +334,16 @@ class AutoCertificateResource final : public Resource {
       return prior;
     }
     for (const std::string& w : view->warnings) diags.AddWarning("Published copy kept", w);
+    const bool publish = desired.settings.publish;
     if (!view->publish_status.ok()) {
-      diags.AddStatus("Certificate not published", view->publish_status);
+      diags.AddStatus(publish ? "Certificate not published" : "Published copies not deleted", view->publish_status);
     }
     Value state = StateFromView(*view, planned, KeyInState(planned));
+    if (!view->publish_status.ok() && !publish) {
+      // Copies are left: the state keeps publish = true, so the next plan turns it off again and
+      // the next apply retries the deletion.
+      state = WithAttr(state, "publish", Value::Bool(true));
+    }
     // A plan that did not re-issue promised renewal_due and renew_at: keep them for this apply.
     for (const char* attr : {"renewal_due", "renew_at"}) {
       if (planned.GetAttr(attr).is_known()) state = WithAttr(state, attr, planned.GetAttr(attr));
@@ -533,7 +539,8 @@ class AutoCertificateResource final : public Resource {
       v = WithAttr(v, "subject_alternative_names", Value::Set(Type::String(), std::move(names)));
     }
     v = WithAttr(v, "certificates", CertificatesValue(view.certificates, view.published_ids));
-    v = WithAttr(v, "publish", Value::Bool(r.settings.publish));
+    // What the configuration (or the state) says; the store's setting only for an import.
+    v = WithAttr(v, "publish", Value::Bool(BoolAttr(base, "publish").value_or(r.settings.publish)));
     if (const std::string published = view.NewestPublishedId(); !published.empty()) {
       v = WithAttr(v, "published_certificate_id", Value::String(published));
     }

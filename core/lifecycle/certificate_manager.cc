@@ -133,7 +133,11 @@ AutoCertificateView CertificateManager::ViewOf(AutoCertificateSnapshot snapshot)
                                  KeptRenewalInfo(snapshot, *logger_), now);
     view.newest = std::move(snapshot.newest);
   }
-  Result<std::vector<PublicationRecord>> publications = store_->ListPublications(view.record.id);
+  // Copies are shown for auto certificates that publish (one more read only for those); the copies
+  // of one that stopped publishing are deleted by the next apply, which reads the store itself.
+  Result<std::vector<PublicationRecord>> publications =
+      view.record.settings.publish ? store_->ListPublications(view.record.id)
+                                   : Result<std::vector<PublicationRecord>>(std::vector<PublicationRecord>{});
   if (!publications.ok()) {
     logger_->Warn("cannot read which certificates are published",
                   {{"auto_certificate", view.record.id}, {"error", publications.status().message()}});
@@ -203,7 +207,10 @@ Result<std::vector<CertificateListing>> CertificateManager::ListCertificates() {
     const int64_t grace = auto_cert != nullptr ? auto_cert->grace_period_days : kMaxDays;
     const std::vector<CertificateState> states = ProjectCertificates(group, grace, now);
     std::map<std::string, std::string> published;
-    if (Result<std::vector<PublicationRecord>> pubs = store_->ListPublications(group.front().auto_certificate_id);
+    if (Result<std::vector<PublicationRecord>> pubs =
+            auto_cert != nullptr && auto_cert->settings.publish
+                ? store_->ListPublications(group.front().auto_certificate_id)
+                : Result<std::vector<PublicationRecord>>(std::vector<PublicationRecord>{});
         pubs.ok()) {
       for (const PublicationRecord& p : *pubs) {
         if (p.state == kPublicationPublished) {
@@ -684,6 +691,18 @@ Status CertificateManager::DeleteCopy(CertificatePublisher& publisher, const Cer
 }
 
 Status CertificateManager::SyncPublication(const std::string& auto_certificate_id, bool verify_newest) {
+  {
+    // Nothing to do for an auto certificate that does not publish and has no copies (most of
+    // them): no lock, two reads.
+    IONOS_ASSIGN_OR_RETURN(AutoCertificateRecord record, store_->GetAutoCertificate(auto_certificate_id));
+    if (!record.settings.publish) {
+      IONOS_ASSIGN_OR_RETURN(std::vector<PublicationRecord> publications,
+                             store_->ListPublications(auto_certificate_id));
+      if (publications.empty()) {
+        return Status::Ok();
+      }
+    }
+  }
   // One process at a time decides and uploads (an apply and a renew may finish together): the
   // second one finds the first one's note or copy, never uploads again.
   LockOptions lock;
