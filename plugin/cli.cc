@@ -355,6 +355,11 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   if (!dns_api_url.ok()) {
     return UsageError(ctx, json, "renew", "IONOS_API_URL_DNS: " + dns_api_url.status().message());
   }
+  // So does the Certificate Manager API that auto certificates with publish = true upload to.
+  Result<std::string> certificate_manager_url = CommandCertificateManagerUrl(ctx.env("IONOS_API_URL_CERT"));
+  if (!certificate_manager_url.ok()) {
+    return UsageError(ctx, json, "renew", "IONOS_API_URL_CERT: " + certificate_manager_url.status().message());
+  }
   Result<KeySetting> key = StoreKey(ctx, *flags, "--key");
   if (!key.ok()) return UsageError(ctx, json, "renew", key.status().message());
   Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), *key);
@@ -362,6 +367,7 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   Issuers::Options io;
   io.token = token;
   io.dns_api_url = *dns_api_url;
+  io.certificate_manager_url = *certificate_manager_url;
   io.user_agent = std::string("terraform-provider-ionos/") + IONOS_PROVIDER_VERSION + " (renew)";
   io.store = store->get();
   io.clock = ctx.clock;
@@ -443,6 +449,12 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
           row.serial_number = outcome->view.newest->serial_number;
         }
         row.pruned = outcome->pruned;
+        for (const std::string& w : outcome->warnings) std::fprintf(ctx.err, "warning: %s\n", w.c_str());
+        if (!outcome->publish_status.ok()) {
+          row.action = "failed";
+          row.error = outcome->publish_status.message();
+          failed = true;
+        }
       }
     }
     rows.push_back(std::move(row));
@@ -736,9 +748,10 @@ std::string FormatCertificateTable(const std::vector<AccountRecord>& accounts,
                          (r.state.prune_due ? " (deleted at the next apply)" : ""),
                      c.key_algorithm.empty() ? "-" : c.key_algorithm, r.profile.empty() ? "-" : r.profile,
                      FormatRfc3339(c.not_after), std::to_string(DaysUntil(c.not_after, now)),
-                     FormatRfc3339(r.renewal.renew_at)});
+                     FormatRfc3339(r.renewal.renew_at), r.published_id.empty() ? "-" : r.published_id});
   }
-  out += Table({"NAME", "AUTO CERTIFICATE", "STATUS", "KEY", "PROFILE", "NOT AFTER", "DAYS LEFT", "RENEW AT"}, cells);
+  out += Table({"NAME", "AUTO CERTIFICATE", "STATUS", "KEY", "PROFILE", "NOT AFTER", "DAYS LEFT", "RENEW AT", "PUBLISHED"},
+               cells);
   if (rows.empty()) out += "(no certificates in the store)\n";
   return out;
 }
@@ -762,6 +775,7 @@ std::string FormatCertificateJson(const std::vector<CertificateListing>& rows, T
     j["renew_at"] = FormatRfc3339(r.renewal.renew_at);
     j["renewal_due"] = r.renewal_due;
     j["prune_due"] = r.state.prune_due;
+    j["published_id"] = r.published_id.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.published_id);
     arr.push_back(std::move(j));
   }
   return arr.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";

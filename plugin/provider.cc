@@ -95,6 +95,18 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
     out.settings.dns_api_url = WithoutTrailingSlashes(*url);
   }
 
+  if (auto url = StringSetting(schema, config, "certificate_manager_url", allow_unknown, &unknown, &from, &env_name)) {
+    Status s = ValidateUrl(*url, UrlSchemePolicy::kHttpOnlyForLoopback);
+    if (!s.ok()) {
+      AddSettingError(diags, "certificate_manager_url", from, env_name, "Invalid Certificate Manager API URL",
+                      s.message());
+    }
+    out.certificate_manager_url = *url;
+    while (!out.certificate_manager_url.empty() && out.certificate_manager_url.back() == '/') {
+      out.certificate_manager_url.pop_back();
+    }
+  }
+
   if (auto timeout = StringSetting(schema, config, "propagation_timeout", allow_unknown, &unknown)) {
     Result<Duration> d = ParseDuration(*timeout);
     if (!d.ok()) {
@@ -148,6 +160,7 @@ Issuers::Options IssuerOptions(const ProviderConfig& config, Store* store, const
   o.random = random;
   o.logger = log;
   o.cancel = cancel;
+  o.certificate_manager_url = config.certificate_manager_url;
   return o;
 }
 

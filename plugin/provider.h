@@ -31,6 +31,7 @@ struct ProviderConfig {
   std::string key_source;      // StoreOptions::key_source: "" (store_encryption_key) or the variable
   std::string token;
   IssuanceSettings settings;   // DNS API URL, resolvers, extra roots, propagation timeout
+  std::string certificate_manager_url;  // where auto certificates with publish = true upload
 };
 
 // Reads the configuration with environment fallbacks and validates every

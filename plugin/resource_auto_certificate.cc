@@ -4,6 +4,7 @@
 // Thin views on core's CertificateManager: decode the Terraform value, call the manager, encode
 // what it returns. Every lifecycle rule (re-issue, renewal window and ARI, statuses, naming,
 // grace and pruning) lives in core/lifecycle.
+#include <map>
 #include <set>
 
 #include "core/dns/dns_name.h"
@@ -19,6 +20,14 @@ const char* const kCertificateAttributes[] = {
     "last_issued_certificate_id", "certificate_pem", "certificate_chain_pem", "private_key_pem", "not_before",
     "not_after", "serial_number", "fingerprint_sha256", "renew_at", "renewal_due", "certificates"};
 
+
+// A bool attribute; nullopt when null or unknown.
+std::optional<bool> BoolAttr(const Value& v, const std::string& attr) {
+  if (!v.is_known()) return std::nullopt;
+  Value b = v.GetAttr(attr);
+  if (!b.is_known() || b.is_null()) return std::nullopt;
+  return b.as_bool();
+}
 
 std::optional<TimePoint> TimeAttr(const Value& v, const std::string& attr) {
   auto s = GetString(v, attr);
@@ -55,6 +64,65 @@ class AutoCertificateResource final : public Resource {
   void ModifyPlan(const PlanRequest& req, PlanResponse& resp) override {
     PlanCertificate(req, resp);
     PlanPrivateKey(req, resp);
+    PlanPublication(req, resp);
+  }
+
+  // publish: published_certificate_id and each certificate's published_id say what
+  // the apply leaves in the IONOS Certificate Manager. Turning publish on or off never issues.
+  void PlanPublication(const PlanRequest& req, PlanResponse& resp) {
+    if (!resp.planned.is_known() || resp.planned.is_null()) return;
+    const std::optional<bool> publish = BoolAttr(resp.planned, "publish");
+    ProviderContext* ctx = provider_->context();
+    if (publish.value_or(false) && ctx != nullptr && ctx->config().token.empty()) {
+      resp.diagnostics.AddAttributeError(
+          AttributePath("publish"), "No API token to publish with",
+          "publish = true uploads every certificate to the IONOS Certificate Manager at " +
+              ctx->config().certificate_manager_url +
+              ", which needs the IONOS Cloud API token: set `token` in the provider block or the IONOS_TOKEN "
+              "environment variable.");
+    }
+    if (!publish) {
+      resp.planned = WithAttr(resp.planned, "published_certificate_id", Value::Unknown(Type::String()));
+      return;
+    }
+    if (!*publish) {
+      resp.planned = WithAttr(resp.planned, "published_certificate_id", Value::Null(Type::String()));
+    } else if (req.prior.is_null() || IsUnknown(resp.planned, "certificate_pem") ||
+               !BoolAttr(req.prior, "publish").value_or(false) ||
+               !GetString(req.prior, "published_certificate_id").has_value()) {
+      resp.planned = WithAttr(resp.planned, "published_certificate_id", Value::Unknown(Type::String()));
+    }
+    Value certs = resp.planned.GetAttr("certificates");
+    if (req.prior.is_null() || !certs.is_known()) return;
+    // What the prior state says each certificate has, and whether a copy is pruned (a copy in use
+    // is kept, with its certificate: the list after the apply cannot be known now).
+    std::map<std::string, Value> prior_published;
+    Value prior_certs = req.prior.GetAttr("certificates");
+    std::set<std::string> kept;
+    for (const Value& c : certs.elements()) kept.insert(GetString(c, "id").value_or(""));
+    if (prior_certs.is_known()) {
+      for (const Value& c : prior_certs.elements()) {
+        const std::string id = GetString(c, "id").value_or("");
+        prior_published[id] = c.GetAttr("published_id");
+        if (kept.count(id) == 0 && GetString(c, "published_id").has_value()) {
+          resp.planned = WithAttr(resp.planned, "certificates", Value::Unknown(certs.type()));
+          return;
+        }
+      }
+    }
+    std::vector<Value> out;
+    for (size_t i = 0; i < certs.elements().size(); ++i) {
+      std::map<std::string, Value> attrs = certs.elements()[i].entries();
+      Value published = Value::Null(Type::String());
+      if (*publish) {
+        auto it = prior_published.find(GetString(certs.elements()[i], "id").value_or(""));
+        if (it != prior_published.end() && it->second.type() == Type::String()) published = it->second;
+        if (i == 0) published = resp.planned.GetAttr("published_certificate_id");
+      }
+      attrs["published_id"] = published;
+      out.push_back(Value::ObjectOfType(cert_object_type_, std::move(attrs)));
+    }
+    resp.planned = WithAttr(resp.planned, "certificates", Value::List(cert_object_type_, std::move(out)));
   }
 
   // private_key_pem follows private_key_in_state: null when it is false (also in the plan, so a
@@ -147,6 +215,11 @@ class AutoCertificateResource final : public Resource {
                       view.status());
       return Value::Null(schema_.type());
     }
+    if (!view->publish_status.ok()) {
+      // A warning, not an error: an error here would taint the resource and replace it, issuing
+      // another certificate. The next plan shows published_certificate_id coming.
+      diags.AddWarning("Certificate issued but not published", view->publish_status.message() + ".");
+    }
     return StateFromView(*view, planned, KeyInState(planned));
   }
 
@@ -179,6 +252,11 @@ class AutoCertificateResource final : public Resource {
       return state;
     }
     WarnAboutLifecycle(*ctx, *view, diags);
+    if (Status published = ctx->certificates().CheckPublished(&*view); !published.ok()) {
+      diags.AddWarning(published.code() == StatusCode::kNotFound ? "Published copy gone"
+                                                                 : "Cannot check the published copy",
+                       published.message() + ".");
+    }
     // A key already in the state (one written before private_key_in_state existed) stays until the
     // next apply, whose plan shows it going; a refresh never changes that on its own.
     const bool key = KeyInState(state) || (state.is_known() && state.GetAttr("private_key_pem").is_known());
@@ -210,7 +288,17 @@ class AutoCertificateResource final : public Resource {
                       view.status());
       return prior;
     }
+    for (const std::string& w : view->warnings) diags.AddWarning("Published copy kept", w);
+    const bool publish = desired.settings.publish;
+    if (!view->publish_status.ok()) {
+      diags.AddStatus(publish ? "Certificate not published" : "Published copies not deleted", view->publish_status);
+    }
     Value state = StateFromView(*view, planned, KeyInState(planned));
+    if (!view->publish_status.ok() && !publish) {
+      // Copies are left: the state keeps publish = true, so the next plan turns it off again and
+      // the next apply retries the deletion.
+      state = WithAttr(state, "publish", Value::Bool(true));
+    }
     // A plan that did not re-issue promised renewal_due and renew_at: keep them for this apply.
     for (const char* attr : {"renewal_due", "renew_at"}) {
       if (planned.GetAttr(attr).is_known()) state = WithAttr(state, attr, planned.GetAttr(attr));
@@ -237,6 +325,18 @@ class AutoCertificateResource final : public Resource {
         [](nlohmann::json& state) {
           if (!state.contains("private_key_in_state") || state["private_key_in_state"].is_null()) {
             state["private_key_in_state"] = false;
+          }
+          return Status::Ok();
+        },
+        // 2 → 3: `publish` (false), `published_certificate_id` and each certificate's
+        // `published_id` (null: nothing was published before).
+        [](nlohmann::json& state) {
+          if (!state.contains("publish") || state["publish"].is_null()) state["publish"] = false;
+          if (!state.contains("published_certificate_id")) state["published_certificate_id"] = nullptr;
+          if (state.contains("certificates") && state["certificates"].is_array()) {
+            for (auto& c : state["certificates"]) {
+              if (c.is_object() && !c.contains("published_id")) c["published_id"] = nullptr;
+            }
           }
           return Status::Ok();
         },
@@ -280,6 +380,7 @@ class AutoCertificateResource final : public Resource {
     r.grace_period_days = GetInt(v, "grace_period_days").value_or(0);
     r.profile = GetString(v, "profile").value_or("");
     r.settings = ctx.config().settings;
+    r.settings.publish = BoolAttr(v, "publish").value_or(false);
     return r;
   }
 
@@ -348,16 +449,20 @@ class AutoCertificateResource final : public Resource {
     }
   }
 
-  Value CertificatesValue(const std::vector<CertificateState>& certs) {
+  Value CertificatesValue(const std::vector<CertificateState>& certs,
+                          const std::map<std::string, std::string>& published = {}) {
     std::vector<Value> list;
     for (const CertificateState& c : certs) {
+      auto pub = published.find(c.summary.id);
       list.push_back(Value::ObjectOfType(cert_object_type_,
                                          {{"id", Value::String(c.summary.id)},
                                           {"name", Value::String(c.summary.name)},
                                           {"serial_number", Value::String(c.summary.serial_number)},
                                           {"not_before", Value::String(FormatRfc3339(c.summary.not_before))},
                                           {"not_after", Value::String(FormatRfc3339(c.summary.not_after))},
-                                          {"status", Value::String(CertificateStatusName(c.status))}}));
+                                          {"status", Value::String(CertificateStatusName(c.status))},
+                                          {"published_id", pub == published.end() ? Value::Null(Type::String())
+                                                                                  : Value::String(pub->second)}}));
     }
     return Value::List(cert_object_type_, std::move(list));
   }
@@ -388,7 +493,12 @@ class AutoCertificateResource final : public Resource {
       for (const auto& n : r.subject_alternative_names) names.push_back(Value::String(n));
       v = WithAttr(v, "subject_alternative_names", Value::Set(Type::String(), std::move(names)));
     }
-    v = WithAttr(v, "certificates", CertificatesValue(view.certificates));
+    v = WithAttr(v, "certificates", CertificatesValue(view.certificates, view.published_ids));
+    // What the configuration (or the state) says; the store's setting only for an import.
+    v = WithAttr(v, "publish", Value::Bool(BoolAttr(base, "publish").value_or(r.settings.publish)));
+    if (const std::string published = view.NewestPublishedId(); !published.empty()) {
+      v = WithAttr(v, "published_certificate_id", Value::String(published));
+    }
     if (!view.newest) {
       v = WithAttr(v, "renewal_due", Value::Bool(true));
       return v;
@@ -440,6 +550,7 @@ class CertificateDataSource final : public DataSource {
     v = WithAttr(v, "not_before", Value::String(FormatRfc3339(c.not_before)));
     v = WithAttr(v, "not_after", Value::String(FormatRfc3339(c.not_after)));
     v = WithAttr(v, "status", Value::String(CertificateStatusName(view->status)));
+    if (!view->published_id.empty()) v = WithAttr(v, "published_id", Value::String(view->published_id));
     return v;
   }
 

@@ -44,6 +44,7 @@
 
 #include "core/base/clock.h"
 #include "core/http/http.h"
+#include "core/http/ionos_api.h"
 #include "core/base/log.h"
 #include "core/base/status.h"
 #include "core/dns/dns_provider.h"
@@ -103,6 +104,7 @@ class IonosCloudDnsClient final : public DnsProvider {
   std::string Scrub(std::string text) const;
 
   IonosCloudDnsOptions options_;
+  IonosApiCaller api_;
   std::mutex zones_mu_;  // held while the first listing runs, so concurrent callers share it
   std::optional<std::vector<DnsZone>> zones_;
 };

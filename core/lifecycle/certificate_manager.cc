@@ -1,5 +1,6 @@
 #include "core/lifecycle/certificate_manager.h"
 
+#include <algorithm>
 #include <map>
 
 #include "core/acme/ari.h"
@@ -30,6 +31,14 @@ std::optional<RenewalInfoRecord> KeptRenewalInfo(const AutoCertificateSnapshot& 
 }
 
 }  // namespace
+
+std::string AutoCertificateView::NewestPublishedId() const {
+  if (certificates.empty()) {
+    return "";
+  }
+  auto it = published_ids.find(certificates.front().summary.id);
+  return it == published_ids.end() ? std::string() : it->second;
+}
 
 std::vector<std::string> AutoCertificateView::PruneDue() const {
   std::vector<std::string> out;
@@ -118,6 +127,21 @@ AutoCertificateView CertificateManager::ViewOf(AutoCertificateSnapshot snapshot)
                                  KeptRenewalInfo(snapshot, *logger_), now);
     view.newest = std::move(snapshot.newest);
   }
+  // Copies are shown for auto certificates that publish (one more read only for those); the copies
+  // of one that stopped publishing are deleted by the next apply, which reads the store itself.
+  Result<std::vector<PublicationRecord>> publications =
+      view.record.settings.publish ? store_->ListPublications(view.record.id)
+                                   : Result<std::vector<PublicationRecord>>(std::vector<PublicationRecord>{});
+  if (!publications.ok()) {
+    logger_->Warn("cannot read which certificates are published",
+                  {{"auto_certificate", view.record.id}, {"error", publications.status().message()}});
+  } else {
+    for (const PublicationRecord& p : *publications) {
+      if (p.state == kPublicationPublished) {
+        view.published_ids[p.certificate_id] = p.remote_id;
+      }
+    }
+  }
   return view;
 }
 
@@ -139,6 +163,14 @@ Result<CertificateView> CertificateManager::ViewCertificate(const std::string& c
     newest = siblings->front().id == certificate_id;
   }
   view.status = ComputeCertificateStatus(newest, view.certificate.not_after, clock_->Now());
+  if (Result<std::vector<PublicationRecord>> pubs = store_->ListPublications(view.certificate.auto_certificate_id);
+      pubs.ok()) {
+    for (const PublicationRecord& p : *pubs) {
+      if (p.certificate_id == certificate_id && p.state == kPublicationPublished) {
+        view.published_id = p.remote_id;
+      }
+    }
+  }
   return view;
 }
 
@@ -168,9 +200,24 @@ Result<std::vector<CertificateListing>> CertificateManager::ListCertificates() {
     // the policy's most conservative reading: kept, not renewed.
     const int64_t grace = auto_cert != nullptr ? auto_cert->grace_period_days : kMaxDays;
     const std::vector<CertificateState> states = ProjectCertificates(group, grace, now);
+    std::map<std::string, std::string> published;
+    if (Result<std::vector<PublicationRecord>> pubs =
+            auto_cert != nullptr && auto_cert->settings.publish
+                ? store_->ListPublications(group.front().auto_certificate_id)
+                : Result<std::vector<PublicationRecord>>(std::vector<PublicationRecord>{});
+        pubs.ok()) {
+      for (const PublicationRecord& p : *pubs) {
+        if (p.state == kPublicationPublished) {
+          published[p.certificate_id] = p.remote_id;
+        }
+      }
+    }
     for (size_t i = 0; i < states.size(); ++i) {
       CertificateListing row;
       row.state = states[i];
+      if (auto it = published.find(states[i].summary.id); it != published.end()) {
+        row.published_id = it->second;
+      }
       const CertificateSummary& c = states[i].summary;
       const std::optional<RenewalInfoRecord> info = i == 0 ? RenewalInfoOf(c.id) : std::nullopt;
       if (auto_cert != nullptr) {
@@ -420,6 +467,12 @@ Result<AutoCertificateView> CertificateManager::Create(const AutoCertificateReco
     }
     return stored.status().WithContext("saving the certificate");
   }
+  if (record.settings.publish) {
+    Status published = PublishAfterIssuance(record.id, /*verify_newest=*/false);
+    IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, View(record.id));
+    view.publish_status = std::move(published);
+    return view;
+  }
   return View(record.id);
 }
 
@@ -509,10 +562,14 @@ Result<AutoCertificateView> CertificateManager::Update(const AutoCertificateReco
       prune.insert(id);
     }
   }
+  std::vector<std::string> warnings;
   if (!prune.empty()) {
-    IONOS_RETURN_IF_ERROR(Prune(desired.id, prune).status());
-    return View(desired.id);
+    IONOS_RETURN_IF_ERROR(Prune(desired.id, prune, &warnings).status());
   }
+  Status published = PublishAfterIssuance(desired.id, /*verify_newest=*/true);
+  IONOS_ASSIGN_OR_RETURN(view, View(desired.id));
+  view.warnings = std::move(warnings);
+  view.publish_status = std::move(published);
   return view;
 }
 
@@ -554,17 +611,20 @@ Result<RenewOutcome> CertificateManager::RenewIfDue(const std::string& auto_cert
   }
   const std::vector<std::string> prune_due = view.PruneDue();
   if (!prune_due.empty()) {
-    IONOS_ASSIGN_OR_RETURN(out.pruned,
-                           Prune(auto_certificate_id, std::set<std::string>(prune_due.begin(), prune_due.end())));
-    IONOS_ASSIGN_OR_RETURN(view, View(auto_certificate_id));
+    IONOS_ASSIGN_OR_RETURN(out.pruned, Prune(auto_certificate_id,
+                                             std::set<std::string>(prune_due.begin(), prune_due.end()), &out.warnings));
   }
+  out.publish_status = PublishAfterIssuance(auto_certificate_id, /*verify_newest=*/true);
+  IONOS_ASSIGN_OR_RETURN(view, View(auto_certificate_id));
   out.view = std::move(view);
   return out;
 }
 
 Result<std::vector<std::string>> CertificateManager::Prune(const std::string& auto_certificate_id,
-                                                           const std::set<std::string>& ids) {
+                                                           const std::set<std::string>& ids,
+                                                           std::vector<std::string>* warnings) {
   IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, View(auto_certificate_id));
+  IONOS_ASSIGN_OR_RETURN(std::vector<PublicationRecord> publications, store_->ListPublications(auto_certificate_id));
   std::vector<std::string> pruned;
   for (const CertificateState& c : view.certificates) {
     if (ids.count(c.summary.id) == 0) {
@@ -574,6 +634,25 @@ Result<std::vector<std::string>> CertificateManager::Prune(const std::string& au
       // The rules decide, not the caller: a certificate within its grace period (or the newest)
       // is never deleted.
       continue;
+    }
+    auto publication = std::find_if(publications.begin(), publications.end(),
+                                    [&](const PublicationRecord& p) { return p.certificate_id == c.summary.id; });
+    if (publication != publications.end()) {
+      // Its copy goes first: a copy a CDN or load balancer still uses keeps its certificate.
+      IONOS_ASSIGN_OR_RETURN_CTX(CertificatePublisher * publisher, issuers_->PublisherFor(view.record.settings),
+                                 "deleting the published copy of " + c.summary.name);
+      Status deleted = DeleteCopy(*publisher, c.summary, view.record.common_name, *publication);
+      if (deleted.code() == StatusCode::kFailedPrecondition) {
+        const std::string warning = "The copy of " + c.summary.name + " in " + publisher->Describe() +
+                                    " is still in use, so it and the certificate are kept; the next prune "
+                                    "tries again (" + deleted.message() + ").";
+        logger_->Warn("a published copy is in use; kept", {{"certificate", c.summary.name}, {"error", deleted.message()}});
+        if (warnings != nullptr) {
+          warnings->push_back(warning);
+        }
+        continue;
+      }
+      IONOS_RETURN_IF_ERROR(deleted.WithContext("deleting " + c.summary.name + " after its grace period"));
     }
     Status s = store_->DeleteCertificate(c.summary.id);
     if (!s.ok() && s.code() != StatusCode::kNotFound) {
@@ -587,11 +666,168 @@ Result<std::vector<std::string>> CertificateManager::Prune(const std::string& au
 }
 
 Status CertificateManager::Delete(const std::string& auto_certificate_id) {
+  Result<std::vector<PublicationRecord>> publications = store_->ListPublications(auto_certificate_id);
+  if (!publications.ok() && publications.status().code() != StatusCode::kNotFound) {
+    return publications.status();
+  }
+  if (publications.ok() && !publications->empty()) {
+    IONOS_ASSIGN_OR_RETURN(AutoCertificateRecord record, store_->GetAutoCertificate(auto_certificate_id));
+    IONOS_ASSIGN_OR_RETURN(std::vector<CertificateSummary> certificates, store_->ListCertificates(auto_certificate_id));
+    IONOS_ASSIGN_OR_RETURN_CTX(CertificatePublisher * publisher, issuers_->PublisherFor(record.settings),
+                               "deleting the published copies of " + record.common_name);
+    for (const CertificateSummary& c : certificates) {
+      for (const PublicationRecord& p : *publications) {
+        if (p.certificate_id == c.id) {
+          IONOS_RETURN_IF_ERROR(DeleteCopy(*publisher, c, record.common_name, p)
+                                    .WithContext("deleting the copy of " + c.name + " from " + publisher->Describe()));
+        }
+      }
+    }
+  }
   Status s = store_->DeleteAutoCertificate(auto_certificate_id);
   if (!s.ok() && s.code() != StatusCode::kNotFound) {
     return s;
   }
   return Status::Ok();
+}
+
+// ---------------------------------------------------------------- publishing
+
+Status CertificateManager::DeleteCopy(CertificatePublisher& publisher, const CertificateSummary& certificate,
+                                      const std::string& common_name, const PublicationRecord& publication) {
+  std::string remote_id = publication.remote_id;
+  if (publication.state != kPublicationPublished) {
+    // An upload whose answer never came: is there a copy?
+    IONOS_ASSIGN_OR_RETURN(std::optional<PublishedCopy> found,
+                           publisher.FindCopy(common_name, certificate.name, certificate.serial_number));
+    if (!found) {
+      return store_->RemovePublication(certificate.id);
+    }
+    remote_id = found->id;
+  }
+  IONOS_RETURN_IF_ERROR(publisher.DeleteCopy(remote_id));
+  logger_->Info("deleted the published copy", {{"certificate", certificate.name}, {"published_id", remote_id}});
+  return store_->RemovePublication(certificate.id);
+}
+
+Status CertificateManager::SyncPublication(const std::string& auto_certificate_id, bool verify_newest) {
+  {
+    // Nothing to do for an auto certificate that does not publish and has no copies (most of
+    // them): no lock, two reads.
+    IONOS_ASSIGN_OR_RETURN(AutoCertificateRecord record, store_->GetAutoCertificate(auto_certificate_id));
+    if (!record.settings.publish) {
+      IONOS_ASSIGN_OR_RETURN(std::vector<PublicationRecord> publications,
+                             store_->ListPublications(auto_certificate_id));
+      if (publications.empty()) {
+        return Status::Ok();
+      }
+    }
+  }
+  // One process at a time decides and uploads (an apply and a renew may finish together): the
+  // second one finds the first one's note or copy, never uploads again.
+  LockOptions lock;
+  lock.timeout = options_.lock_timeout;
+  lock.cancel = cancel_;
+  IONOS_ASSIGN_OR_RETURN_CTX(std::unique_ptr<StoreLock> held, store_->Lock("publication/" + auto_certificate_id, lock),
+                             "publishing the certificate of auto certificate " + auto_certificate_id);
+  IONOS_ASSIGN_OR_RETURN(AutoCertificateRecord record, store_->GetAutoCertificate(auto_certificate_id));
+  IONOS_ASSIGN_OR_RETURN(std::vector<CertificateSummary> certificates, store_->ListCertificates(auto_certificate_id));
+  IONOS_ASSIGN_OR_RETURN(std::vector<PublicationRecord> publications, store_->ListPublications(auto_certificate_id));
+  if (!record.settings.publish) {
+    if (publications.empty()) {
+      return Status::Ok();
+    }
+    // publish turned off: every copy goes, the certificates stay.
+    IONOS_ASSIGN_OR_RETURN(CertificatePublisher * publisher, issuers_->PublisherFor(record.settings));
+    for (const CertificateSummary& c : certificates) {
+      for (const PublicationRecord& p : publications) {
+        if (p.certificate_id == c.id) {
+          IONOS_RETURN_IF_ERROR(DeleteCopy(*publisher, c, record.common_name, p)
+                                    .WithContext("deleting the copy of " + c.name + " from " + publisher->Describe()));
+        }
+      }
+    }
+    return Status::Ok();
+  }
+  if (certificates.empty()) {
+    return Status::Ok();
+  }
+  const CertificateSummary& newest = certificates.front();
+  IONOS_ASSIGN_OR_RETURN(CertificatePublisher * publisher, issuers_->PublisherFor(record.settings));
+  auto publication = std::find_if(publications.begin(), publications.end(),
+                                  [&](const PublicationRecord& p) { return p.certificate_id == newest.id; });
+  if (publication != publications.end() && publication->state == kPublicationPublished) {
+    if (!verify_newest) {
+      return Status::Ok();
+    }
+    Result<PublishedCopy> copy = publisher->GetCopy(publication->remote_id);
+    if (copy.ok() && copy->state != "DESTROYING") {
+      return Status::Ok();
+    }
+    if (copy.ok() || copy.status().code() == StatusCode::kNotFound) {
+      logger_->Warn("the published copy was deleted outside Terraform; publishing it again",
+                    {{"certificate", newest.name}, {"published_id", publication->remote_id}});
+      IONOS_RETURN_IF_ERROR(store_->RemovePublication(newest.id));
+    } else {
+      return copy.status();
+    }
+  } else if (publication != publications.end()) {
+    // Noted, but the answer never came: adopt the copy it made, if any (never upload twice).
+    IONOS_ASSIGN_OR_RETURN(std::optional<PublishedCopy> found,
+                           publisher->FindCopy(record.common_name, newest.name, newest.serial_number));
+    if (found) {
+      logger_->Info("adopted the copy an earlier upload made", {{"certificate", newest.name}, {"published_id", found->id}});
+      return store_->PutPublication(PublicationRecord{newest.id, kPublicationPublished, found->id, {}});
+    }
+  }
+  IONOS_ASSIGN_OR_RETURN(CertificateRecord full, store_->GetCertificate(newest.id));
+  IONOS_RETURN_IF_ERROR(store_->PutPublication(PublicationRecord{newest.id, kPublicationUploading, "", {}}));
+  CopyToPublish copy;
+  copy.name = full.name;
+  copy.common_name = record.common_name;
+  copy.serial_number = full.serial_number;
+  copy.certificate_pem = full.certificate_pem;
+  copy.chain_pem = full.chain_pem;
+  copy.private_key_pem = full.private_key_pem;
+  IONOS_ASSIGN_OR_RETURN(PublishedCopy made, publisher->Publish(copy));
+  logger_->Info("published the certificate", {{"certificate", newest.name}, {"published_id", made.id}});
+  return store_->PutPublication(PublicationRecord{newest.id, kPublicationPublished, made.id, {}});
+}
+
+Status CertificateManager::PublishAfterIssuance(const std::string& auto_certificate_id, bool verify_newest) {
+  Status s = SyncPublication(auto_certificate_id, verify_newest);
+  if (s.ok()) {
+    return s;
+  }
+  Result<AutoCertificateRecord> record = store_->GetAutoCertificate(auto_certificate_id);
+  if (!record.ok() || !record->settings.publish) {
+    return s;
+  }
+  Result<std::vector<CertificateSummary>> certificates = store_->ListCertificates(auto_certificate_id);
+  const std::string name =
+      certificates.ok() && !certificates->empty() ? certificates->front().name : record->common_name;
+  return Status(s.code(), "the certificate " + name + " was issued and kept in the store " + store_->Describe() +
+                              " but not published to the IONOS Certificate Manager (" + s.message() +
+                              "); the next apply or renew publishes it");
+}
+
+Status CertificateManager::CheckPublished(AutoCertificateView* view) {
+  const std::string published_id = view->NewestPublishedId();
+  if (published_id.empty()) {
+    return Status::Ok();
+  }
+  IONOS_ASSIGN_OR_RETURN(CertificatePublisher * publisher, issuers_->PublisherFor(view->record.settings));
+  Result<PublishedCopy> copy = publisher->GetCopy(published_id);
+  if (copy.ok() && copy->state != "DESTROYING") {
+    return Status::Ok();
+  }
+  if (!copy.ok() && copy.status().code() != StatusCode::kNotFound) {
+    return copy.status();
+  }
+  const std::string name = view->certificates.front().summary.name;
+  view->published_ids.erase(view->certificates.front().summary.id);
+  return NotFoundError("the copy " + published_id + " of " + name + " is gone from " + publisher->Describe() +
+                       " (deleted outside Terraform); the next apply publishes it again");
 }
 
 }  // namespace ionos

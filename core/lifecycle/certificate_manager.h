@@ -42,6 +42,16 @@ struct AutoCertificateView {
   std::vector<CertificateState> certificates;  // newest first
   std::optional<CertificateRecord> newest;     // with PEM and key; nullopt without certificates
   std::optional<RenewalAssessment> renewal;    // of the newest; nullopt without certificates
+  // certificate id → id of its copy in the IONOS Certificate Manager (published copies only).
+  std::map<std::string, std::string> published_ids;
+  // What an apply did that the user should hear about (a copy in use kept at pruning, ...).
+  std::vector<std::string> warnings;
+  // Not ok: the newest certificate was issued and kept but could not be published (the next
+  // apply or renew publishes it).
+  Status publish_status;
+
+  // The published copy of the newest certificate; "" when none.
+  std::string NewestPublishedId() const;
 
   // Ids of the certificates whose grace period is over (the next apply deletes them).
   std::vector<std::string> PruneDue() const;
@@ -51,6 +61,7 @@ struct AutoCertificateView {
 struct CertificateView {
   CertificateRecord certificate;
   CertificateStatus status = CertificateStatus::kActive;
+  std::string published_id;  // its copy in the IONOS Certificate Manager; "" when none
 };
 
 // One row of the listing command.
@@ -61,6 +72,7 @@ struct CertificateListing {
   std::string profile;
   RenewalAssessment renewal;  // of this certificate by its auto certificate's rules
   bool renewal_due = false;   // only ever true for the newest of an auto certificate
+  std::string published_id;   // its copy in the IONOS Certificate Manager; "" when none
 };
 
 // What a plan of an existing auto certificate says the next apply does.
@@ -99,6 +111,8 @@ struct RenewOutcome {
   AutoCertificateView view;           // after the action
   std::string reason;                 // why renewal was due, or why not
   std::vector<std::string> pruned;    // names of the certificates deleted after their grace period
+  std::vector<std::string> warnings;  // copies in use kept at pruning
+  Status publish_status;              // not ok: the newest certificate could not be published
 };
 
 struct CertificateManagerOptions {
@@ -191,11 +205,31 @@ class CertificateManager {
   Result<RenewOutcome> RenewIfDue(const std::string& auto_certificate_id);
 
   // Deletes the certificates in `ids` (all of whose grace periods must be over; the newest is
-  // never deleted). Returns the names of those deleted.
-  Result<std::vector<std::string>> Prune(const std::string& auto_certificate_id, const std::set<std::string>& ids);
+  // never deleted), and first their copies in the IONOS Certificate Manager: a copy the API
+  // refuses to delete because it is in use keeps itself and its certificate (a warning in
+  // `warnings` names both; a later prune tries again). Returns the names of those deleted.
+  Result<std::vector<std::string>> Prune(const std::string& auto_certificate_id, const std::set<std::string>& ids,
+                                         std::vector<std::string>* warnings = nullptr);
 
-  // Deletes the auto certificate and every certificate of it. Deleting one that is gone is OK.
+  // Deletes the auto certificate and every certificate of it, and first every copy of them in the
+  // IONOS Certificate Manager (a copy the API refuses to delete fails the deletion, naming the
+  // certificate and what uses it when the API says). Deleting one that is gone is OK.
   Status Delete(const std::string& auto_certificate_id);
+
+  // ---------------------------------------------------------------- publishing
+
+  // Brings the copies in the IONOS Certificate Manager in line with the auto certificate's
+  // `publish` setting: with it, the newest certificate has a copy (uploaded once: the store notes
+  // the upload before it is made and completes the note after; a noted upload whose answer was
+  // lost is found by name and serial, never uploaded again); without it, every copy is deleted.
+  // Older certificates keep their copies until they are pruned. `verify_newest`: ask whether the
+  // newest copy still exists and upload it again when it was deleted outside.
+  Status SyncPublication(const std::string& auto_certificate_id, bool verify_newest);
+
+  // A refresh's check of the newest certificate's copy: kNotFound (with a message naming the
+  // certificate) when it was deleted outside, after removing it from `view->published_ids` (the
+  // store is not changed); other errors when the API cannot be asked. OK without a copy.
+  Status CheckPublished(AutoCertificateView* view);
 
   // Removes the challenge TXT records that interrupted earlier runs left behind (noted in the
   // store), through the DNS API of `settings`. Logs, never fails the caller's operation.
@@ -222,6 +256,11 @@ class CertificateManager {
   // (and stores the answer only with kStore).
   Status RefreshRenewalInfoOf(AutoCertificateSnapshot* snapshot, RenewalInfoUse use = RenewalInfoUse::kStore);
   AutoCertificateView ViewOf(AutoCertificateSnapshot snapshot);
+  // Deletes the copy `publication` of `certificate` and forgets it.
+  Status DeleteCopy(CertificatePublisher& publisher, const CertificateSummary& certificate,
+                    const std::string& common_name, const PublicationRecord& publication);
+  // SyncPublication and, when it fails, the error that says what was kept.
+  Status PublishAfterIssuance(const std::string& auto_certificate_id, bool verify_newest);
   // Remembers the renewal information a read or a write of this process saw, so that the plan
   // after a refresh decides on what the refresh read without asking the store again.
   void NoteRenewalInfo(const std::string& certificate_id, const std::optional<RenewalInfoRecord>& info);

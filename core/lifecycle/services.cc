@@ -3,6 +3,7 @@
 #include "core/base/strings.h"
 #include "core/dns/ionos_cloud_dns.h"
 #include "core/http/url.h"
+#include "core/publish/ionos_certificate_manager.h"
 
 namespace ionos {
 
@@ -71,7 +72,9 @@ Result<CertificateIssuer*> Issuers::IssuerFor(const IssuanceSettings& settings) 
         "the token is needed to write the DNS-01 challenge records into your Cloud DNS zones");
   }
   std::lock_guard<std::mutex> lock(mu_);
-  const std::string key = EncodeIssuanceSettings(settings);
+  IssuanceSettings issuing = settings;
+  issuing.publish = false;  // one issuer whether or not the certificates are published
+  const std::string key = EncodeIssuanceSettings(issuing);
   auto it = issuers_.find(key);
   if (it != issuers_.end()) {
     return it->second.get();
@@ -114,10 +117,50 @@ Result<CertificateIssuer*> Issuers::IssuerFor(const IssuanceSettings& settings) 
   return raw;
 }
 
-Result<std::string> CommandDnsApiUrl(const std::string& from_environment) {
-  std::string url = from_environment.empty() ? std::string(kIonosDnsApiDefaultUrl) : from_environment;
+Result<CertificatePublisher*> Issuers::PublisherFor(const IssuanceSettings& settings) {
+  if (options_.token.empty()) {
+    return FailedPreconditionError(
+        "no IONOS Cloud API token: set `token` in the provider block or the IONOS_TOKEN environment variable; "
+        "the token is needed to publish certificates to the IONOS Certificate Manager");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string url =
+      options_.certificate_manager_url.empty() ? kIonosCertificateManagerDefaultUrl : options_.certificate_manager_url;
+  const std::string key = url + '\n' + settings.ca_certificates_pem;
+  if (auto it = publishers_.find(key); it != publishers_.end()) {
+    return it->second.get();
+  }
+  IONOS_ASSIGN_OR_RETURN(HttpClient * http, HttpFor(settings.ca_certificates_pem));
+  IonosCertificateManagerOptions opts;
+  opts.base_url = url;
+  opts.token = options_.token;
+  opts.http = http;
+  opts.clock = options_.clock;
+  opts.logger = options_.logger;
+  opts.cancel = options_.cancel;
+  IONOS_ASSIGN_OR_RETURN(std::unique_ptr<IonosCertificateManagerClient> client,
+                         IonosCertificateManagerClient::Create(opts));
+  CertificatePublisher* raw = client.get();
+  publishers_.emplace(key, std::move(client));
+  return raw;
+}
+
+namespace {
+
+Result<std::string> CommandApiUrl(const std::string& from_environment, const char* default_url) {
+  std::string url = from_environment.empty() ? std::string(default_url) : from_environment;
   IONOS_RETURN_IF_ERROR(ValidateUrl(url, UrlSchemePolicy::kHttpOnlyForLoopback));
   return WithoutTrailingSlashes(std::move(url));
+}
+
+}  // namespace
+
+Result<std::string> CommandDnsApiUrl(const std::string& from_environment) {
+  return CommandApiUrl(from_environment, kIonosDnsApiDefaultUrl);
+}
+
+Result<std::string> CommandCertificateManagerUrl(const std::string& from_environment) {
+  return CommandApiUrl(from_environment, kIonosCertificateManagerDefaultUrl);
 }
 
 }  // namespace ionos

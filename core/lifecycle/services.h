@@ -22,6 +22,7 @@
 #include "core/dns/propagation.h"
 #include "core/http/http.h"
 #include "core/lifecycle/certificate_issuer.h"
+#include "core/publish/publisher.h"
 #include "core/store/store.h"
 
 namespace ionos {
@@ -53,6 +54,10 @@ ServiceFactories RealServiceFactories();
 // loopback address only (InvalidArgumentError otherwise, before anything is sent).
 Result<std::string> CommandDnsApiUrl(const std::string& from_environment);
 
+// The same for the IONOS Certificate Manager API (IONOS_API_URL_CERT; default
+// https://certificate-manager.de-fra.ionos.com).
+Result<std::string> CommandCertificateManagerUrl(const std::string& from_environment);
+
 // Makes the ACME clients and issuers an issuance needs. Implementations are thread-safe and keep
 // what they make for their own lifetime (pointers stay valid).
 class IssuerFactory {
@@ -63,6 +68,12 @@ class IssuerFactory {
   // The issuer that writes challenge records through the settings' DNS API and waits for them at
   // the settings' resolvers (or the zones' name servers). kFailedPrecondition without an API token.
   virtual Result<CertificateIssuer*> IssuerFor(const IssuanceSettings& settings) = 0;
+  // Where certificates are published (the IONOS Certificate Manager), trusting the settings'
+  // extra roots. kFailedPrecondition without an API token or where publishing is not set up.
+  virtual Result<CertificatePublisher*> PublisherFor(const IssuanceSettings& settings) {
+    (void)settings;
+    return FailedPreconditionError("publishing to the IONOS Certificate Manager is not set up here");
+  }
 };
 
 // IssuerFactory over ServiceFactories, one object per distinct setting: one HTTP client per set
@@ -82,6 +93,9 @@ class Issuers final : public IssuerFactory {
     // say: the renew command takes it from its environment, so that the token never goes to a
     // URL read from the store (anyone who can write the store could otherwise receive it).
     std::string dns_api_url;
+    // The IONOS Certificate Manager API that certificates are published to (the provider's
+    // certificate_manager_url, or IONOS_API_URL_CERT for the renew command; never from the store).
+    std::string certificate_manager_url;
   };
 
   Issuers(ServiceFactories factories, Options options);
@@ -90,6 +104,7 @@ class Issuers final : public IssuerFactory {
 
   Result<AcmeClient*> AcmeClientFor(const std::string& directory_url, const IssuanceSettings& settings) override;
   Result<CertificateIssuer*> IssuerFor(const IssuanceSettings& settings) override;
+  Result<CertificatePublisher*> PublisherFor(const IssuanceSettings& settings) override;
 
  private:
   Result<HttpClient*> HttpFor(const std::string& ca_certificates_pem);  // requires mu_
@@ -103,6 +118,7 @@ class Issuers final : public IssuerFactory {
   std::unique_ptr<DnsResolver> resolver_;
   std::map<std::string, std::unique_ptr<PropagationChecker>> checkers_;
   std::map<std::string, std::unique_ptr<CertificateIssuer>> issuers_;
+  std::map<std::string, std::unique_ptr<CertificatePublisher>> publishers_;
 };
 
 }  // namespace ionos

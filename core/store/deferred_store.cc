@@ -106,6 +106,19 @@ class DeferredStore final : public Store {
     return s != nullptr ? s->PutRenewalInfo(info) : Missing("certificate", info.certificate_id);
   }
 
+  Status PutPublication(const PublicationRecord& record) override {
+    IONOS_ASSIGN_OR_RETURN(Store * s, Reader());
+    return s != nullptr ? s->PutPublication(record) : Missing("certificate", record.certificate_id);
+  }
+  Status RemovePublication(const std::string& id) override {
+    IONOS_ASSIGN_OR_RETURN(Store * s, Reader());
+    return s != nullptr ? s->RemovePublication(id) : Status::Ok();
+  }
+  Result<std::vector<PublicationRecord>> ListPublications(const std::string& id) override {
+    IONOS_ASSIGN_OR_RETURN(Store * s, Reader());
+    return s != nullptr ? s->ListPublications(id) : std::vector<PublicationRecord>{};
+  }
+
   Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) override {
     IONOS_ASSIGN_OR_RETURN(Store * s, Writer());
     return s->Lock(name, options);

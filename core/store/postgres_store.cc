@@ -1173,6 +1173,16 @@ BEGIN
 END
 $fn$;
 )sql"},
+    // 5: the copies of certificates in the IONOS Certificate Manager (core/store/store.h,
+    // PublicationStore); a deleted certificate takes its publication with it.
+    {5, R"sql(
+CREATE TABLE publications (
+  certificate_id text PRIMARY KEY REFERENCES certificates(id) ON DELETE CASCADE,
+  state text NOT NULL CHECK (state IN ('uploading', 'published')),
+  remote_id text NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+)sql"},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresStoreSchemaVersion,
@@ -1925,6 +1935,55 @@ Result<std::optional<RenewalInfoRecord>> PostgresStore::GetRenewalInfo(const std
   IONOS_ASSIGN_OR_RETURN(RenewalInfoRecord info,
                          (Codec{describe_, key_, key_source_}.RenewalInfo(Row(result.get(), 0, describe_))));
   return std::optional<RenewalInfoRecord>(std::move(info));
+}
+
+Status PostgresStore::PutPublication(const PublicationRecord& record) {
+  const std::string what = "noting the publication of certificate " + Quoted(record.certificate_id);
+  // One round trip: nothing is inserted when the certificate does not exist.
+  std::string sqlstate;
+  Result<PgResultPtr> result = pool_->Run(
+      what,
+      "INSERT INTO publications (certificate_id, state, remote_id, updated_at) "
+      "SELECT id, $2, $3, to_timestamp($4::bigint) FROM certificates WHERE id = $1 "
+      "ON CONFLICT (certificate_id) DO UPDATE SET state = EXCLUDED.state, remote_id = EXCLUDED.remote_id, "
+      "updated_at = EXCLUDED.updated_at",
+      Params().Text(record.certificate_id).Text(record.state).Text(record.remote_id).Time(Now()), Mode::kWrite,
+      &sqlstate);
+  if (!result.ok()) {
+    if (sqlstate == "23503") {  // the certificate was deleted meanwhile (foreign_key_violation)
+      return NotFound("certificate", record.certificate_id);
+    }
+    return result.status();
+  }
+  return CommandChangedNothing(result->get()) ? NotFound("certificate", record.certificate_id) : Status::Ok();
+}
+
+Status PostgresStore::RemovePublication(const std::string& certificate_id) {
+  const std::string what = "forgetting the publication of certificate " + Quoted(certificate_id);
+  return pool_->Run(what, "DELETE FROM publications WHERE certificate_id = $1", Params().Text(certificate_id),
+                    Mode::kWrite)
+      .status();
+}
+
+Result<std::vector<PublicationRecord>> PostgresStore::ListPublications(const std::string& auto_certificate_id) {
+  const std::string what = "listing the publications of auto certificate " + Quoted(auto_certificate_id);
+  IONOS_ASSIGN_OR_RETURN(
+      PgResultPtr result,
+      pool_->Run(what,
+                 "SELECT p.certificate_id, p.state, p.remote_id, " IONOS_PG_TIME("p.updated_at") " FROM publications p "
+                 "JOIN certificates c ON c.id = p.certificate_id WHERE c.auto_certificate_id = $1",
+                 Params().Text(auto_certificate_id), Mode::kRead));
+  std::vector<PublicationRecord> out;
+  for (int i = 0; i < PQntuples(result.get()); ++i) {
+    Row row(result.get(), i, describe_);
+    PublicationRecord r;
+    r.certificate_id = row.Text(0);
+    r.state = row.Text(1);
+    r.remote_id = row.Text(2);
+    IONOS_ASSIGN_OR_RETURN(r.updated_at, row.Time(3, "publications.updated_at"));
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Status PostgresStore::PutRenewalInfo(const RenewalInfoRecord& info) {

@@ -96,7 +96,7 @@
 namespace ionos {
 
 // The schema version this binary writes; always equal to kSqliteStoreSchemaVersion.
-inline constexpr int kPostgresStoreSchemaVersion = 4;
+inline constexpr int kPostgresStoreSchemaVersion = 5;
 
 // Connections a PostgresStore keeps for its calls (held locks come on top, one each).
 inline constexpr size_t kPostgresStorePoolSize = 4;
@@ -160,6 +160,9 @@ class PostgresStore final : public Store {
 
   Result<std::optional<RenewalInfoRecord>> GetRenewalInfo(const std::string& certificate_id) override;
   Status PutRenewalInfo(const RenewalInfoRecord& info) override;
+  Status PutPublication(const PublicationRecord& record) override;
+  Status RemovePublication(const std::string& certificate_id) override;
+  Result<std::vector<PublicationRecord>> ListPublications(const std::string& auto_certificate_id) override;
 
   Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) override;
 

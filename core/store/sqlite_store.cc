@@ -147,6 +147,19 @@ CREATE TABLE renewal_info (
   next_fetch_at TEXT NOT NULL
 );
 )sql"},
+    // 5: the copies of certificates in the IONOS Certificate Manager, noted before an upload and
+    // completed after it; a deleted certificate takes its publication with it.
+    {5, R"sql(
+CREATE TABLE publications (
+  certificate_id TEXT PRIMARY KEY NOT NULL REFERENCES certificates(id) ON DELETE CASCADE,
+  state TEXT NOT NULL CHECK (state IN ('uploading', 'published')),
+  remote_id TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TRIGGER certificates_publication_gone AFTER DELETE ON certificates BEGIN
+  DELETE FROM publications WHERE certificate_id = OLD.id;
+END;
+)sql"},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSqliteStoreSchemaVersion,
@@ -330,6 +343,10 @@ class SqliteStore final : public Store {
 
   Result<std::optional<RenewalInfoRecord>> GetRenewalInfo(const std::string& certificate_id) override;
   Status PutRenewalInfo(const RenewalInfoRecord& info) override;
+
+  Status PutPublication(const PublicationRecord& record) override;
+  Status RemovePublication(const std::string& certificate_id) override;
+  Result<std::vector<PublicationRecord>> ListPublications(const std::string& auto_certificate_id) override;
 
   Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) override;
 
@@ -1200,6 +1217,57 @@ Status SqliteStore::PutRenewalInfo(const RenewalInfoRecord& info) {
     put.Text(6, FormatTime(info.fetched_at));
     put.Text(7, FormatTime(info.next_fetch_at));
     return Run(put, what);
+  });
+}
+
+// ------------------------------------------------------------------ publications
+
+Status SqliteStore::PutPublication(const PublicationRecord& record) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string what = "noting the publication of certificate " + Quoted(record.certificate_id);
+  return WriteTxn(what, [&]() -> Status {
+    IONOS_ASSIGN_OR_RETURN(Stmt parent, Prepare("SELECT 1 FROM certificates WHERE id = ?1", what));
+    parent.Text(1, record.certificate_id);
+    IONOS_ASSIGN_OR_RETURN(bool exists, Step(parent, what));
+    if (!exists) {
+      return NotFound("certificate", record.certificate_id);
+    }
+    IONOS_ASSIGN_OR_RETURN(Stmt put, Prepare("INSERT OR REPLACE INTO publications (certificate_id, state, remote_id, "
+                                             "updated_at) VALUES (?1, ?2, ?3, ?4)",
+                                             what));
+    put.Text(1, record.certificate_id);
+    put.Text(2, record.state);
+    put.Text(3, record.remote_id);
+    put.Text(4, FormatTime(Now()));
+    return Run(put, what);
+  });
+}
+
+Status SqliteStore::RemovePublication(const std::string& certificate_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string what = "forgetting the publication of certificate " + Quoted(certificate_id);
+  return WriteTxn(what, [&]() -> Status {
+    IONOS_ASSIGN_OR_RETURN(Stmt del, Prepare("DELETE FROM publications WHERE certificate_id = ?1", what));
+    del.Text(1, certificate_id);
+    return Run(del, what);
+  });
+}
+
+Result<std::vector<PublicationRecord>> SqliteStore::ListPublications(const std::string& auto_certificate_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string what = "listing the publications of auto certificate " + Quoted(auto_certificate_id);
+  IONOS_ASSIGN_OR_RETURN(Stmt sel, Prepare("SELECT p.certificate_id, p.state, p.remote_id, p.updated_at "
+                                           "FROM publications p JOIN certificates c ON c.id = p.certificate_id "
+                                           "WHERE c.auto_certificate_id = ?1",
+                                           what));
+  sel.Text(1, auto_certificate_id);
+  return Collect<PublicationRecord>(sel, what, [this](const Stmt& s) -> Result<PublicationRecord> {
+    PublicationRecord r;
+    r.certificate_id = s.ColText(0);
+    r.state = s.ColText(1);
+    r.remote_id = s.ColText(2);
+    IONOS_ASSIGN_OR_RETURN(r.updated_at, ColTime(s, 3, "publications.updated_at"));
+    return r;
   });
 }
 

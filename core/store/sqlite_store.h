@@ -28,7 +28,7 @@
 namespace ionos {
 
 // The schema version this binary writes (the highest migration it knows).
-inline constexpr int kSqliteStoreSchemaVersion = 4;
+inline constexpr int kSqliteStoreSchemaVersion = 5;
 
 // The absolute file path named by a `sqlite:` URL (see OpenStore for the forms).
 // Errors: InvalidArgumentError for a URL that is not a usable sqlite: URL.

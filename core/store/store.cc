@@ -65,6 +65,9 @@ std::string EncodeIssuanceSettings(const IssuanceSettings& settings) {
   if (settings.propagation_timeout.count() > 0) {
     j["propagation_timeout_ms"] = settings.propagation_timeout.count();
   }
+  if (settings.publish) {
+    j["publish"] = true;
+  }
   return j.dump();
 }
 
@@ -103,6 +106,12 @@ Result<IssuanceSettings> DecodeIssuanceSettings(std::string_view json) {
       return DataLossError("issuance setting propagation_timeout_ms is not a non-negative integer");
     }
     out.propagation_timeout = Duration(it->get<int64_t>());
+  }
+  if (auto it = j.find("publish"); it != j.end()) {
+    if (!it->is_boolean()) {
+      return DataLossError("issuance setting publish is not a boolean");
+    }
+    out.publish = it->get<bool>();
   }
   return out;
 }

@@ -74,6 +74,9 @@ struct IssuanceSettings {
   std::vector<std::string> dns_resolvers;  // host:port; empty: the zones' name servers
   std::string ca_certificates_pem;         // extra trusted roots for the CA and the DNS API
   Duration propagation_timeout{0};         // 0: the default
+  // Whether every certificate is also uploaded to the IONOS Certificate Manager.
+  // Its URL is not kept here: the renew command takes it from its environment.
+  bool publish = false;
 
   bool operator==(const IssuanceSettings&) const = default;
 };
@@ -146,6 +149,20 @@ struct RenewalInfoRecord {
   std::string explanation_url;
   TimePoint fetched_at{};
   TimePoint next_fetch_at{};  // not asked again before this (Retry-After)
+};
+
+// A certificate's copy in the IONOS Certificate Manager. Noted before the upload
+// (state kPublicationUploading, no remote id) and completed after it (kPublicationPublished with the
+// Certificate Manager's id), so that an upload whose answer was lost is found again, never made
+// twice. Removed once the copy was deleted. Deleting the certificate deletes its publication.
+inline constexpr char kPublicationUploading[] = "uploading";
+inline constexpr char kPublicationPublished[] = "published";
+
+struct PublicationRecord {
+  std::string certificate_id;
+  std::string state;      // kPublicationUploading or kPublicationPublished
+  std::string remote_id;  // the Certificate Manager's id; empty while uploading
+  TimePoint updated_at{};  // set by the store
 };
 
 // Everything a view of one auto certificate needs, read together (Store::GetAutoCertificateSnapshot).
@@ -256,6 +273,18 @@ class RenewalInfoStore {
   virtual Status PutRenewalInfo(const RenewalInfoRecord& info) = 0;
 };
 
+class PublicationStore {
+ public:
+  virtual ~PublicationStore() = default;
+  // Inserts or replaces the publication of `record.certificate_id` (updated_at = now). Unknown
+  // certificate → NotFoundError.
+  virtual Status PutPublication(const PublicationRecord& record) = 0;
+  // Forgets the publication of a certificate (its copy was deleted); OK when there is none.
+  virtual Status RemovePublication(const std::string& certificate_id) = 0;
+  // The publications of every certificate of an auto certificate, in no particular order.
+  virtual Result<std::vector<PublicationRecord>> ListPublications(const std::string& auto_certificate_id) = 0;
+};
+
 // A lock held in the store, released when the object is destroyed. A lock of a process that
 // died (SIGKILL, a crashed CI runner) is released by the backend (the operating system for
 // SQLite, the database session for PostgreSQL), never left to block others.
@@ -316,6 +345,7 @@ class Store : public AccountStore,
               public CertificateStore,
               public PendingDnsRecordStore,
               public RenewalInfoStore,
+              public PublicationStore,
               public Locker,
               public KeyRotation {
  public:
@@ -343,7 +373,7 @@ class Store : public AccountStore,
 };
 
 // The JSON form of IssuanceSettings kept by the backends ({"dns_api_url": ..., "dns_resolvers":
-// [...], "ca_certificates_pem": ..., "propagation_timeout_ms": N}); members that are absent take
+// [...], "ca_certificates_pem": ..., "propagation_timeout_ms": N, "publish": true}); members that are absent take
 // their empty values, so "{}" decodes to empty settings. Decoding never throws.
 std::string EncodeIssuanceSettings(const IssuanceSettings& settings);
 Result<IssuanceSettings> DecodeIssuanceSettings(std::string_view json);

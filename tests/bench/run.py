@@ -2,7 +2,7 @@
 """Benchmarks B1-B5 of terraform-provider-ionos, each against its peer, in one run.
 
     python3 tests/bench/run.py [--provider PATH] [--emulator PATH] [--quick] [--json FILE]
-                               [--only b1,b2,b3,b5,b6] [--plans N] [--tf-log DIR] [--keep]
+                               [--only b1,b2,b3,b5,b6,b8] [--plans N] [--tf-log DIR] [--keep]
 
 Starts one IssuanceEnv from tests/e2e/harness.py on 127.0.0.1: pebble-challtestsrv (the DNS server),
 Pebble (PEBBLE_VA_NOSLEEP=1) validating DNS-01 against it, and the IONOS Cloud DNS API emulator
@@ -23,6 +23,12 @@ publishing TXT records into it. Then:
   B6  team store: median wall time of `terraform plan` over the same 200 auto certificates with the
       store in PostgreSQL (tests/e2e/postgres.py starts one on 127.0.0.1) against the store in SQLite,
       alternating, and the database round trips per resource of the plan, counted by the server itself.
+
+  B8  publishing: wall time of one `terraform apply -parallelism=10` adding 10
+      auto certificates with `publish = true` (each uploaded to the Certificate Manager API emulator
+      that the DNS emulator process serves) next to 10 without, alternating, two rounds; and the
+      Certificate Manager API requests per published certificate in the apply and in the destroy,
+      counted by the emulator. Not in the default --only.
 
 The two sides of B1 run one after the other (never at the same time) against the same Pebble and DNS
 server, so the request counts of B4 can be told apart in Pebble's log.
@@ -185,7 +191,7 @@ resource "ionos_certificate_provider" "acme" {
 ''' % env.pebble.directory_url
 
 
-def certs_tf(names):
+def certs_tf(names, extra=""):
     out = []
     for i, name in enumerate(names):
         out.append('''
@@ -194,9 +200,48 @@ resource "ionos_auto_certificate" "c%d" {
   name          = "%s"
   common_name   = "%s"
   key_algorithm = "ecdsa256"
-}
-''' % (i, name, name))
+%s}
+''' % (i, name, name, extra))
     return "".join(out)
+
+
+def b8_publish(env, rounds=2):
+    """B8: 10 published certificates against 10 unpublished ones, `rounds` times each, alternating."""
+    out = {"published_s": [], "unpublished_s": [], "apply_requests": {}, "destroy_requests": {}}
+    for r in range(rounds):
+        for publish in (False, True):
+            wd = ProviderWorkdir(env)
+            try:
+                names = ["b8-%d-%s%d.%s" % (r, "p" if publish else "u", i, ZONES[0]) for i in range(10)]
+                wd.ws.write(wd.head + certs_tf(names, "  publish = true\n" if publish else ""))
+                before = env.dns.cm_requests()
+                secs, proc, _ = wd.run("apply", "-auto-approve", "-no-color", "-parallelism=10")
+                if proc.returncode != 0:
+                    raise RuntimeError("B8 apply failed:\n%s\n%s" % (proc.stdout_text, proc.stderr_text))
+                after = env.dns.cm_requests()
+                wd.ws.tf("destroy", "-auto-approve", "-no-color")
+                gone = env.dns.cm_requests()
+            finally:
+                wd.cleanup()
+            out["published_s" if publish else "unpublished_s"].append(secs)
+            log("B8 round %d, %s: %.2f s" % (r + 1, "published" if publish else "unpublished", secs))
+            if publish:
+                for key, counts, base in (("apply_requests", after, before), ("destroy_requests", gone, after)):
+                    for kind, n in counts.items():
+                        d = n - base.get(kind, 0)
+                        if d:
+                            out[key][kind] = out[key].get(kind, 0) + d
+            elif after != before:
+                raise RuntimeError("B8: unpublished certificates sent Certificate Manager requests: %r" % after)
+    copies = len(env.dns.cm_copies())
+    if copies:
+        raise RuntimeError("B8: %d copies left after destroy" % copies)
+    n = 10 * rounds
+    out["certificates"] = n
+    out["apply_per_cert"] = sum(out["apply_requests"].values()) / n
+    out["destroy_per_cert"] = sum(out["destroy_requests"].values()) / n
+    out["ratio"] = statistics.median(out["published_s"]) / statistics.median(out["unpublished_s"])
+    return out
 
 
 class ProviderWorkdir:
@@ -552,7 +597,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="B2 and B6 with 50 resources and 3 plans, B5 at 1/10/20")
     ap.add_argument("--plans", type=int, default=None, help="plans per side in B2 and B6 (default 5, quick 3)")
     ap.add_argument("--only", default="b1,b2,b3,b5,b6",
-                    help="comma-separated subset of b1,b2,b3,b5,b6 (B4 comes with B1)")
+                    help="comma-separated subset of b1,b2,b3,b5,b6,b8 (B4 comes with B1)")
     ap.add_argument("--no-b2-reference", action="store_true",
                     help="skip B2's reference plans (-refresh=false; terraform_data of the same state size)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
@@ -590,8 +635,8 @@ def main():
     env = None
     cleanups = []
     try:
-        if only & {"b1", "b2", "b5", "b6"}:
-            env = harness.IssuanceEnv(ZONES).start()
+        if only & {"b1", "b2", "b5", "b6", "b8"}:
+            env = harness.IssuanceEnv(ZONES, certificate_manager="b8" in only).start()
             plog = PebbleLog(env.pebble.log_path)
         if "b1" in only or "b5" in only:
             # B1 + B4 ---------------------------------------------------------------------------
@@ -702,6 +747,9 @@ def main():
             results["b6"] = b6_team_store(env, binary, b2_names, plans, b2_wd, cleanups)
             log("B6: postgres %.2f s, sqlite %.2f s, %.2f round trips per resource" % (
                 results["b6"]["postgres_s"], results["b6"]["sqlite_s"], results["b6"]["round_trips_per_resource"]))
+        if "b8" in only:
+            log("B8: 10 published against 10 unpublished certificates, two rounds")
+            results["b8"] = b8_publish(env)
     finally:
         for c in cleanups:
             c()
@@ -734,9 +782,9 @@ def report(r):
     rows = []
 
     def row(metric, provider, peer, ratio, target, ok):
-        rows.append((metric, provider, peer, ratio, target, "PASS" if ok else "FAIL"))
+        rows.append((metric, provider, peer, ratio, target, "" if ok is None else "PASS" if ok else "FAIL"))
 
-    b1, b2, b3, b4, b5, b6, rss = (r.get(k) for k in ("b1", "b2", "b3", "b4", "b5", "b6", "rss"))
+    b1, b2, b3, b4, b5, b6, b8, rss = (r.get(k) for k in ("b1", "b2", "b3", "b4", "b5", "b6", "b8", "rss"))
     if b1 and "lego_s" in b1:
         row("B1 issuance, 10 certs (wall)", "%.2f s" % b1["provider_s"], "lego %.2f s" % b1["lego_s"],
             "%.3f" % b1["ratio"], "<= %.1f" % TARGETS["b1_ratio"], b1["ratio"] <= TARGETS["b1_ratio"])
@@ -765,6 +813,13 @@ def report(r):
         row("B6 plan, %d resources, postgres store (median of %d)" % (b6["resources"], b6["plans"]),
             "%.2f s" % b6["postgres_s"], "sqlite store %.2f s" % b6["sqlite_s"], "%.2f" % b6["ratio"],
             "<= %.1f" % TARGETS["b6_ratio"], b6["ratio"] <= TARGETS["b6_ratio"])
+
+    if b8:
+        row("B8 apply, 10 certs published (median of %d)" % len(b8["published_s"]),
+            "%.2f s" % statistics.median(b8["published_s"]),
+            "unpublished %.2f s" % statistics.median(b8["unpublished_s"]), "%.2f" % b8["ratio"], "-", None)
+        row("B8 Certificate Manager requests per cert", "%.1f apply, %.1f destroy" %
+            (b8["apply_per_cert"], b8["destroy_per_cert"]), "-", "-", "-", None)
 
     print()
     print("terraform-provider-ionos benchmarks%s, %s" % (" (--quick)" if info["quick"] else "", info["date"]))
@@ -824,6 +879,10 @@ def report(r):
                   b6["no_refresh_connections"], b6["round_trips_per_resource"],
                   ", ".join("%s %.2f" % kv for kv in sorted(b6["round_trips_per_resource_by_kind"].items(),
                                                             key=lambda kv: -kv[1]))))
+    if b8:
+        print("B8  published: %s s; unpublished: %s s; apply requests %s; destroy requests (with its refresh) %s" % (
+            " ".join("%.2f" % t for t in b8["published_s"]), " ".join("%.2f" % t for t in b8["unpublished_s"]),
+            fmt_counts(b8["apply_requests"]), fmt_counts(b8["destroy_requests"])))
     print("total run time %.0f s" % info["total_s"])
 
 

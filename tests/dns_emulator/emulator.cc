@@ -22,6 +22,7 @@
 #include "core/http/http.h"
 #include "core/dns/dns_name.h"
 #include "core/dns/ionos_cloud_dns.h"
+#include "tests/dns_emulator/api_support.h"
 #include "tests/dns_emulator/test_http_server.h"
 
 namespace ionos::testing {
@@ -54,27 +55,6 @@ const std::set<std::string>& RecordTypes() {
   return types;
 }
 
-const char* const kUnauthorizedMessage = "Unauthorized, wrong or no api key provided to process this request";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
-  return Lower(haystack).find(Lower(needle)) != std::string::npos;
-}
 
 bool IsUuid(std::string_view s) {
   if (s.size() != 36) {
@@ -87,92 +67,6 @@ bool IsUuid(std::string_view s) {
     }
   }
   return true;
-}
-
-std::string NewId() {
-  SystemRandom random;
-  Result<std::string> id = NewUuid(random);
-  return id.ok() ? *id : "00000000-0000-4000-8000-000000000000";
-}
-
-// yyyy-MM-dd'T'HH:mm:ss.SSS'Z', as the API formats dates.
-std::string NowIso() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::string s = FormatRfc3339(now);  // ...SSZ
-  char frac[8];
-  std::snprintf(frac, sizeof frac, ".%03lld", static_cast<long long>(ms));
-  return s.substr(0, s.size() - 1) + frac + "Z";
-}
-
-std::string QueryEscape(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
-  return out;
-}
-
-json ErrorBody(int status, const std::string& code, const std::string& message) {
-  return {{"httpStatus", status}, {"messages", json::array({{{"errorCode", code}, {"message", message}}})}};
-}
-
-void SendJson(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
-
-void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message) {
-  SendJson(res, status, ErrorBody(status, code, message));
-}
-
-void SendValidationError(httplib::Response& res, const std::string& message) {
-  SendError(res, 400, "paas-validation-1", message);
-}
-
-std::optional<long long> ParseInteger(const std::string& s) {
-  long long v = 0;
-  const char* end = s.data() + s.size();
-  auto [ptr, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc() || ptr != end || s.empty()) {
-    return std::nullopt;
-  }
-  return v;
-}
-
-struct Paging {
-  long long offset = 0;
-  long long limit = 100;
-};
-
-// offset ≥ 0, limit 1..1000 (default 100). Answers 400 and returns nullopt when invalid.
-std::optional<Paging> ParsePaging(const httplib::Request& req, httplib::Response& res) {
-  Paging p;
-  if (req.has_param("offset")) {
-    std::optional<long long> v = ParseInteger(req.get_param_value("offset"));
-    if (!v || *v < 0) {
-      SendValidationError(res, "offset: must be an integer greater than or equal to 0");
-      return std::nullopt;
-    }
-    p.offset = *v;
-  }
-  if (req.has_param("limit")) {
-    std::optional<long long> v = ParseInteger(req.get_param_value("limit"));
-    if (!v || *v < 1 || *v > 1000) {
-      SendValidationError(res, "limit: must be an integer between 1 and 1000");
-      return std::nullopt;
-    }
-    p.limit = *v;
-  }
-  return p;
 }
 
 // `fqdn` is `zone` or a name below it (both lower case, no trailing dot).
@@ -541,33 +435,10 @@ struct DnsApiEmulator::Impl {
             {"properties", properties}};
   }
 
-  // {"id","type":"collection","href","offset","limit","_links","items"} for all[offset, offset+limit),
-  // each item rendered by `render` (only the page's items are rendered).
   template <typename T, typename Render>
   json Collection(const std::string& path, const std::vector<std::pair<std::string, std::string>>& filters,
                   const Paging& p, const std::vector<T>& all, Render render) const {
-    auto url = [&](long long offset) {
-      std::string q;
-      for (const auto& [k, v] : filters) {
-        q += k + "=" + QueryEscape(v) + "&";
-      }
-      q += "offset=" + std::to_string(offset) + "&limit=" + std::to_string(p.limit);
-      return base_url + path + "?" + q;
-    };
-    json items = json::array();
-    const long long total = static_cast<long long>(all.size());
-    for (long long i = p.offset; i < total && i < p.offset + p.limit; ++i) {
-      items.push_back(render(all[static_cast<size_t>(i)]));
-    }
-    json links = {{"self", url(p.offset)}};
-    if (p.offset > 0) {
-      links["prev"] = url(std::max<long long>(0, p.offset - p.limit));
-    }
-    if (p.offset + p.limit < total) {
-      links["next"] = url(p.offset + p.limit);
-    }
-    return {{"id", NewId()},   {"type", "collection"}, {"href", base_url + path}, {"offset", p.offset},
-            {"limit", p.limit}, {"_links", links},      {"items", items}};
+    return testing::Collection(base_url, path, filters, p, all, render);
   }
 
   // Creates or updates a record from `in` (mu held). Returns the fqdns whose DNS view may change.
@@ -784,27 +655,9 @@ struct DnsApiEmulator::Impl {
   // when the request was answered.
   bool Gate(const std::string& key, const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu);
-    if (faults.unauthorized || req.get_header_value("Authorization") != "Bearer " + options->token) {
-      SendError(res, 401, "paas-auth-1", kUnauthorizedMessage);
-      return false;
-    }
-    if (faults.rate_limit_next > 0) {
-      --faults.rate_limit_next;
-      res.set_header("Retry-After", std::to_string(faults.retry_after_seconds));
-      SendError(res, 429, "paas-rate-limit-1",
-                "Too many requests; retry after " + std::to_string(faults.retry_after_seconds) + " seconds");
-      return false;
-    }
-    if (faults.server_error_always || faults.server_error_next > 0) {
-      if (!faults.server_error_always) {
-        --faults.server_error_next;
-      }
-      const int status = faults.server_error_status;
-      if (status == 503) {
-        res.set_header("Retry-After", std::to_string(faults.retry_after_seconds));
-      }
-      SendError(res, status, "paas-internal-1",
-                "Internal error while processing the request (injected by the emulator)");
+    if (!PassCommonFaults(req, res, options->token,
+                          {faults.unauthorized, &faults.rate_limit_next, faults.retry_after_seconds,
+                           faults.server_error_always, &faults.server_error_next, faults.server_error_status})) {
       return false;
     }
     const bool bad_body_kind = faults.bad_error_body_on.empty() ||

@@ -7,6 +7,7 @@
 //                      [--provisioning-delay-ms N] [--faults JSON] [--unauthorized]
 //                      [--rate-limit-next N] [--retry-after-seconds N] [--server-error always|N]
 //                      [--server-error-status N] [--fail-provisioning-next N] [--log-requests]
+//                      [--certificate-manager]
 //
 // --rfc2136 publishes the TXT records into an authoritative server (BIND) by TSIG-signed dynamic
 // updates instead of into pebble-challtestsrv (tests/dns_emulator/rfc2136.h); --tsig-key takes the
@@ -14,7 +15,10 @@
 // metadata.nameservers (every zone; default: IONOS's four ns-ic.ui-dns.* servers).
 //
 // The first line on stdout is "listening on http://127.0.0.1:PORT" (flushed), once the server
-// accepts connections. The environment variable IONOS_DNS_EMULATOR_FAULTS may hold fault switches
+// accepts connections. --certificate-manager also starts the emulator of the IONOS Certificate
+// Manager API (tests/dns_emulator/certificate_manager_emulator.h) on another free loopback port,
+// with the same token, and prints "certificate manager listening on http://127.0.0.1:PORT" as the
+// second line. The environment variable IONOS_DNS_EMULATOR_FAULTS may hold fault switches
 // as JSON (the format of POST /_emulator/faults); flags are applied after it. Runs until SIGTERM
 // or SIGINT, then exits 0. Errors in the arguments exit 2; failing to listen exits 1.
 #include <signal.h>
@@ -27,6 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/dns_emulator/certificate_manager_emulator.h"
 #include "tests/dns_emulator/emulator.h"
 
 namespace {
@@ -42,7 +47,7 @@ const char kUsage[] =
     "         [--nameserver HOST ...] [--provisioning-delay-ms N]\n"
     "         [--faults JSON] [--unauthorized] [--rate-limit-next N] [--retry-after-seconds N]\n"
     "         [--server-error always|N] [--server-error-status N] [--fail-provisioning-next N]\n"
-    "         [--log-requests]\n"
+    "         [--log-requests] [--certificate-manager]\n"
     "Emulates the IONOS Cloud DNS API on loopback; see tests/dns_emulator/emulator.h.\n"
     "Defaults: --listen 127.0.0.1:0 (any free port), --token emulator-token.\n"
     "Environment: IONOS_DNS_EMULATOR_FAULTS='{\"rate_limit_next\":2}' sets fault switches at start.\n";
@@ -68,6 +73,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> nameservers;
   json fault_flags = json::object();
   std::string faults_json;
+  bool certificate_manager = false;
 
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -147,6 +153,8 @@ int main(int argc, char** argv) {
       fault_flags["fail_provisioning_next"] = int_value("--fail-provisioning-next");
     } else if (flag == "--log-requests") {
       options.log_requests = true;
+    } else if (flag == "--certificate-manager") {
+      certificate_manager = true;
     } else {
       Usage("unknown argument \"" + arg + "\"");
     }
@@ -189,6 +197,20 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("listening on %s\n", (*emulator)->base_url().c_str());
+  std::unique_ptr<ionos::testing::CertificateManagerEmulator> cm;
+  if (certificate_manager) {
+    ionos::testing::CmEmulatorOptions cm_options;
+    cm_options.host = options.host;
+    cm_options.token = options.token;
+    cm_options.log_requests = options.log_requests;
+    auto started = ionos::testing::CertificateManagerEmulator::Start(cm_options);
+    if (!started.ok()) {
+      std::fprintf(stderr, "ionos-dns-emulator: %s\n", started.status().ToString().c_str());
+      return 1;
+    }
+    cm = std::move(started).value();
+    std::printf("certificate manager listening on %s\n", cm->base_url().c_str());
+  }
   std::fflush(stdout);
   for (const EmulatorZone& zone : (*emulator)->zones()) {
     std::fprintf(stderr, "ionos-dns-emulator: zone %s id %s\n", zone.name.c_str(), zone.id.c_str());
@@ -197,6 +219,9 @@ int main(int argc, char** argv) {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   std::fprintf(stderr, "ionos-dns-emulator: %s, stopping\n", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  if (cm) {
+    cm->Stop();
+  }
   (*emulator)->Stop();
   return 0;
 }

@@ -696,8 +696,11 @@ class DnsEmulator:
     metadata.nameservers (default: the emulator's, IONOS's own). With `rfc2136` the emulator's
     stderr is kept in stderr_path (a failed update is reported there)."""
 
-    def __init__(self, zones, challtestsrv=None, token=DNS_TOKEN, rfc2136=None, nameservers=None):
+    def __init__(self, zones, challtestsrv=None, token=DNS_TOKEN, rfc2136=None, nameservers=None,
+                 certificate_manager=False):
         self.zones = zones
+        self.certificate_manager = certificate_manager
+        self.cm_url = None
         self.challtestsrv = challtestsrv
         self.token = token
         self.rfc2136 = rfc2136
@@ -714,6 +717,8 @@ class DnsEmulator:
             args += ["--rfc2136", self.rfc2136.address, "--tsig-key", self.rfc2136.tsig_spec]
         for ns in self.nameservers:
             args += ["--nameserver", ns]
+        if self.certificate_manager:
+            args.append("--certificate-manager")
         stderr = subprocess.DEVNULL
         if self.rfc2136:
             fd, self.stderr_path = tempfile.mkstemp(prefix="dns-emulator-", suffix=".log")
@@ -725,11 +730,16 @@ class DnsEmulator:
         if not line.startswith("listening on "):
             raise RuntimeError("emulator did not start: %r %s" % (line, self.stderr_text()))
         self.url = line[len("listening on "):]
+        if self.certificate_manager:
+            line = self.proc.stdout.readline().strip()
+            if not line.startswith("certificate manager listening on "):
+                raise RuntimeError("certificate manager emulator did not start: %r" % line)
+            self.cm_url = line[len("certificate manager listening on "):]
         return self
 
-    def _call(self, method, path, body=None):
+    def _call(self, method, path, body=None, base=None):
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method,
+        req = urllib.request.Request((base or self.url) + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=5) as r:
             text = r.read().decode()
@@ -737,6 +747,31 @@ class DnsEmulator:
 
     def set_faults(self, **faults):
         return self._call("POST", "/_emulator/faults", faults)
+
+    # The Certificate Manager API emulator (certificate_manager=True;
+    # tests/dns_emulator/certificate_manager_emulator.h).
+    def _cm_call(self, method, path, body=None):
+        return self._call(method, path, body, base=self.cm_url)
+
+    def cm_copies(self):
+        """Every copy in the Certificate Manager: [{id, name, serialNumber, commonName, state, inUseBy}]."""
+        return self._cm_call("GET", "/_emulator/certificates")["certificates"]
+
+    def cm_set_faults(self, **faults):
+        return self._cm_call("POST", "/_emulator/faults", faults)
+
+    def cm_in_use(self, copy_id, by, status=409):
+        return self._cm_call("POST", "/_emulator/in-use", {"id": copy_id, "by": by, "status": status})
+
+    def cm_requests(self):
+        return self._cm_call("GET", "/_emulator/requests")
+
+    def cm_delete(self, copy_id, token=DNS_TOKEN):
+        """DELETE /certificates/{id} through the API itself (what someone outside Terraform does)."""
+        req = urllib.request.Request(self.cm_url + "/certificates/" + copy_id, method="DELETE",
+                                     headers={"Authorization": "Bearer " + token})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status
 
     def reset_faults(self):
         return self._call("POST", "/_emulator/faults", {
@@ -779,8 +814,10 @@ class DnsEmulator:
 class IssuanceEnv:
     """challtestsrv + Pebble validating against it + the DNS API emulator publishing into it."""
 
-    def __init__(self, zones, validity_seconds=None, eab_required=False, authz_reuse=None):
+    def __init__(self, zones, validity_seconds=None, eab_required=False, authz_reuse=None,
+                 certificate_manager=False):
         self.zones = zones
+        self.certificate_manager = certificate_manager
         self.validity_seconds = validity_seconds
         self.eab_required = eab_required
         self.authz_reuse = authz_reuse
@@ -789,7 +826,7 @@ class IssuanceEnv:
         self.chall = ChallTestSrv().start()
         self.pebble = Pebble(dns_server=self.chall.dns_address, validity_seconds=self.validity_seconds,
                              eab_required=self.eab_required, authz_reuse=self.authz_reuse).start()
-        self.dns = DnsEmulator(self.zones, self.chall).start()
+        self.dns = DnsEmulator(self.zones, self.chall, certificate_manager=self.certificate_manager).start()
         return self
 
     def provider_block(self, ws, token=DNS_TOKEN, extra="", store=True):
@@ -799,6 +836,9 @@ class IssuanceEnv:
             # The commands of this working directory (renew) take the DNS API from their
             # environment, never from the store, as a scheduler's environment names it.
             ws.env["IONOS_API_URL_DNS"] = self.dns.url
+        if self.dns.cm_url and "certificate_manager_url" not in extra:
+            settings.append('  certificate_manager_url = "%s"' % self.dns.cm_url)
+            ws.env["IONOS_API_URL_CERT"] = self.dns.cm_url
         if "dns_resolvers" not in extra:
             settings.append('  dns_resolvers = ["%s"]' % self.chall.dns_address)
         if extra:

@@ -219,9 +219,13 @@ class SecretsOutOfState(unittest.TestCase):
         previous["serial"] = current["serial"] + 1
         [res] = [r for r in previous["resources"] if r["type"] == "ionos_auto_certificate"]
         [inst] = res["instances"]
-        self.assertEqual(inst["schema_version"], 2)
+        self.assertEqual(inst["schema_version"], 3)
         inst["schema_version"] = 1
         del inst["attributes"]["private_key_in_state"]
+        for attr in ("publish", "published_certificate_id"):
+            del inst["attributes"][attr]
+        for c in inst["attributes"]["certificates"]:
+            del c["published_id"]
         self.assertIn("PRIVATE KEY", inst["attributes"]["private_key_pem"])
         with open(os.path.join(ws.dir, "terraform.tfstate"), "w", encoding="utf-8") as f:
             json.dump(previous, f, indent=2)
@@ -245,7 +249,7 @@ class SecretsOutOfState(unittest.TestCase):
         self.assertEqual(upgraded["serial_number"], cert["serial_number"])
         self.assertEqual(self.orders(), orders)
         self.assertEqual([i["schema_version"] for r in ws.state()["resources"] if r["type"] == "ionos_auto_certificate"
-                          for i in r["instances"]], [2])
+                          for i in r["instances"]], [3])
         self.assert_no_secret(self.read(ws, "terraform.tfstate"), "terraform.tfstate after the upgrade")
         code, proc = ws.plan_exitcode()
         self.assertEqual(code, 0, proc.stdout + proc.stderr)

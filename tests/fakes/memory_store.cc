@@ -159,6 +159,7 @@ Status MemoryStore::DeleteAutoCertificate(const std::string& id) {
     if (c.auto_certificate_id == id) {
       deleted_.insert({"certificate", c.id});
       renewal_info_.erase(c.id);
+      publications_.erase(c.id);
     }
   }
   std::erase_if(certificates_, [&](const CertificateRecord& c) { return c.auto_certificate_id == id; });
@@ -262,6 +263,7 @@ Status MemoryStore::DeleteCertificate(const std::string& id) {
     return NotFound("certificate", id);
   }
   renewal_info_.erase(id);
+  publications_.erase(id);
   deleted_.insert({"certificate", id});
   return Status::Ok();
 }
@@ -328,6 +330,37 @@ Status MemoryStore::PutRenewalInfo(const RenewalInfoRecord& info) {
   r.next_fetch_at = Floor(r.next_fetch_at);
   renewal_info_[info.certificate_id] = r;
   return Status::Ok();
+}
+
+Status MemoryStore::PutPublication(const PublicationRecord& record) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool known = std::any_of(certificates_.begin(), certificates_.end(),
+                                 [&](const CertificateRecord& c) { return c.id == record.certificate_id; });
+  if (!known) {
+    return NotFound("certificate", record.certificate_id);
+  }
+  PublicationRecord r = record;
+  r.updated_at = Now();
+  publications_[record.certificate_id] = r;
+  return Status::Ok();
+}
+
+Status MemoryStore::RemovePublication(const std::string& certificate_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  publications_.erase(certificate_id);
+  return Status::Ok();
+}
+
+Result<std::vector<PublicationRecord>> MemoryStore::ListPublications(const std::string& auto_certificate_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<PublicationRecord> out;
+  for (const CertificateRecord& c : certificates_) {
+    auto it = publications_.find(c.id);
+    if (c.auto_certificate_id == auto_certificate_id && it != publications_.end()) {
+      out.push_back(it->second);
+    }
+  }
+  return out;
 }
 
 Result<std::unique_ptr<StoreLock>> MemoryStore::Lock(const std::string& name, const LockOptions& options) {
@@ -466,6 +499,15 @@ Result<std::vector<CertificateSummary>> FaultStore::ListCertificates(const std::
 }
 Result<std::vector<CertificateSummary>> FaultStore::ListAllCertificates() {
   IONOS_FAULT_FORWARD(ListAllCertificates, ListAllCertificates());
+}
+Status FaultStore::PutPublication(const PublicationRecord& record) {
+  IONOS_FAULT_FORWARD(PutPublication, PutPublication(record));
+}
+Status FaultStore::RemovePublication(const std::string& certificate_id) {
+  IONOS_FAULT_FORWARD(RemovePublication, RemovePublication(certificate_id));
+}
+Result<std::vector<PublicationRecord>> FaultStore::ListPublications(const std::string& auto_certificate_id) {
+  IONOS_FAULT_FORWARD(ListPublications, ListPublications(auto_certificate_id));
 }
 Status FaultStore::DeleteCertificate(const std::string& id) {
   IONOS_FAULT_FORWARD(DeleteCertificate, DeleteCertificate(id));

@@ -53,6 +53,10 @@ class MemoryStore final : public Store {
   Result<std::optional<RenewalInfoRecord>> GetRenewalInfo(const std::string& certificate_id) override;
   Status PutRenewalInfo(const RenewalInfoRecord& info) override;
 
+  Status PutPublication(const PublicationRecord& record) override;
+  Status RemovePublication(const std::string& certificate_id) override;
+  Result<std::vector<PublicationRecord>> ListPublications(const std::string& auto_certificate_id) override;
+
   Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) override;
 
   // Keys are held in memory, never sealed: all of them count as plaintext.
@@ -88,6 +92,7 @@ class MemoryStore final : public Store {
   std::vector<CertificateRecord> certificates_;  // in insertion order
   std::vector<PendingDnsRecord> pending_;
   std::map<std::string, RenewalInfoRecord> renewal_info_;
+  std::map<std::string, PublicationRecord> publications_;  // by certificate id
   std::set<std::pair<std::string, std::string>> deleted_;  // (kind, id)
   std::set<std::string> locks_;
   int lock_waits_ = 0;
@@ -128,6 +133,9 @@ class FaultStore final : public Store {
   Result<std::vector<PendingDnsRecord>> ListPendingDnsRecords() override;
   Result<std::optional<RenewalInfoRecord>> GetRenewalInfo(const std::string& id) override;
   Status PutRenewalInfo(const RenewalInfoRecord& info) override;
+  Status PutPublication(const PublicationRecord& record) override;
+  Status RemovePublication(const std::string& certificate_id) override;
+  Result<std::vector<PublicationRecord>> ListPublications(const std::string& auto_certificate_id) override;
   Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) override;
   Result<KeyCounts> CountKeys() override;
   Result<KeyCounts> Rekey(const std::string& new_key) override;

@@ -492,7 +492,7 @@ TEST_F(PostgresStoreTest, DatabaseWithoutPermissionsIsPermissionDeniedTable) {
         << store.status().message();
     ExpectNoSecrets(store.status(), secrets_);
   }
-  EXPECT_EQ(location_->Query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "7");
+  EXPECT_EQ(location_->Query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "8");
   EXPECT_EQ(*server_->Query(*empty, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "0")
       << "a refused migration leaves nothing behind";
 }

@@ -38,7 +38,7 @@ using store_test::SampleAutoCertificate;
 using store_test::StoreLocation;
 using store_test::T;
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -83,7 +83,7 @@ TEST_P(StoreConformanceTest, MigratesAnEmptyDatabaseAndRecordsEveryVersion) {
   {
     auto store = MustOpen();
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(Raw("SELECT version FROM schema_version ORDER BY version"), "1,2,3,4");
+    EXPECT_EQ(Raw("SELECT version FROM schema_version ORDER BY version"), "1,2,3,4,5");
     for (const char* table :
          {"accounts", "auto_certificates", "certificates", "pending_dns_records", "deleted_records", "renewal_info"}) {
       EXPECT_EQ(Raw(std::string("SELECT count(*) FROM ") + table), "0") << table;
@@ -113,7 +113,7 @@ TEST_P(StoreConformanceTest, ConcurrentOpenersOfANewStoreMigrateOnce) {
   for (const Status& s : results) {
     EXPECT_TRUE(s.ok()) << s.ToString();
   }
-  EXPECT_EQ(Raw("SELECT version FROM schema_version ORDER BY version"), "1,2,3,4");
+  EXPECT_EQ(Raw("SELECT version FROM schema_version ORDER BY version"), "1,2,3,4,5");
 }
 
 TEST_P(StoreConformanceTest, NewerSchemaIsRefused) {
@@ -796,6 +796,44 @@ TEST_P(StoreConformanceTest, RenewalInfoIsKeptReplacedAndDeletedWithItsCertifica
   EXPECT_FALSE(store->GetRenewalInfo(cert->id)->has_value());
   EXPECT_EQ(store->PutRenewalInfo(info).code(), StatusCode::kNotFound);
   EXPECT_EQ(Raw("SELECT count(*) FROM renewal_info"), "0");
+}
+
+// A copy in the IONOS Certificate Manager is noted before its upload and completed after it; it
+// goes with its certificate and with its auto certificate.
+TEST_P(StoreConformanceTest, PublicationsAreNotedCompletedAndDeletedWithTheirCertificate) {
+  auto store = MustOpen();
+  ASSERT_NE(store, nullptr);
+  auto ac = store->CreateAutoCertificate(SampleAutoCertificate());
+  ASSERT_TRUE(ac.ok());
+  auto old_cert = store->AddCertificate(Cert(ac->id, "1"));
+  auto cert = store->AddCertificate(Cert(ac->id, "2"));
+  ASSERT_TRUE(old_cert.ok() && cert.ok());
+  EXPECT_TRUE(store->ListPublications(ac->id)->empty());
+
+  ASSERT_TRUE(store->PutPublication({cert->id, kPublicationUploading, "", {}}).ok());
+  auto listed = store->ListPublications(ac->id);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].state, kPublicationUploading);
+  EXPECT_EQ((*listed)[0].updated_at, std::chrono::floor<seconds>(clock_.Now()));
+  ASSERT_TRUE(store->PutPublication({cert->id, kPublicationPublished, "copy-2", {}}).ok());
+  ASSERT_TRUE(store->PutPublication({old_cert->id, kPublicationPublished, "copy-1", {}}).ok());
+  listed = store->ListPublications(ac->id);
+  ASSERT_EQ(listed->size(), 2u);
+  std::map<std::string, std::string> by_cert;
+  for (const auto& p : *listed) by_cert[p.certificate_id] = p.state + ":" + p.remote_id;
+  EXPECT_EQ(by_cert[cert->id], "published:copy-2");
+  EXPECT_EQ(by_cert[old_cert->id], "published:copy-1");
+  EXPECT_EQ(store->PutPublication({"never-known", kPublicationUploading, "", {}}).code(), StatusCode::kNotFound);
+
+  ASSERT_TRUE(store->DeleteCertificate(old_cert->id).ok());
+  ASSERT_EQ(store->ListPublications(ac->id)->size(), 1u);
+  ASSERT_TRUE(store->RemovePublication(cert->id).ok());
+  EXPECT_TRUE(store->ListPublications(ac->id)->empty());
+  EXPECT_TRUE(store->RemovePublication(cert->id).ok()) << "forgetting twice is fine";
+  ASSERT_TRUE(store->PutPublication({cert->id, kPublicationPublished, "copy-2", {}}).ok());
+  ASSERT_TRUE(store->DeleteAutoCertificate(ac->id).ok());
+  EXPECT_EQ(Raw("SELECT count(*) FROM publications"), "0");
 }
 
 TEST_P(StoreConformanceTest, SnapshotIsWhatTheSingleReadsReturn) {

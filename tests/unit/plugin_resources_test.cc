@@ -597,6 +597,7 @@ TEST_F(PluginTest, ProviderSettingsErrorsNameTheirAttribute) {
   };
   const Case cases[] = {
       {"dns_api_url", Value::String("http://dns.example.com")},
+      {"certificate_manager_url", Value::String("http://cm.example.com")},
       {"propagation_timeout", Value::String("soon")},
       {"propagation_timeout", Value::String("5h")},
       {"ca_certificates_pem", Value::String("not a certificate")},
@@ -617,7 +618,7 @@ TEST_F(PluginTest, UpgradeResourceStateReadsEveryEarlierVersion) {
   Value account = Create(kAccount, AccountConfig());
   Value state = Create(kAuto, AutoConfig(Str(account, "id")));
   const Type t = SchemaOf(kAuto).type();
-  ASSERT_EQ(SchemaOf(kAuto).version, 2);
+  ASSERT_EQ(SchemaOf(kAuto).version, 3);
   auto upgrade = [&](int64_t version, const std::string& raw) {
     tfplugin6::UpgradeResourceState::Request req;
     tfplugin6::UpgradeResourceState::Response resp;
@@ -631,8 +632,13 @@ TEST_F(PluginTest, UpgradeResourceStateReadsEveryEarlierVersion) {
     return a;
   };
   const std::string current = EncodeJson(state, t).value();
+  // Version 2: before `publish`, `published_certificate_id` and each certificate's `published_id`.
+  nlohmann::json v2 = nlohmann::json::parse(current);
+  v2.erase("publish");
+  v2.erase("published_certificate_id");
+  for (auto& c : v2["certificates"]) c.erase("published_id");
   // Version 1: the state as the provider wrote it before `private_key_in_state` existed.
-  nlohmann::json v1 = nlohmann::json::parse(current);
+  nlohmann::json v1 = v2;
   v1.erase("private_key_in_state");
   // Version 0: before `profile` existed too.
   nlohmann::json v0 = v1;
@@ -647,11 +653,16 @@ TEST_F(PluginTest, UpgradeResourceStateReadsEveryEarlierVersion) {
   EXPECT_EQ(from1.value, state);
   EXPECT_EQ(from1.value.GetAttr("private_key_in_state"), Value::Bool(false));
 
-  Answer from2 = upgrade(2, current);
+  Answer from2 = upgrade(2, v2.dump());
   ASSERT_FALSE(HasError(from2.diags)) << All(from2.diags);
   EXPECT_EQ(from2.value, state);
+  EXPECT_EQ(from2.value.GetAttr("publish"), Value::Bool(false));
 
-  Answer newer = upgrade(3, current);
+  Answer from3 = upgrade(3, current);
+  ASSERT_FALSE(HasError(from3.diags)) << All(from3.diags);
+  EXPECT_EQ(from3.value, state);
+
+  Answer newer = upgrade(4, current);
   ASSERT_TRUE(HasError(newer.diags));
   EXPECT_EQ(newer.diags[0].summary, "State written by a newer provider");
 
