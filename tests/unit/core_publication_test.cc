@@ -225,10 +225,15 @@ TEST_F(PublicationTest, TwoProcessesPublishingAtOnceUploadOnce) {
   AutoCertificateRecord on = view->record;
   on.settings.publish = true;
   ASSERT_TRUE(world_.store.UpdateAutoCertificate(on).ok());
-  CertificateManager other(&world_.store, issuers_.get(), &world_.clock, &world_.logger, &world_.cancel);
+  // The fake clock runs while the loser waits for the lock (each retry advances it at once), so
+  // the wait may not end before the winner, on a real thread, is done: a bound no run reaches.
+  CertificateManagerOptions patient;
+  patient.lock_timeout = std::chrono::hours(24 * 365 * 100);
+  CertificateManager one(&world_.store, issuers_.get(), &world_.clock, &world_.logger, &world_.cancel, patient);
+  CertificateManager other(&world_.store, issuers_.get(), &world_.clock, &world_.logger, &world_.cancel, patient);
   Status a;
   Status b;
-  std::thread first([&] { a = manager_->SyncPublication(on.id, true); });
+  std::thread first([&] { a = one.SyncPublication(on.id, true); });
   std::thread second([&] { b = other.SyncPublication(on.id, true); });
   first.join();
   second.join();
