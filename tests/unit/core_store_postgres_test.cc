@@ -422,6 +422,66 @@ TEST_F(PostgresStoreTest, APlainWriteWhoseAnswerIsLostIsNotRepeated) {
   EXPECT_EQ(proxy.accepted(), connections_before) << "a plain write is never sent twice";
 }
 
+// A pooled connection left idle for longer than kIdleCheckAfter, whose flow a NAT or load balancer
+// then forgot in silence (the socket looks healthy until something is sent): a plain write, which
+// is never sent twice, goes out on a connection that was checked first, and succeeds. Before: it
+// went into the void and failed at round_trip_timeout.
+TEST_F(PostgresStoreTest, AConnectionIdleForLongIsCheckedBeforeItCarriesAWrite) {
+  fakes::TcpProxy proxy(server_->port());
+  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
+                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1";
+  Result<std::unique_ptr<Store>> store = Open(url);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Result<AccountRecord> account = (*store)->CreateAccount(SampleAccount("idle"));
+  ASSERT_TRUE(account.ok()) << account.status().ToString();
+  const int connections_before = proxy.accepted();
+
+  proxy.SilenceOpenConnections();
+  clock_.Advance(kIdleCheckAfter + std::chrono::seconds(1));
+  AutoCertificateRecord ac = SampleAutoCertificate(account->id);
+  Result<AutoCertificateRecord> created = (*store)->CreateAutoCertificate(ac);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(proxy.accepted(), connections_before + 1) << "the silent connection was replaced by one new one";
+  EXPECT_EQ(location_->Query("SELECT count(*) FROM auto_certificates"), "1");
+  Status deleted = (*store)->DeleteAccount(account->id);
+  EXPECT_TRUE(deleted.ok()) << deleted.ToString();
+}
+
+// A connection idle for less than kIdleCheckAfter carries a write at once (one round trip); after
+// longer, the write costs one round trip more (the check); a read is never checked (a read whose
+// connection died is repeated on a fresh one anyway).
+TEST_F(PostgresStoreTest, OnlyAWriteOnAConnectionIdleForLongCostsTheCheck) {
+  std::unique_ptr<PostgresStore> store = MustOpenPostgres();
+  ASSERT_NE(store, nullptr);
+  AccountRecord account = SampleAccount();
+  account.id = "acct";
+  ASSERT_TRUE(store->CreateAccount(account).ok());
+  // A write of one round trip: deleting what is not there.
+  auto delete_absent = [&] {
+    return store->DeleteCertificate("none").code() == StatusCode::kNotFound ? Status::Ok() : InternalError("deleted");
+  };
+  struct Case {
+    const char* name;
+    std::chrono::seconds idle;
+    std::function<Status()> call;
+    uint64_t round_trips;
+  };
+  const std::vector<Case> cases = {
+      {"write, idle 1 s", std::chrono::seconds(1), delete_absent, 1},
+      {"write, idle 6 s", kIdleCheckAfter + std::chrono::seconds(1), delete_absent, 2},
+      {"read, idle 6 s", kIdleCheckAfter + std::chrono::seconds(1), [&] { return store->ListAccounts().status(); }, 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    clock_.Advance(c.idle);
+    const uint64_t before = store->round_trips();
+    const Status s = c.call();
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(store->round_trips() - before, c.round_trips);
+  }
+  EXPECT_EQ(store->connections_opened(), 1u) << "a connection that answers the check is kept";
+}
+
 // A session advisory lock ends with its session (a server restart, idle_session_timeout, a
 // terminated backend) and the holder is not told. StillHeld() asks the server about this
 // session's lock. Before: nothing could tell, and the holder went on while another took the lock.
