@@ -112,6 +112,14 @@ void TcpProxy::DropAnswersOfOpenConnections() {
 
 namespace ionos::fakes {
 
+void TcpProxy::CloseOpenConnections() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& p : pairs_) {
+    shutdown(p->client, SHUT_RDWR);
+    shutdown(p->upstream, SHUT_RDWR);
+  }
+}
+
 void TcpProxy::SilenceOpenConnections() {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& p : pairs_) {

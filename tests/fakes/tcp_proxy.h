@@ -7,6 +7,9 @@
 //                 the connections open now still carry what the client sends, but the server's
 //                 answers never arrive (the server acted, the answer was lost: a failover or a
 //                 NAT that dropped the flow mid-request); connections opened later work.
+//   CloseOpenConnections()
+//                 the connections open now are closed (both ways, as a server restart or a NAT
+//                 reset does); connections opened later work.
 //   SilenceOpenConnections()
 //                 the connections open now carry nothing any more, either way, and stay open (a
 //                 NAT or load balancer that forgot idle flows without a word, a failover): only
@@ -36,6 +39,7 @@ class TcpProxy {
   void Freeze(bool frozen) { frozen_ = frozen; }
   void DropAnswersOfOpenConnections();
   void SilenceOpenConnections();
+  void CloseOpenConnections();
   // Connections accepted so far.
   int accepted() const { return accepted_; }
 

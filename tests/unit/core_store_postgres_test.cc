@@ -482,6 +482,45 @@ TEST_F(PostgresStoreTest, OnlyAWriteOnAConnectionIdleForLongCostsTheCheck) {
   EXPECT_EQ(store->connections_opened(), 1u) << "a connection that answers the check is kept";
 }
 
+// Waiting for a pooled connection is bounded like a round trip: while every connection of the pool
+// hangs (here each is still connecting to a server that never answers, for up to connect_timeout
+// = 4 s), a further caller gives up after round_trip_timeout (1 s), naming the store and never the
+// password, instead of queueing for as long as they hang.
+TEST_F(PostgresStoreTest, WaitingForAPooledConnectionEndsAtRoundTripTimeout) {
+  fakes::TcpProxy proxy(server_->port());
+  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
+                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1&connect_timeout=4";
+  Result<std::unique_ptr<Store>> store = Open(url);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  proxy.CloseOpenConnections();  // the idle connection of the open is gone: every call connects anew
+  proxy.Freeze(true);
+  const int before = proxy.accepted();
+  std::atomic<int> hung_failed{0};
+  std::vector<std::thread> hung;
+  for (size_t i = 0; i < kPostgresStorePoolSize; ++i) {
+    hung.emplace_back([&] {
+      if (!(*store)->ListAccounts().ok()) ++hung_failed;
+    });
+  }
+  // The barrier: every connection of the pool has reached the proxy and is connecting.
+  while (proxy.accepted() < before + static_cast<int>(kPostgresStorePoolSize)) {
+    std::this_thread::yield();
+  }
+  Result<std::vector<AccountRecord>> waited = (*store)->ListAccounts();
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.status().code(), StatusCode::kUnavailable) << waited.status().ToString();
+  const std::string describe = "postgres://" + server_->user() + "@127.0.0.1:" + std::to_string(proxy.port()) + "/" +
+                               database();
+  EXPECT_NE(waited.status().message().find("no connection to the store " + describe + " came free within 1 s"),
+            std::string::npos)
+      << waited.status().message();
+  ExpectNoSecrets(waited.status(), secrets_);
+  for (std::thread& t : hung) {
+    t.join();
+  }
+  EXPECT_EQ(hung_failed.load(), static_cast<int>(kPostgresStorePoolSize)) << "they ended at connect_timeout";
+}
+
 // A session advisory lock ends with its session (a server restart, idle_session_timeout, a
 // terminated backend) and the holder is not told. StillHeld() asks the server about this
 // session's lock. Before: nothing could tell, and the holder went on while another took the lock.
