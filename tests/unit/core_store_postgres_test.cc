@@ -227,9 +227,14 @@ class PostgresStoreTest : public ::testing::Test {
     return store.ok() ? std::move(store).value() : nullptr;
   }
   const std::string& database() const { return location_->database(); }
-  std::string Describe(const std::string& database, const std::string& user = "") const {
-    return "postgres://" + (user.empty() ? server_->user() : user) + "@127.0.0.1:" + std::to_string(server_->port()) +
-           "/" + database;
+  std::string Describe(const std::string& database, const std::string& user = "", int port = 0) const {
+    return "postgres://" + (user.empty() ? server_->user() : user) + "@127.0.0.1:" +
+           std::to_string(port != 0 ? port : server_->port()) + "/" + database;
+  }
+  // This test's database through `proxy`, with the password in the URL and the query `query`.
+  std::string ProxiedUrl(const fakes::TcpProxy& proxy, const std::string& query) const {
+    return "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" + std::to_string(proxy.port()) +
+           "/" + database() + "?" + query;
   }
   // A role that may log in and nothing more (unique per test).
   std::string MakeUnprivilegedRole() {
@@ -355,8 +360,7 @@ TEST_F(PostgresStoreTest, ServerThatNeverAnswersTimesOutAfterConnectTimeout) {
 // for as long as TCP kept trying (hours with the kernel's defaults).
 TEST_F(PostgresStoreTest, AStoreThatStopsAnsweringEndsTheCallAtItsDeadline) {
   fakes::TcpProxy proxy(server_->port());
-  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
-                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1";
+  const std::string url = ProxiedUrl(proxy, "round_trip_timeout=1");
   Result<std::unique_ptr<Store>> store = Open(url);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   ASSERT_TRUE((*store)->ListAccounts().ok());
@@ -365,8 +369,7 @@ TEST_F(PostgresStoreTest, AStoreThatStopsAnsweringEndsTheCallAtItsDeadline) {
   Result<std::vector<AccountRecord>> hung = (*store)->ListAccounts();
   ASSERT_FALSE(hung.ok());
   EXPECT_EQ(hung.status().code(), StatusCode::kUnavailable) << hung.status().ToString();
-  const std::string describe = "postgres://" + server_->user() + "@127.0.0.1:" + std::to_string(proxy.port()) + "/" +
-                               database();
+  const std::string describe = Describe(database(), "", proxy.port());
   EXPECT_NE(hung.status().message().find("no answer from the store " + describe + " within 1 s (round_trip_timeout)"),
             std::string::npos)
       << hung.status().message();
@@ -383,8 +386,7 @@ TEST_F(PostgresStoreTest, AStoreThatStopsAnsweringEndsTheCallAtItsDeadline) {
 // Before: the call failed, and the certificate and its key, only in memory, were gone.
 TEST_F(PostgresStoreTest, AnIssuedCertificateSurvivesAnAnswerLostWithItsConnection) {
   fakes::TcpProxy proxy(server_->port());
-  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
-                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1";
+  const std::string url = ProxiedUrl(proxy, "round_trip_timeout=1");
   Result<std::unique_ptr<Store>> store = Open(url);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Result<AccountRecord> account = (*store)->CreateAccount(SampleAccount("lost"));
@@ -407,8 +409,7 @@ TEST_F(PostgresStoreTest, AnIssuedCertificateSurvivesAnAnswerLostWithItsConnecti
 // A plain write whose answer is lost is not sent twice: it fails, naming the store.
 TEST_F(PostgresStoreTest, APlainWriteWhoseAnswerIsLostIsNotRepeated) {
   fakes::TcpProxy proxy(server_->port());
-  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
-                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1";
+  const std::string url = ProxiedUrl(proxy, "round_trip_timeout=1");
   Result<std::unique_ptr<Store>> store = Open(url);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Result<AccountRecord> account = (*store)->CreateAccount(SampleAccount("plain"));
@@ -428,8 +429,7 @@ TEST_F(PostgresStoreTest, APlainWriteWhoseAnswerIsLostIsNotRepeated) {
 // went into the void and failed at round_trip_timeout.
 TEST_F(PostgresStoreTest, AConnectionIdleForLongIsCheckedBeforeItCarriesAWrite) {
   fakes::TcpProxy proxy(server_->port());
-  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
-                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1";
+  const std::string url = ProxiedUrl(proxy, "round_trip_timeout=1");
   Result<std::unique_ptr<Store>> store = Open(url);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Result<AccountRecord> account = (*store)->CreateAccount(SampleAccount("idle"));
@@ -488,8 +488,7 @@ TEST_F(PostgresStoreTest, OnlyAWriteOnAConnectionIdleForLongCostsTheCheck) {
 // password, instead of queueing for as long as they hang.
 TEST_F(PostgresStoreTest, WaitingForAPooledConnectionEndsAtRoundTripTimeout) {
   fakes::TcpProxy proxy(server_->port());
-  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
-                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1&connect_timeout=4";
+  const std::string url = ProxiedUrl(proxy, "round_trip_timeout=1&connect_timeout=4");
   Result<std::unique_ptr<Store>> store = Open(url);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   proxy.CloseOpenConnections();  // the idle connection of the open is gone: every call connects anew
@@ -509,8 +508,7 @@ TEST_F(PostgresStoreTest, WaitingForAPooledConnectionEndsAtRoundTripTimeout) {
   Result<std::vector<AccountRecord>> waited = (*store)->ListAccounts();
   ASSERT_FALSE(waited.ok());
   EXPECT_EQ(waited.status().code(), StatusCode::kUnavailable) << waited.status().ToString();
-  const std::string describe = "postgres://" + server_->user() + "@127.0.0.1:" + std::to_string(proxy.port()) + "/" +
-                               database();
+  const std::string describe = Describe(database(), "", proxy.port());
   EXPECT_NE(waited.status().message().find("no connection to the store " + describe + " came free within 1 s"),
             std::string::npos)
       << waited.status().message();
