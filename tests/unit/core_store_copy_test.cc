@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
 
@@ -488,13 +491,16 @@ TEST_P(StoreCopyTest, AFaultBetweenRowsLeavesTheDestinationAsItWasAndARerunSucce
   EXPECT_EQ(to_->GetCertificate("www-3")->private_key_pem, from_->GetCertificate("www-3")->private_key_pem);
 }
 
-// The process is killed (SIGKILL: no destructor, no rollback of its own) between two rows, halfway
-// through the certificates. The destination is as it was, and the copy run again succeeds.
+// The process is killed (SIGKILL: no destructor, no rollback of its own) between two rows, after
+// seven of them were written, halfway through the certificates. The destination is as it was, and
+// the copy run again succeeds. A child process of its own does the copy (with its own connections).
 TEST_P(StoreCopyTest, ACopyKilledHalfwayLeavesTheDestinationAsItWas) {
   Fill();
   const std::string from_url = from_location_->url();
   const std::string to_url = to_location_->url();
-  auto copy_until_killed = [&] {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
     StoreOptions from_options;
     from_options.encryption_key = kSourceKey;
     StoreOptions to_options;
@@ -508,9 +514,13 @@ TEST_P(StoreCopyTest, ACopyKilledHalfwayLeavesTheDestinationAsItWas) {
       return Status::Ok();
     };
     (void)CopyStore(**from, **to, options);
-    std::_Exit(4);  // not killed: the hook never ran
-  };
-  EXPECT_EXIT(copy_until_killed(), ::testing::KilledBySignal(SIGKILL), "");
+    std::_Exit(4);  // not killed: the copy never got that far
+  }
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL)
+      << "the copy was not killed between rows (exit status " << (WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1)
+      << ")";
   EXPECT_TRUE(DestinationIsEmpty());
   EXPECT_FALSE(to_->WasDeleted("account", "acct-1").value_or(true));
   Result<StoreCopyReport> rerun = CopyStore(*from_, *to_);
