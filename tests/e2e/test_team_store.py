@@ -391,7 +391,8 @@ import {
     def test_renew_keeps_every_certificate_while_idle_connections_are_reset(self):
         # A NAT that resets every flow idle for 300 ms, between renew and its database: pooled
         # connections and the lock's session die while the CA works. Every certificate renew
-        # issued is in the store, and a second renew at the same moment issues nothing.
+        # issued is in the store, and a second renew, at a moment when the certificates of the
+        # apply would still be due but those renew issued are not, issues nothing.
         db = self.pg.create_database()
         key = new_store_key()
         a = self.runner(self.store_url(db), key)
@@ -400,18 +401,19 @@ import {
                                        for n in names)))
         a.apply()
         applied = {c["name"]: c for c in a.resources("ionos_auto_certificate")}
-        # Due for the certificates of the apply, not for those renew issues now (later not_before).
-        latest = max(applied[n]["not_after"] for n in names)
-        now = {"IONOS_CERT_NOW": (datetime.datetime.strptime(latest, "%Y-%m-%dT%H:%M:%SZ") -
-                                  datetime.timedelta(days=30) + datetime.timedelta(seconds=1)
-                                  ).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        epoch = lambda text: int(datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp())
+        clock = lambda seconds: {"IONOS_CERT_NOW": datetime.datetime.fromtimestamp(
+            seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        latest_applied = max(epoch(applied[n]["not_after"]) for n in names)
         proxy, url, describe = self.proxied(db)
         proxy.reset_idle_after(0.3)
-        # Each challenge record takes a second to be provisioned: the connections sit idle meanwhile.
-        self.env.dns.set_faults(provisioning_delay_ms=1000)
+        # Each challenge record takes two seconds to be provisioned: the connections sit idle
+        # meanwhile, and the certificates renew issues are at least two seconds younger.
+        self.env.dns.set_faults(provisioning_delay_ms=2000)
         self.addCleanup(self.env.dns.reset_faults)
         finalized = self.env.pebble.request_count("finalize")
-        proc = self.renew(a, url, key, now, "--json")
+        proc = self.renew(a, url, key, clock(latest_applied - 30 * DAY + 1), "--json")
         out, err = proc.communicate(timeout=600)
         self.assertEqual(proc.returncode, 0, out + err)
         rows = {r["name"]: r for r in json.loads(out)}
@@ -423,7 +425,12 @@ import {
         self.assertEqual(sorted(stored), sorted(rows[n]["serial_number"] for n in names),
                          "every certificate renew issued is the active one in the store")
         self.assertEqual(self.sql(db, "SELECT count(*) FROM certificates"), "6")
-        proc = self.renew(a, url, key, now, "--json")
+        # Two seconds before the first of the new certificates is due; each of the apply's would be.
+        earliest_renewed = int(self.sql(db, "SELECT extract(epoch FROM min(not_after))::bigint FROM certificates "
+                                            "WHERE status = 'active'"))
+        second = earliest_renewed - 30 * DAY - 2
+        self.assertGreaterEqual(second, latest_applied - 30 * DAY, "renew's certificates are younger")
+        proc = self.renew(a, url, key, clock(second), "--json")
         out, err = proc.communicate(timeout=600)
         self.assertEqual(proc.returncode, 0, out + err)
         self.assertEqual({r["action"] for r in json.loads(out)}, {"not_due"}, out)
