@@ -586,7 +586,7 @@ class PostgresStore::Pool {
   uint64_t round_trips() const { return round_trips_.load(); }
   uint64_t connections_opened() const { return connections_opened_.load(); }
 
-  // `for_write`: the connection is to carry a write, so one idle for kIdleCheckAfter or longer is
+  // `for_write`: the connection is to carry a write, so one idle for kPostgresIdleCheckAfter or longer is
   // checked first (a NAT, a load balancer or a failover may have dropped it without a word, and a
   // write is not repeated on another connection); one that does not answer is replaced.
   Result<Lease> Acquire(const std::string& what, bool for_write = false) {
@@ -604,7 +604,7 @@ class PostgresStore::Pool {
       if (!reused.has_value()) {
         break;
       }
-      if (!for_write || pinned_ || clock_->Now() - reused->since < kIdleCheckAfter ||
+      if (!for_write || pinned_ || clock_->Now() - reused->since < kPostgresIdleCheckAfter ||
           Answers(reused->conn.get(), what)) {
         return Lease(this, std::move(reused->conn), false);
       }
@@ -901,10 +901,10 @@ class PostgresStore::Pool {
   }
 
   // The check of a connection idle for long: one cheap round trip answered within
-  // min(round_trip_timeout, kIdleCheckTimeout). A flow a NAT or load balancer dropped in silence
+  // min(round_trip_timeout, kPostgresIdleCheckTimeout). A flow a NAT or load balancer dropped in silence
   // looks healthy to the kernel until something is sent; this finds out before a write is.
   bool Answers(PGconn* conn, const std::string& what) {
-    const auto timeout = std::min<std::chrono::milliseconds>(url_.round_trip_timeout, kIdleCheckTimeout);
+    const auto timeout = std::min<std::chrono::milliseconds>(url_.round_trip_timeout, kPostgresIdleCheckTimeout);
     Result<PgResultPtr> result = RoundTrip(conn, what, [&] { return PQsendQuery(conn, "SELECT 1"); }, timeout);
     return result.ok() && *result && PQresultStatus(result->get()) == PGRES_TUPLES_OK;
   }

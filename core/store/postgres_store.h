@@ -39,7 +39,7 @@
 // connection for its duration; a further caller waits for one to come free). A connection found
 // broken (server restarted, network cut) is dropped and a new one opened by the next call; an idle
 // connection the server or the network has closed is noticed before use; one idle for
-// kIdleCheckAfter or longer is checked with a round trip before it carries a write (a flow that a
+// kPostgresIdleCheckAfter or longer is checked with a round trip before it carries a write (a flow that a
 // NAT, a load balancer or a failover dropped in silence looks healthy until something is sent);
 // and a read that fails because its reused connection died is retried once on a fresh connection. Connecting honours connect_timeout. Each
 // session runs with lock_timeout = StoreOptions::busy_timeout, so waiting for another writer's row
@@ -106,9 +106,9 @@ inline constexpr size_t kPostgresStorePoolSize = 4;
 
 // A pooled connection idle this long (by the store's Clock) is checked before it carries a write:
 // one round trip (SELECT 1) that must be answered within min(round_trip_timeout,
-// kIdleCheckTimeout), or the connection is closed and another one used.
-inline constexpr std::chrono::seconds kIdleCheckAfter{5};
-inline constexpr std::chrono::seconds kIdleCheckTimeout{5};
+// kPostgresIdleCheckTimeout), or the connection is closed and another one used.
+inline constexpr std::chrono::seconds kPostgresIdleCheckAfter{5};
+inline constexpr std::chrono::seconds kPostgresIdleCheckTimeout{5};
 
 // The parts of a postgres:// URL, percent-decoded.
 struct PostgresUrl {

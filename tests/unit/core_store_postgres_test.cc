@@ -423,7 +423,7 @@ TEST_F(PostgresStoreTest, APlainWriteWhoseAnswerIsLostIsNotRepeated) {
   EXPECT_EQ(proxy.accepted(), connections_before) << "a plain write is never sent twice";
 }
 
-// A pooled connection left idle for longer than kIdleCheckAfter, whose flow a NAT or load balancer
+// A pooled connection left idle for longer than kPostgresIdleCheckAfter, whose flow a NAT or load balancer
 // then forgot in silence (the socket looks healthy until something is sent): a plain write, which
 // is never sent twice, goes out on a connection that was checked first, and succeeds. Before: it
 // went into the void and failed at round_trip_timeout.
@@ -437,7 +437,7 @@ TEST_F(PostgresStoreTest, AConnectionIdleForLongIsCheckedBeforeItCarriesAWrite) 
   const int connections_before = proxy.accepted();
 
   proxy.SilenceOpenConnections();
-  clock_.Advance(kIdleCheckAfter + std::chrono::seconds(1));
+  clock_.Advance(kPostgresIdleCheckAfter + std::chrono::seconds(1));
   AutoCertificateRecord ac = SampleAutoCertificate(account->id);
   Result<AutoCertificateRecord> created = (*store)->CreateAutoCertificate(ac);
   ASSERT_TRUE(created.ok()) << created.status().ToString();
@@ -447,7 +447,7 @@ TEST_F(PostgresStoreTest, AConnectionIdleForLongIsCheckedBeforeItCarriesAWrite) 
   EXPECT_TRUE(deleted.ok()) << deleted.ToString();
 }
 
-// A connection idle for less than kIdleCheckAfter carries a write at once (one round trip); after
+// A connection idle for less than kPostgresIdleCheckAfter carries a write at once (one round trip); after
 // longer, the write costs one round trip more (the check); a read is never checked (a read whose
 // connection died is repeated on a fresh one anyway).
 TEST_F(PostgresStoreTest, OnlyAWriteOnAConnectionIdleForLongCostsTheCheck) {
@@ -468,8 +468,8 @@ TEST_F(PostgresStoreTest, OnlyAWriteOnAConnectionIdleForLongCostsTheCheck) {
   };
   const std::vector<Case> cases = {
       {"write, idle 1 s", std::chrono::seconds(1), delete_absent, 1},
-      {"write, idle 6 s", kIdleCheckAfter + std::chrono::seconds(1), delete_absent, 2},
-      {"read, idle 6 s", kIdleCheckAfter + std::chrono::seconds(1), [&] { return store->ListAccounts().status(); }, 1},
+      {"write, idle 6 s", kPostgresIdleCheckAfter + std::chrono::seconds(1), delete_absent, 2},
+      {"read, idle 6 s", kPostgresIdleCheckAfter + std::chrono::seconds(1), [&] { return store->ListAccounts().status(); }, 1},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
