@@ -9,11 +9,13 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -517,6 +519,55 @@ TEST_F(PostgresStoreTest, WaitingForAPooledConnectionEndsAtRoundTripTimeout) {
     t.join();
   }
   EXPECT_EQ(hung_failed.load(), static_cast<int>(kPostgresStorePoolSize)) << "they ended at connect_timeout";
+}
+
+// Every connection of the store carries TCP keepalives and a TCP user timeout, read back from the
+// kernel (the store's sockets are the ones connected to the proxy's port): a peer that vanished is
+// noticed between calls too, and data that is never acknowledged ends the connection. The URL's
+// own values win over the defaults (idle 10 s, interval 5 s, 3 probes, round_trip_timeout).
+TEST_F(PostgresStoreTest, ConnectionsCarryKeepalivesAndATcpUserTimeout) {
+  struct Case {
+    std::string query;
+    int idle;
+    int interval;
+    int count;
+    unsigned int user_timeout_ms;
+  };
+  const std::vector<Case> cases = {
+      {"round_trip_timeout=7", 10, 5, 3, 7000},
+      {"round_trip_timeout=7&keepalives_idle=30&keepalives_interval=2&keepalives_count=9&tcp_user_timeout=2500", 30,
+       2, 9, 2500},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.query);
+    fakes::TcpProxy proxy(server_->port());
+    Result<std::unique_ptr<Store>> store = Open(ProxiedUrl(proxy, c.query));
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->ListAccounts().ok());
+    int sockets = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+      const int fd = std::atoi(entry.path().filename().c_str());
+      sockaddr_in peer{};
+      socklen_t len = sizeof peer;
+      if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0 || peer.sin_family != AF_INET ||
+          ntohs(peer.sin_port) != proxy.port()) {
+        continue;
+      }
+      ++sockets;
+      auto option = [fd](int level, int name) {
+        unsigned int value = 0;
+        socklen_t size = sizeof value;
+        EXPECT_EQ(getsockopt(fd, level, name, &value, &size), 0);
+        return value;
+      };
+      EXPECT_EQ(option(SOL_SOCKET, SO_KEEPALIVE), 1u);
+      EXPECT_EQ(option(IPPROTO_TCP, TCP_KEEPIDLE), static_cast<unsigned int>(c.idle));
+      EXPECT_EQ(option(IPPROTO_TCP, TCP_KEEPINTVL), static_cast<unsigned int>(c.interval));
+      EXPECT_EQ(option(IPPROTO_TCP, TCP_KEEPCNT), static_cast<unsigned int>(c.count));
+      EXPECT_EQ(option(IPPROTO_TCP, TCP_USER_TIMEOUT), c.user_timeout_ms);
+    }
+    EXPECT_EQ(sockets, 1) << "the store's one pooled connection";
+  }
 }
 
 // A session advisory lock ends with its session (a server restart, idle_session_timeout, a
