@@ -39,11 +39,12 @@
 // connection for its duration; a further caller waits for one to come free). A connection found
 // broken (server restarted, network cut) is dropped and a new one opened by the next call; an idle
 // connection the server or the network has closed is noticed before use; one idle for
-// kPostgresIdleCheckAfter or longer is checked with a round trip before it carries a write (a flow that a
-// NAT, a load balancer or a failover dropped in silence looks healthy until something is sent);
-// and a read that fails because its reused connection died is retried once on a fresh connection. Connecting honours connect_timeout. Each
-// session runs with lock_timeout = StoreOptions::busy_timeout, so waiting for another writer's row
-// or table lock is bounded (→ Unavailable "locked by another process").
+// kPostgresIdleCheckAfter or longer is checked with a round trip before it carries a write (a flow
+// that a NAT, a load balancer or a failover dropped in silence looks healthy until something is
+// sent); and a read that fails because its reused connection died is retried once on a fresh
+// connection. Connecting honours connect_timeout. Each session runs with lock_timeout =
+// StoreOptions::busy_timeout, so waiting for another writer's row or table lock is bounded
+// (→ Unavailable "locked by another process").
 //
 // Round trips: every method is one statement, hence one round trip, in the common case (Open: one
 // more for the schema check; UpdateAccount: three, it decrypts inside a transaction; a failed

@@ -223,13 +223,13 @@ class RenewCommand(unittest.TestCase):
         applied = by_name(self.ws)["due"]
         self.assertEqual(due["serial_number"], applied["serial_number"], "renew adopted the apply's certificate")
         self.assertEqual(applied["subject_alternative_names"], ["more.example.com"])
-        names = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName"], input=applied["certificate_pem"],
-                               capture_output=True, text=True, check=True).stdout
+        names = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName"],
+                               input=applied["certificate_pem"], capture_output=True, text=True, check=True).stdout
         self.assertIn("DNS:more.example.com", names, "the newest certificate carries the added name")
         # The store's newest certificate is that one, and the configuration renew read was not
         # written back: the plan is clean.
-        listing = subprocess.run([harness.PROVIDER_BINARY, "certificates", "--format", "json"], env=renew_env(self.ws),
-                                 capture_output=True, text=True, timeout=60)
+        listing = subprocess.run([harness.PROVIDER_BINARY, "certificates", "--format", "json"],
+                                 env=renew_env(self.ws), capture_output=True, text=True, timeout=60)
         self.assertEqual(listing.returncode, 0, listing.stderr)
         self.assertIn(applied["serial_number"], listing.stdout)
         code, proc = self.ws.plan_exitcode()
