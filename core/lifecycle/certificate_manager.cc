@@ -483,8 +483,9 @@ Result<AutoCertificateView> CertificateManager::Reissue(const AutoCertificateRec
   LockOptions lock;
   lock.timeout = options_.lock_timeout;
   lock.cancel = cancel_;
+  // A warning: `renew` (whose output shows warnings) says why it takes longer than usual.
   lock.on_wait = [&] {
-    logger_->Info("waiting for another process that is renewing " + desired.common_name,
+    logger_->Warn("waiting for another process that is renewing " + desired.common_name,
                   {{"auto_certificate", desired.id}});
   };
   IONOS_ASSIGN_OR_RETURN_CTX(std::unique_ptr<StoreLock> held, store_->Lock(LockName(desired.id), lock),

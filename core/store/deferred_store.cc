@@ -143,6 +143,11 @@ class DeferredStore final : public Store {
                         : Result<AutoCertificateSnapshot>(Missing("auto certificate", id));
   }
 
+  Status WriteInOneTransaction(const std::function<Status(Store& tx)>& body) override {
+    IONOS_ASSIGN_OR_RETURN(Store * s, Writer());
+    return s->WriteInOneTransaction(body);
+  }
+
   std::string Describe() const override { return describe_; }
   // What the URL's settings risk is known without connecting (a PostgreSQL sslmode weaker than
   // verify-full for a remote host), so a plan warns even before the store exists.

@@ -547,8 +547,15 @@ std::string PostgresUrl::Parameter(const std::string& name) const {
 // Connections of held locks are lent out of the count (TakeForLock / GiveBack).
 class PostgresStore::Pool {
  public:
-  Pool(PostgresUrl url, std::string describe, std::chrono::milliseconds lock_timeout, size_t size)
-      : url_(std::move(url)), describe_(std::move(describe)), lock_timeout_(lock_timeout), size_(size) {}
+  // `clock` (null: the system clock) tells how long a connection was idle; it must outlive the
+  // store and its locks.
+  Pool(PostgresUrl url, std::string describe, std::chrono::milliseconds lock_timeout, size_t size,
+       const Clock* clock = nullptr)
+      : url_(std::move(url)),
+        describe_(std::move(describe)),
+        lock_timeout_(lock_timeout),
+        size_(size),
+        clock_(clock != nullptr ? clock : &own_clock_) {}
 
   // A connection lent to one call; returned to the pool (or dropped when broken) on destruction.
   class Lease {
@@ -575,10 +582,14 @@ class PostgresStore::Pool {
   };
 
   const std::string& describe() const { return describe_; }
+  std::chrono::milliseconds lock_timeout() const { return lock_timeout_; }
   uint64_t round_trips() const { return round_trips_.load(); }
   uint64_t connections_opened() const { return connections_opened_.load(); }
 
-  Result<Lease> Acquire(const std::string& what) {
+  // `for_write`: the connection is to carry a write, so one idle for kPostgresIdleCheckAfter or longer is
+  // checked first (a NAT, a load balancer or a failover may have dropped it without a word, and a
+  // write is not repeated on another connection); one that does not answer is replaced.
+  Result<Lease> Acquire(const std::string& what, bool for_write = false) {
     std::unique_lock<std::mutex> lock(mu_);
     // Bounded like a round trip: callers stuck behind connections that hang must not queue forever.
     if (!cv_.wait_for(lock, url_.round_trip_timeout, [&] { return in_use_ < size_; })) {
@@ -587,10 +598,23 @@ class PostgresStore::Pool {
                               " are busy; round_trip_timeout)");
     }
     ++in_use_;
-    std::optional<PgConnPtr> reused = TakeIdleLocked();
-    lock.unlock();
-    if (reused.has_value()) {
-      return Lease(this, std::move(*reused), false);
+    for (;;) {
+      std::optional<Idle> reused = TakeIdleLocked();
+      lock.unlock();
+      if (!reused.has_value()) {
+        break;
+      }
+      if (!for_write || pinned_ || clock_->Now() - reused->since < kPostgresIdleCheckAfter ||
+          Answers(reused->conn.get(), what)) {
+        return Lease(this, std::move(reused->conn), false);
+      }
+      reused.reset();  // dropped without a word: closed here, the next one is tried
+      lock.lock();
+    }
+    if (pinned_) {
+      Return(nullptr);
+      return UnavailableError(what + ": lost the connection to the store " + describe_ +
+                              " that carried the transaction (nothing of it was kept)");
     }
     Result<PgConnPtr> conn = Connect(what);
     if (!conn.ok()) {
@@ -602,11 +626,11 @@ class PostgresStore::Pool {
 
   // A connection for a lock, outside the count; `fresh` tells whether it was just opened.
   Result<std::pair<PgConnPtr, bool>> TakeForLock(const std::string& what) {
-    {
+    if (!pinned_) {
       std::lock_guard<std::mutex> lock(mu_);
-      std::optional<PgConnPtr> reused = TakeIdleLocked();
+      std::optional<Idle> reused = TakeIdleLocked();
       if (reused.has_value()) {
-        return std::make_pair(std::move(*reused), false);
+        return std::make_pair(std::move(reused->conn), false);
       }
     }
     IONOS_ASSIGN_OR_RETURN(PgConnPtr conn, Connect(what));
@@ -619,7 +643,7 @@ class PostgresStore::Pool {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (Reusable(conn.get()) && idle_.size() + in_use_ < size_) {
-        idle_.push_back(std::move(conn));
+        idle_.push_back(Idle{std::move(conn), clock_->Now()});
         cv_.notify_one();
       } else {
         drop = std::move(conn);
@@ -670,10 +694,10 @@ class PostgresStore::Pool {
   Result<PgResultPtr> Run(const std::string& what, const char* sql, const Params& params, Mode mode,
                           std::string* sqlstate = nullptr, bool* repeated = nullptr) {
     for (int attempt = 0;; ++attempt) {
-      IONOS_ASSIGN_OR_RETURN(Lease lease, Acquire(what));
+      IONOS_ASSIGN_OR_RETURN(Lease lease, Acquire(what, mode != Mode::kRead));
       Result<PgResultPtr> result = Exec(lease.get(), sql, params, what, sqlstate);
-      if (result.ok() || attempt > 0) {
-        return result;
+      if (result.ok() || attempt > 0 || pinned_) {
+        return result;  // in one pinned transaction a second attempt cannot help: it is gone
       }
       const bool broken = PQstatus(lease.get()) != CONNECTION_OK;
       const bool unanswered = !broken && PQtransactionStatus(lease.get()) == PQTRANS_ACTIVE;
@@ -691,6 +715,14 @@ class PostgresStore::Pool {
   // BEGIN; body(); COMMIT on one connection (ROLLBACK when body fails).
   template <typename Body>
   Status Transaction(PGconn* conn, const std::string& what, Body&& body) {
+    if (pinned_) {
+      // Inside the pinned transaction: a savepoint, so that COMMIT stays the outer one's.
+      IONOS_RETURN_IF_ERROR(ExecScript(conn, "SAVEPOINT ionos_method", what));
+      Status status = body();
+      const Status ended = ExecScript(conn, status.ok() ? "RELEASE SAVEPOINT ionos_method"
+                                                        : "ROLLBACK TO SAVEPOINT ionos_method", what);
+      return status.ok() ? ended : status;
+    }
     IONOS_RETURN_IF_ERROR(ExecScript(conn, "BEGIN", what));
     Status status = body();
     if (status.ok()) {
@@ -708,10 +740,14 @@ class PostgresStore::Pool {
   // broke (libpq's message says why; QueryError turns it into Unavailable). Past the deadline the
   // call fails with Unavailable: the connection is then mid-query and is dropped when returned to
   // the pool (PQTRANS_ACTIVE is not reusable), so no later call sees its late answer.
+  // `timeout`: shorter than round_trip_timeout for the check of an idle connection (Answers).
   template <typename Send>
-  Result<PgResultPtr> RoundTrip(PGconn* conn, const std::string& what, Send&& send) {
+  Result<PgResultPtr> RoundTrip(PGconn* conn, const std::string& what, Send&& send,
+                                std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
     ++round_trips_;
-    const auto deadline = std::chrono::steady_clock::now() + url_.round_trip_timeout;
+    const auto deadline =
+        std::chrono::steady_clock::now() +
+        (timeout.has_value() ? *timeout : std::chrono::milliseconds(url_.round_trip_timeout));
     const Status late = UnavailableError(what + ": no answer from the store " + describe_ + " within " +
                                          std::to_string(url_.round_trip_timeout.count()) +
                                          " s (round_trip_timeout); the connection was dropped");
@@ -763,6 +799,33 @@ class PostgresStore::Pool {
         kept.reset(next);
       }
     }
+  }
+
+  // Makes this (fresh, size 1) pool the carrier of one transaction (WriteInOneTransaction): one
+  // connection, BEGIN sent; every call runs on it, none is repeated, none opens another.
+  Status Pin(const std::string& what) {
+    IONOS_ASSIGN_OR_RETURN(PgConnPtr conn, Connect(what));
+    IONOS_RETURN_IF_ERROR(ExecScript(conn.get(), "BEGIN", what));
+    std::lock_guard<std::mutex> lock(mu_);
+    pinned_ = true;
+    idle_.push_back(Idle{std::move(conn), clock_->Now()});
+    return Status::Ok();
+  }
+
+  // Ends the pinned transaction: COMMIT when `status` is OK, else ROLLBACK (best effort: a
+  // connection that is gone takes its transaction with it). Returns `status` or the COMMIT's error.
+  Status Unpin(Status status, const std::string& what) {
+    Result<Lease> lease = Acquire(what);
+    if (!lease.ok()) {
+      return status.ok() ? lease.status() : status;
+    }
+    if (status.ok()) {
+      return ExecScript(lease->get(), "COMMIT", what);
+    }
+    if (PQstatus(lease->get()) == CONNECTION_OK && PQtransactionStatus(lease->get()) != PQTRANS_ACTIVE) {
+      (void)ExecScript(lease->get(), "ROLLBACK", what);
+    }
+    return status;
   }
 
   Status QueryError(PGconn* conn, const PGresult* result, const std::string& what) const {
@@ -817,22 +880,43 @@ class PostgresStore::Pool {
  private:
   friend class Lease;
 
+  // A pooled connection and since when it is idle (the store's clock).
+  struct Idle {
+    PgConnPtr conn;
+    TimePoint since;
+  };
+
   // Requires mu_. An idle connection that is still healthy, or nullopt.
-  std::optional<PgConnPtr> TakeIdleLocked() {
+  std::optional<Idle> TakeIdleLocked() {
     while (!idle_.empty()) {
-      PgConnPtr conn = std::move(idle_.back());
+      Idle idle = std::move(idle_.back());
       idle_.pop_back();
       // An idle connection has nothing to read unless the server ended it ("terminating
-      // connection due to administrator command") or the network dropped it.
-      if (PQstatus(conn.get()) == CONNECTION_OK && !SocketHasInput(conn.get())) {
-        return conn;
+      // connection due to administrator command") or the network reset it.
+      if (PQstatus(idle.conn.get()) == CONNECTION_OK && !SocketHasInput(idle.conn.get())) {
+        return idle;
       }
     }
     return std::nullopt;
   }
 
-  static bool Reusable(PGconn* conn) {
-    return conn != nullptr && PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE;
+  // The check of a connection idle for long: one cheap round trip answered within
+  // min(round_trip_timeout, kPostgresIdleCheckTimeout). A flow a NAT or load balancer dropped in silence
+  // looks healthy to the kernel until something is sent; this finds out before a write is.
+  bool Answers(PGconn* conn, const std::string& what) {
+    const auto timeout = std::min<std::chrono::milliseconds>(url_.round_trip_timeout, kPostgresIdleCheckTimeout);
+    Result<PgResultPtr> result = RoundTrip(conn, what, [&] { return PQsendQuery(conn, "SELECT 1"); }, timeout);
+    return result.ok() && *result && PQresultStatus(result->get()) == PGRES_TUPLES_OK;
+  }
+
+  // Between calls an unpinned connection is outside any transaction; the pinned one inside its
+  // own (in error after a failed statement: the outer transaction is then rolled back).
+  bool Reusable(PGconn* conn) const {
+    if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+      return false;
+    }
+    const PGTransactionStatusType state = PQtransactionStatus(conn);
+    return pinned_ ? (state == PQTRANS_INTRANS || state == PQTRANS_INERROR) : state == PQTRANS_IDLE;
   }
 
   // A call's connection comes back (nullptr when connecting failed).
@@ -842,7 +926,7 @@ class PostgresStore::Pool {
       std::lock_guard<std::mutex> lock(mu_);
       --in_use_;
       if (Reusable(conn.get())) {
-        idle_.push_back(std::move(conn));
+        idle_.push_back(Idle{std::move(conn), clock_->Now()});
       } else {
         drop = std::move(conn);
       }
@@ -1000,10 +1084,14 @@ class PostgresStore::Pool {
   std::atomic<uint64_t> round_trips_{0};
   std::atomic<uint64_t> connections_opened_{0};
 
+  SystemClock own_clock_;
+  const Clock* clock_;
+
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<PgConnPtr> idle_;
+  std::vector<Idle> idle_;
   size_t in_use_ = 0;
+  bool pinned_ = false;  // set once by Pin, before any other use
 };
 
 namespace {
@@ -1397,7 +1485,7 @@ PostgresStore::PostgresStore(PostgresUrl url, const StoreOptions& options)
       key_source_(options.key_source),
       clock_(options.clock != nullptr ? options.clock : &own_clock_),
       random_(options.random != nullptr ? options.random : &own_random_),
-      pool_(std::make_shared<Pool>(url_, describe_, options.busy_timeout, kPostgresStorePoolSize)) {}
+      pool_(std::make_shared<Pool>(url_, describe_, options.busy_timeout, kPostgresStorePoolSize, options.clock)) {}
 
 PostgresStore::~PostgresStore() = default;
 
@@ -1515,6 +1603,17 @@ Status PostgresStore::Migrate(bool must_exist) {
   });
 }
 
+Status PostgresStore::WriteInOneTransaction(const std::function<Status(Store& tx)>& body) {
+  const std::string what = "writing into the store " + describe_ + " in one transaction";
+  const StoreOptions options{.encryption_key = key_, .clock = clock_, .random = random_,
+                             .busy_timeout = pool_->lock_timeout(), .key_source = key_source_};
+  std::unique_ptr<PostgresStore> tx(new PostgresStore(url_, options));
+  tx->pool_ = std::make_shared<Pool>(url_, describe_, options.busy_timeout, 1, clock_);
+  IONOS_RETURN_IF_ERROR(tx->pool_->Pin(what));
+  Status status = body(*tx);
+  return tx->pool_->Unpin(std::move(status), what);
+}
+
 Result<bool> PostgresStore::WasDeleted(const std::string& kind, const std::string& id) {
   const std::string what = "looking up deleted " + kind + " " + Quoted(id);
   IONOS_ASSIGN_OR_RETURN(PgResultPtr result,
@@ -1574,7 +1673,7 @@ Result<AccountRecord> PostgresStore::UpdateAccount(const AccountRecord& account)
     IONOS_ASSIGN_OR_RETURN(stored_key, SealPrivateKey(key_, id, account.private_key_pem, *random_));
   }
   std::optional<AccountRecord> updated;
-  IONOS_ASSIGN_OR_RETURN(Pool::Lease lease, pool_->Acquire(what));
+  IONOS_ASSIGN_OR_RETURN(Pool::Lease lease, pool_->Acquire(what, /*for_write=*/true));
   // A transaction, so that a stored key this store cannot decrypt (DataLoss) leaves the record as it was.
   IONOS_RETURN_IF_ERROR(pool_->Transaction(lease.get(), what, [&]() -> Status {
     IONOS_ASSIGN_OR_RETURN(
@@ -2085,7 +2184,7 @@ Result<KeyCounts> PostgresStore::Rekey(const std::string& new_key) {
     return InvalidArgumentError("a store key must be 32 bytes, got " + std::to_string(new_key.size()));
   }
   const std::string what = "re-encrypting the private keys of the store " + describe_;
-  IONOS_ASSIGN_OR_RETURN(Pool::Lease lease, pool_->Acquire(what));
+  IONOS_ASSIGN_OR_RETURN(Pool::Lease lease, pool_->Acquire(what, /*for_write=*/true));
   IONOS_RETURN_IF_ERROR(pool_->Transaction(lease.get(), what, [&]() -> Status {
     for (const char* table : {"accounts", "certificates"}) {
       const char* kind = std::string_view(table) == "accounts" ? "account" : "certificate";

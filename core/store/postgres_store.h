@@ -38,10 +38,13 @@
 // reused across calls; every method may be called concurrently from any thread (a call takes one
 // connection for its duration; a further caller waits for one to come free). A connection found
 // broken (server restarted, network cut) is dropped and a new one opened by the next call; an idle
-// connection the server has closed is noticed before use, and a read that fails because its reused
-// connection died is retried once on a fresh connection. Connecting honours connect_timeout. Each
-// session runs with lock_timeout = StoreOptions::busy_timeout, so waiting for another writer's row
-// or table lock is bounded (→ Unavailable "locked by another process").
+// connection the server or the network has closed is noticed before use; one idle for
+// kPostgresIdleCheckAfter or longer is checked with a round trip before it carries a write (a flow
+// that a NAT, a load balancer or a failover dropped in silence looks healthy until something is
+// sent); and a read that fails because its reused connection died is retried once on a fresh
+// connection. Connecting honours connect_timeout. Each session runs with lock_timeout =
+// StoreOptions::busy_timeout, so waiting for another writer's row or table lock is bounded
+// (→ Unavailable "locked by another process").
 //
 // Round trips: every method is one statement, hence one round trip, in the common case (Open: one
 // more for the schema check; UpdateAccount: three, it decrypts inside a transaction; a failed
@@ -84,6 +87,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -100,6 +104,12 @@ inline constexpr int kPostgresStoreSchemaVersion = 5;
 
 // Connections a PostgresStore keeps for its calls (held locks come on top, one each).
 inline constexpr size_t kPostgresStorePoolSize = 4;
+
+// A pooled connection idle this long (by the store's Clock) is checked before it carries a write:
+// one round trip (SELECT 1) that must be answered within min(round_trip_timeout,
+// kPostgresIdleCheckTimeout), or the connection is closed and another one used.
+inline constexpr std::chrono::seconds kPostgresIdleCheckAfter{5};
+inline constexpr std::chrono::seconds kPostgresIdleCheckTimeout{5};
 
 // The parts of a postgres:// URL, percent-decoded.
 struct PostgresUrl {
@@ -173,6 +183,10 @@ class PostgresStore final : public Store {
   // One statement: the auto certificate joined with its certificates and the newest one's
   // renewal information.
   Result<AutoCertificateSnapshot> GetAutoCertificateSnapshot(const std::string& id) override;
+  // On a connection of its own, outside the pool's count: BEGIN, `body`'s calls on it (none
+  // repeated on another connection; UpdateAccount's and Rekey's transactions become savepoints),
+  // COMMIT or ROLLBACK.
+  Status WriteInOneTransaction(const std::function<Status(Store& tx)>& body) override;
   std::string Describe() const override { return describe_; }
   std::vector<std::string> Warnings() const override { return url_.warnings; }
 

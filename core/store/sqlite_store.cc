@@ -353,6 +353,10 @@ class SqliteStore final : public Store {
   Result<KeyCounts> CountKeys() override;
   Result<KeyCounts> Rekey(const std::string& new_key) override;
 
+  // On a connection of its own: BEGIN IMMEDIATE there, `body` writes through that connection
+  // (each method's own transaction becomes a savepoint inside), then COMMIT or ROLLBACK.
+  Status WriteInOneTransaction(const std::function<Status(Store& tx)>& body) override;
+
   std::string Describe() const override { return url_; }
 
  private:
@@ -424,6 +428,8 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   DbPtr db_;
+  // Set on the connection of WriteInOneTransaction while its outer transaction is open.
+  bool in_outer_transaction_ = false;
 };
 
 SqliteStore::SqliteStore(std::string path, const StoreOptions& options)
@@ -525,6 +531,17 @@ Status SqliteStore::ExecRetrying(const char* sql, const std::string& what) {
 
 template <typename Body>
 Status SqliteStore::Transaction(const char* begin, const std::string& what, Body&& body) {
+  if (in_outer_transaction_) {
+    // Inside WriteInOneTransaction: a savepoint, so that a failed method takes back only its own
+    // changes and the outer transaction decides about the rest.
+    IONOS_RETURN_IF_ERROR(Exec("SAVEPOINT ionos_method", what));
+    Status status = body();
+    if (!status.ok()) {
+      sqlite3_exec(db_.get(), "ROLLBACK TO ionos_method", nullptr, nullptr, nullptr);
+    }
+    const Status released = Exec("RELEASE ionos_method", what);
+    return status.ok() ? released : status;
+  }
   IONOS_RETURN_IF_ERROR(Exec(begin, what));
   Status status = body();
   if (status.ok()) {
@@ -1321,6 +1338,31 @@ Result<KeyCounts> SqliteStore::Rekey(const std::string& new_key) {
     }));
   }
   return CountKeys();
+}
+
+// ------------------------------------------------------------------ one transaction
+
+Status SqliteStore::WriteInOneTransaction(const std::function<Status(Store& tx)>& body) {
+  const std::string what = "writing into the store " + url_ + " in one transaction";
+  const StoreOptions options{.encryption_key = key_, .clock = clock_, .random = random_,
+                             .busy_timeout = busy_timeout_, .must_exist = true, .key_source = key_source_};
+  IONOS_ASSIGN_OR_RETURN(std::unique_ptr<Store> opened, Open(path_, options));
+  auto* tx = static_cast<SqliteStore*>(opened.get());
+  {
+    std::lock_guard<std::mutex> lock(tx->mu_);
+    IONOS_RETURN_IF_ERROR(tx->Exec("BEGIN IMMEDIATE", what));
+    tx->in_outer_transaction_ = true;
+  }
+  Status status = body(*tx);
+  std::lock_guard<std::mutex> lock(tx->mu_);
+  tx->in_outer_transaction_ = false;
+  if (status.ok()) {
+    status = tx->Exec("COMMIT", what);
+  }
+  if (!status.ok() && sqlite3_get_autocommit(tx->db_.get()) == 0) {
+    sqlite3_exec(tx->db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  return status;
 }
 
 // ------------------------------------------------------------------ locks

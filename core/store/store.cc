@@ -51,6 +51,10 @@ Result<AutoCertificateSnapshot> Store::GetAutoCertificateSnapshot(const std::str
   return snapshot;
 }
 
+Status Store::WriteInOneTransaction(const std::function<Status(Store& tx)>& /*body*/) {
+  return UnimplementedError("the store " + Describe() + " cannot write several records in one transaction");
+}
+
 std::string EncodeIssuanceSettings(const IssuanceSettings& settings) {
   nlohmann::json j = nlohmann::json::object();
   if (!settings.dns_api_url.empty()) {

@@ -363,6 +363,16 @@ class Store : public AccountStore,
   // consistent snapshot).
   virtual Result<AutoCertificateSnapshot> GetAutoCertificateSnapshot(const std::string& id);
 
+  // Runs `body` with `tx`, a Store whose writes all go into one transaction of this store: they
+  // are committed together when `body` returns OK, and none of them is kept when it fails, or when
+  // the process dies or the connection breaks before the commit (what `store copy` needs). Reads
+  // through `tx` see its own writes; nobody else sees them before the commit. `tx` lives for the
+  // call only and is used from the calling thread; it takes no locks (Lock is not for use). Other
+  // writers of the store wait for the commit as for any other writer (busy timeout / lock_timeout).
+  // SQLite and PostgreSQL implement it (on a connection of its own); the default is
+  // UnimplementedError.
+  virtual Status WriteInOneTransaction(const std::function<Status(Store& tx)>& body);
+
   // The store's URL without secrets (no passwords), e.g. "sqlite:/home/u/.../certificates.db".
   // Used in error messages and diagnostics.
   virtual std::string Describe() const = 0;

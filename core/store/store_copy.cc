@@ -100,24 +100,6 @@ Result<std::vector<std::string>> Conflicts(Store& to, const Snapshot& snapshot) 
   return out;
 }
 
-// What was written so far, to take it back when a later write fails.
-struct Written {
-  std::vector<std::string> accounts;
-  std::vector<std::string> auto_certificates;  // their certificates and renewal info go with them
-  std::vector<std::string> pending_dns_records;
-
-  Status Undo(Store& to) const {
-    Status first;
-    auto keep = [&](Status s) {
-      if (!s.ok() && first.ok()) first = s;
-    };
-    for (const auto& id : pending_dns_records) keep(to.RemovePendingDnsRecord(id));
-    for (const auto& id : auto_certificates) keep(to.DeleteAutoCertificate(id));
-    for (const auto& id : accounts) keep(to.DeleteAccount(id));
-    return first;
-  }
-};
-
 std::string Names(const std::vector<CopiedRecord>& records) {
   std::vector<std::string> parts;
   for (const CopiedRecord& r : records) {
@@ -187,45 +169,44 @@ Result<StoreCopyReport> CopyStore(Store& from, Store& to, const StoreCopyOptions
     return report;
   }
 
-  Written written;
-  auto check_cancelled = [&]() -> Status {
+  // Everything in one destination transaction: a copy that fails, is interrupted or is killed
+  // halfway leaves the destination as it was.
+  size_t rows = 0;
+  auto between_rows = [&]() -> Status {
     if (options.cancel != nullptr && options.cancel->cancelled()) {
       return CancelledError("interrupted");
     }
-    return Status::Ok();
+    return options.after_each_write ? options.after_each_write(rows++) : Status::Ok();
   };
-  Status status = [&]() -> Status {
+  const Status status = to.WriteInOneTransaction([&](Store& tx) -> Status {
+    IONOS_RETURN_IF_ERROR(between_rows());
     for (const auto& r : snapshot.accounts) {
-      IONOS_RETURN_IF_ERROR(check_cancelled());
-      IONOS_RETURN_IF_ERROR(to.CreateAccount(r).status());
-      written.accounts.push_back(r.id);
+      IONOS_RETURN_IF_ERROR(tx.CreateAccount(r).status());
+      IONOS_RETURN_IF_ERROR(between_rows());
     }
     for (const auto& r : snapshot.auto_certificates) {
-      IONOS_RETURN_IF_ERROR(check_cancelled());
-      IONOS_RETURN_IF_ERROR(to.CreateAutoCertificate(r).status());
-      written.auto_certificates.push_back(r.id);
+      IONOS_RETURN_IF_ERROR(tx.CreateAutoCertificate(r).status());
+      IONOS_RETURN_IF_ERROR(between_rows());
       auto it = snapshot.certificates.find(r.id);
       if (it == snapshot.certificates.end()) continue;
       for (const auto& c : it->second) {
-        IONOS_RETURN_IF_ERROR(to.AddCertificate(c).status());
+        IONOS_RETURN_IF_ERROR(tx.AddCertificate(c).status());
+        IONOS_RETURN_IF_ERROR(between_rows());
       }
     }
     for (const auto& r : snapshot.renewal_info) {
-      IONOS_RETURN_IF_ERROR(to.PutRenewalInfo(r));
+      IONOS_RETURN_IF_ERROR(tx.PutRenewalInfo(r));
+      IONOS_RETURN_IF_ERROR(between_rows());
     }
     for (const auto& r : snapshot.pending_dns_records) {
-      IONOS_RETURN_IF_ERROR(check_cancelled());
-      IONOS_RETURN_IF_ERROR(to.NotePendingDnsRecord(r).status());
-      written.pending_dns_records.push_back(r.id);
+      IONOS_RETURN_IF_ERROR(tx.NotePendingDnsRecord(r).status());
+      IONOS_RETURN_IF_ERROR(between_rows());
     }
     return Status::Ok();
-  }();
+  });
   if (!status.ok()) {
-    const Status undone = written.Undo(to);
-    return status.WithContext("store copy: writing into " + report.to +
-                              (undone.ok() ? " (what was copied before the failure was removed again)"
-                                           : " (removing what was copied before the failure failed too: " +
-                                                 undone.message() + ")"));
+    return status.WithContext("store copy: writing into " + report.to + " (nothing was kept: " + report.to +
+                              " is as it was before the copy)");
   }
   return report;
 }

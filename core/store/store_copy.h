@@ -29,13 +29,15 @@
 //   same name, is refused before anything is written: AlreadyExistsError listing (some of) them.
 // - A destination whose store key does not open the keys it already holds (checked on one account's
 //   key) is refused before anything is written, dry run or not: FailedPrecondition.
-// - When a write fails midway, what was written is deleted again (best effort) and the error says
-//   so; the destination then holds tombstones of those ids (Store::WasDeleted), nothing else.
+// - Everything is written in one transaction of the destination (Store::WriteInOneTransaction):
+//   a write that fails, an interruption, or a process killed halfway leaves the destination as it
+//   was (no rows, no tombstones), so running the copy again works.
 // - The source is never written to. The copy takes no store locks: stop the runners that use the
 //   source while copying.
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,9 +50,13 @@ struct StoreCopyOptions {
   // Read the source and check the destination, but write nothing; the report says what a copy
   // would copy.
   bool dry_run = false;
-  // Checked before every write: once it fires, the copy stops, what was written is removed again
+  // Checked before every write: once it fires, the copy stops, its transaction is rolled back
   // (as after a failed write) and the result is kCancelled. Null: not cancellable.
   const CancelToken* cancel = nullptr;
+  // Called inside the destination's transaction after each written record (`rows` so far; 0 before
+  // the first): an error ends the copy as a failed write does. How tests inject a fault (or a kill)
+  // between rows. Empty: nothing.
+  std::function<Status(size_t rows)> after_each_write;
 };
 
 // One copied record, for the report.
@@ -77,8 +83,7 @@ struct StoreCopyReport {
 // Copies everything in `from` into `to` (see above). `from` and `to` must be different stores.
 // Errors: InvalidArgument (the same store twice), AlreadyExists (the destination holds an id or a
 // certificate name; nothing written), the source's read errors (nothing written), the
-// destination's write errors (what was written is removed again, best effort; the message says
-// whether that worked).
+// destination's write errors (its transaction is rolled back: nothing written).
 Result<StoreCopyReport> CopyStore(Store& from, Store& to, const StoreCopyOptions& options = {});
 
 // The report as text for people, e.g.

@@ -186,6 +186,56 @@ class RenewCommand(unittest.TestCase):
         self.assertEqual(by_name(self.ws)["due"]["serial_number"], due["serial_number"], "both ended with one serial")
 
     @harness.rerun_once_without_a_challenge
+    def test_renew_waiting_for_an_apply_that_adds_a_name_adopts_its_certificate(self):
+        # renew reads a due certificate and waits for its lock while an apply that adds a name
+        # re-issues. The overlap is made certain: the DNS emulator holds the apply's challenge
+        # record in PROVISIONING (the apply is mid-issuance, holding the lock) until renew is seen
+        # waiting for that lock. Then the apply stores its certificate, and renew, re-reading under
+        # the lock, adopts it: it issues nothing, and writes nothing of the configuration it read.
+        self.ws.write(self.config())
+        self.ws.apply()
+        nb = by_name(self.ws)["due"]["not_before"]
+        self.ws.write(self.config().replace('common_name = "due.example.com"\n',
+                                            'common_name = "due.example.com"\n'
+                                            '  subject_alternative_names = ["more.example.com"]\n'))
+        finalized = self.env.pebble.request_count("finalize")
+        self.env.dns.set_faults(hold_provisioning=True)
+        self.addCleanup(self.env.dns.reset_faults)
+        # The same clock for both: the apply's challenge records are then seconds old for renew,
+        # not a leftover of 61 days ago that renew's cleanup would remove.
+        applying = self.ws.tf_start("apply", "-auto-approve", "-no-color", env=at(nb, 61))
+        harness.wait_for_challenge_record(self.env.dns, [applying], "the apply's challenge record")
+        renew_log = os.path.join(self.ws.dir, "renew.err")
+        with open(renew_log, "w") as err:
+            renewing = subprocess.Popen([harness.PROVIDER_BINARY, "renew", "--json"],
+                                        env=renew_env(self.ws, at(nb, 61)), stdout=subprocess.PIPE, stderr=err,
+                                        text=True)
+        harness.wait_for(lambda: "waiting for another process that is renewing due.example.com" in
+                         harness.read_text(renew_log), "renew waiting for the apply's lock", [renewing, applying])
+        self.env.dns.set_faults(hold_provisioning=False)
+        apply_out, apply_err = applying.communicate(timeout=300)
+        renew_out, _ = renewing.communicate(timeout=300)
+        self.assertEqual(applying.returncode, 0, apply_out + apply_err)
+        self.assertEqual(renewing.returncode, 0, renew_out + harness.read_text(renew_log))
+        self.assertEqual(self.env.pebble.request_count("finalize") - finalized, 1, "exactly one certificate issued")
+        [due] = [r for r in json.loads(renew_out) if r["name"] == "due"]
+        self.assertEqual(due["action"], "adopted", renew_out)
+        applied = by_name(self.ws)["due"]
+        self.assertEqual(due["serial_number"], applied["serial_number"], "renew adopted the apply's certificate")
+        self.assertEqual(applied["subject_alternative_names"], ["more.example.com"])
+        names = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName"],
+                               input=applied["certificate_pem"], capture_output=True, text=True, check=True).stdout
+        self.assertIn("DNS:more.example.com", names, "the newest certificate carries the added name")
+        # The store's newest certificate is that one, and the configuration renew read was not
+        # written back: the plan is clean.
+        listing = subprocess.run([harness.PROVIDER_BINARY, "certificates", "--format", "json"],
+                                 env=renew_env(self.ws), capture_output=True, text=True, timeout=60)
+        self.assertEqual(listing.returncode, 0, listing.stderr)
+        self.assertIn(applied["serial_number"], listing.stdout)
+        code, proc = self.ws.plan_exitcode()
+        self.assertEqual(code, 0, proc.stdout + proc.stderr)
+
+    @harness.rerun_once_without_a_challenge
     def test_the_token_goes_only_to_the_dns_api_of_the_environment(self):
         # Someone who can write the store points an auto certificate's kept settings at a server of
         # theirs. Before: the next scheduled renew sent IONOS_TOKEN there. Now renew takes the DNS

@@ -12,6 +12,7 @@ The CA stamps certificates with the real time; renewal is made due by moving the
 
 import base64
 import datetime
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ import urllib.parse
 
 import harness
 import postgres
+import tcp_proxy
 from test_auto_certificate import KEY_IN_STATE, account, auto_cert
 
 DAY = 86400
@@ -368,6 +370,130 @@ import {
         [moved] = runner.resources("ionos_auto_certificate")
         self.assertEqual(moved["serial_number"], cert["serial_number"])
         self.assertEqual(moved["private_key_pem"], cert["private_key_pem"])
+
+    # ------------------------------------------------------------ the network to the database
+
+    def proxied(self, db, **params):
+        """A proxy the test controls in front of the database, and the store URL through it."""
+        proxy = tcp_proxy.TcpProxy(self.pg.port)
+        self.addCleanup(proxy.stop)
+        params.setdefault("sslmode", "verify-full")
+        if params["sslmode"] == "verify-full":
+            params["sslrootcert"] = self.pg.ca_cert_path
+        url = self.pg.url(db, **params).replace(":%d/" % self.pg.port, ":%d/" % proxy.port)
+        return proxy, url, "postgres://%s@127.0.0.1:%d/%s" % (self.pg.user, proxy.port, db)
+
+    def renew(self, ws, url, key, now, *args):
+        env = dict(ws.env, IONOS_CERT_STORE=url, IONOS_CERT_STORE_KEY=key, IONOS_TOKEN=harness.DNS_TOKEN, **now)
+        return subprocess.Popen([harness.PROVIDER_BINARY, "renew"] + list(args), env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def test_renew_keeps_every_certificate_while_idle_connections_are_reset(self):
+        # A NAT that resets every flow idle for 300 ms, between renew and its database: pooled
+        # connections and the lock's session die while the CA works. Every certificate renew
+        # issued is in the store, and a second renew, at a moment when the certificates of the
+        # apply would still be due but those renew issued are not, issues nothing.
+        db = self.pg.create_database()
+        key = new_store_key()
+        a = self.runner(self.store_url(db), key)
+        names = ["idle%d" % i for i in range(3)]
+        a.write(self.config(a, "".join(auto_cert(n, n, n + ".example.com", key_algorithm="ecdsa256")
+                                       for n in names)))
+        a.apply()
+        applied = {c["name"]: c for c in a.resources("ionos_auto_certificate")}
+        epoch = lambda text: int(datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp())
+        clock = lambda seconds: {"IONOS_CERT_NOW": datetime.datetime.fromtimestamp(
+            seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        latest_applied = max(epoch(applied[n]["not_after"]) for n in names)
+        proxy, url, describe = self.proxied(db)
+        proxy.reset_idle_after(0.3)
+        # Each challenge record takes two seconds to be provisioned: the connections sit idle
+        # meanwhile, and the certificates renew issues are at least two seconds younger.
+        self.env.dns.set_faults(provisioning_delay_ms=2000)
+        self.addCleanup(self.env.dns.reset_faults)
+        finalized = self.env.pebble.request_count("finalize")
+        proc = self.renew(a, url, key, clock(latest_applied - 30 * DAY + 1), "--json")
+        out, err = proc.communicate(timeout=600)
+        self.assertEqual(proc.returncode, 0, out + err)
+        rows = {r["name"]: r for r in json.loads(out)}
+        self.assertEqual({n: rows[n]["action"] for n in names}, {n: "renewed" for n in names}, out + err)
+        self.assertGreater(proxy.resets, 0, "connections were reset while renew worked")
+        self.assertEqual(self.env.pebble.request_count("finalize") - finalized, 3)
+        stored = self.sql(db, "SELECT string_agg(serial_number, ' ' ORDER BY serial_number) FROM certificates "
+                              "WHERE status = 'active'").split()
+        self.assertEqual(sorted(stored), sorted(rows[n]["serial_number"] for n in names),
+                         "every certificate renew issued is the active one in the store")
+        self.assertEqual(self.sql(db, "SELECT count(*) FROM certificates"), "6")
+        # Two seconds before the first of the new certificates is due; each of the apply's would be.
+        earliest_renewed = int(self.sql(db, "SELECT extract(epoch FROM min(not_after))::bigint FROM certificates "
+                                            "WHERE status = 'active'"))
+        second = earliest_renewed - 30 * DAY - 2
+        self.assertGreaterEqual(second, latest_applied - 30 * DAY, "renew's certificates are younger")
+        proc = self.renew(a, url, key, clock(second), "--json")
+        out, err = proc.communicate(timeout=600)
+        self.assertEqual(proc.returncode, 0, out + err)
+        self.assertEqual({r["action"] for r in json.loads(out)}, {"not_due"}, out)
+        self.assertEqual(self.env.pebble.request_count("finalize") - finalized, 3, "the second renew issued nothing")
+
+    def test_renew_ends_within_its_deadline_when_the_database_stops_answering(self):
+        # The database stops answering while renew is mid-issuance (its challenge record held in
+        # PROVISIONING): renew ends on its own, by round_trip_timeout (3 s here) per statement and
+        # connect_timeout per connection, with an error naming the store and never the password.
+        db = self.pg.create_database()
+        key = new_store_key()
+        a = self.runner(self.store_url(db), key)
+        a.write(self.config(a, self.one_cert(common_name="silent.example.com")))
+        a.apply()
+        [cert] = a.resources("ionos_auto_certificate")
+        proxy, url, describe = self.proxied(db, round_trip_timeout="3", connect_timeout="3")
+        self.env.dns.set_faults(hold_provisioning=True)
+        self.addCleanup(self.env.dns.reset_faults)
+        proc = self.renew(a, url, key, at(cert["not_before"], 61))
+        harness.wait_for_challenge_record(self.env.dns, [proc], "renew's challenge record")
+        proxy.freeze()
+        self.env.dns.set_faults(hold_provisioning=False)
+        out, err = proc.communicate(timeout=300)  # an outer bound only; renew ends by its own deadlines
+        self.assertEqual(proc.returncode, 1, out + err)
+        self.assertIn(describe, out + err)
+        self.assertRegex(out + err, r"no answer from the store %s within 3 s|no answer within 3 s \(connect_timeout\)"
+                         % re.escape(describe))
+        self.assertNotIn(self.pg.password, out + err)
+        self.assertNotIn(urllib.parse.quote(self.pg.password, safe=""), out + err)
+
+    def test_a_store_copy_killed_halfway_leaves_the_destination_as_it_was(self):
+        # The copy into PostgreSQL is stopped at its first certificate (the proxy holds that
+        # statement: the account and the auto certificate are already written in the copy's
+        # transaction) and killed there. The destination holds nothing of it; the copy run again
+        # goes through.
+        key = new_store_key()
+        laptop = harness.Workdir(extra_env={"IONOS_CERT_STORE_KEY": key})
+        self.addCleanup(laptop.cleanup)
+        laptop.write(self.env.provider_block(laptop) + account() % self.env.pebble.directory_url +
+                     auto_cert("killed", "killed", "killed.example.com", key_algorithm="ecdsa256"))
+        laptop.apply()
+        db = self.pg.create_database()
+        proxy, url, describe = self.proxied(db, sslmode="disable")  # plaintext: the proxy sees the statements
+        proxy.freeze_on(b"SELECT ionos_add_certificate(")
+        env = dict(laptop.env, IONOS_CERT_STORE_FROM="sqlite:" + laptop.store_path, IONOS_CERT_STORE_FROM_KEY=key,
+                   IONOS_CERT_STORE_TO=url, IONOS_CERT_STORE_TO_KEY=key)
+        copying = subprocess.Popen([harness.PROVIDER_BINARY, "store", "copy"], env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        harness.wait_for(lambda: proxy.frozen, "the copy reaching its first certificate", [copying])
+        self.assertEqual(self.sql(db, "SELECT count(*) FROM accounts"), "0", "nothing is visible before the commit")
+        copying.kill()
+        copying.communicate(timeout=60)
+        proxy.stop()  # the killed copy's connection closes; the server rolls its transaction back
+        harness.wait_for(lambda: self.sql(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = '%s' "
+                                              "AND pid <> pg_backend_pid()" % db) == "0",
+                         "the killed copy's session to end")
+        for table in ("accounts", "auto_certificates", "certificates", "deleted_records"):
+            self.assertEqual(self.sql(db, "SELECT count(*) FROM %s" % table), "0", table)
+        proc = subprocess.run([harness.PROVIDER_BINARY, "store", "copy"], env=dict(env, IONOS_CERT_STORE_TO=(
+            self.pg.url(db, sslmode="disable"))), capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("1 certificate with its key", proc.stdout)
+        self.assertEqual(self.sql(db, "SELECT count(*) FROM certificates"), "1")
 
     def test_bad_store_settings_name_store_and_never_show_the_password(self):
         db = self.pg.create_database()

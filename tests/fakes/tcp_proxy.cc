@@ -71,14 +71,16 @@ void TcpProxy::Accept() {
     pair->client = client;
     pair->upstream = upstream;
     const std::atomic<bool>* drop_answers = &pair->drop_answers;
-    pair->to_upstream = std::thread([this, client, upstream] { Pump(client, upstream, nullptr); });
-    pair->to_client = std::thread([this, client, upstream, drop_answers] { Pump(upstream, client, drop_answers); });
+    const std::atomic<bool>* silenced = &pair->silenced;
+    pair->to_upstream = std::thread([this, client, upstream, silenced] { Pump(client, upstream, silenced, nullptr); });
+    pair->to_client = std::thread(
+        [this, client, upstream, drop_answers, silenced] { Pump(upstream, client, drop_answers, silenced); });
     std::lock_guard<std::mutex> lock(mu_);
     pairs_.push_back(std::move(pair));
   }
 }
 
-void TcpProxy::Pump(int from, int to, const std::atomic<bool>* drop) {
+void TcpProxy::Pump(int from, int to, const std::atomic<bool>* drop, const std::atomic<bool>* also_drop) {
   char buf[16384];
   for (;;) {
     const ssize_t n = recv(from, buf, sizeof buf, 0);
@@ -86,7 +88,7 @@ void TcpProxy::Pump(int from, int to, const std::atomic<bool>* drop) {
       shutdown(to, SHUT_WR);
       return;
     }
-    if (frozen_ || (drop != nullptr && *drop)) {
+    if (frozen_ || (drop != nullptr && *drop) || (also_drop != nullptr && *also_drop)) {
       continue;  // swallowed: the other side never hears of it
     }
     for (ssize_t sent = 0; sent < n;) {
@@ -103,6 +105,25 @@ void TcpProxy::DropAnswersOfOpenConnections() {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& p : pairs_) {
     p->drop_answers = true;
+  }
+}
+
+}  // namespace ionos::fakes
+
+namespace ionos::fakes {
+
+void TcpProxy::CloseOpenConnections() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& p : pairs_) {
+    shutdown(p->client, SHUT_RDWR);
+    shutdown(p->upstream, SHUT_RDWR);
+  }
+}
+
+void TcpProxy::SilenceOpenConnections() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& p : pairs_) {
+    p->silenced = true;
   }
 }
 

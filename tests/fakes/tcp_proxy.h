@@ -7,6 +7,13 @@
 //                 the connections open now still carry what the client sends, but the server's
 //                 answers never arrive (the server acted, the answer was lost: a failover or a
 //                 NAT that dropped the flow mid-request); connections opened later work.
+//   CloseOpenConnections()
+//                 the connections open now are closed (both ways, as a server restart or a NAT
+//                 reset does); connections opened later work.
+//   SilenceOpenConnections()
+//                 the connections open now carry nothing any more, either way, and stay open (a
+//                 NAT or load balancer that forgot idle flows without a word, a failover): only
+//                 sending something finds out; connections opened later work.
 // Each accepted connection gets its own upstream connection and two forwarding threads. The
 // destructor closes everything and joins every thread. Thread-safe.
 #pragma once
@@ -31,6 +38,8 @@ class TcpProxy {
   int port() const { return port_; }
   void Freeze(bool frozen) { frozen_ = frozen; }
   void DropAnswersOfOpenConnections();
+  void SilenceOpenConnections();
+  void CloseOpenConnections();
   // Connections accepted so far.
   int accepted() const { return accepted_; }
 
@@ -39,12 +48,14 @@ class TcpProxy {
     int client = -1;
     int upstream = -1;
     std::atomic<bool> drop_answers{false};
+    std::atomic<bool> silenced{false};
     std::thread to_upstream;
     std::thread to_client;
   };
   void Accept();
-  // Forwards from `from` to `to` until either ends; drops what it reads while frozen or `drop`.
-  void Pump(int from, int to, const std::atomic<bool>* drop);
+  // Forwards from `from` to `to` until either ends; drops what it reads while frozen or while
+  // `drop` or `also_drop` (when given) is set.
+  void Pump(int from, int to, const std::atomic<bool>* drop, const std::atomic<bool>* also_drop);
 
   const int upstream_port_;
   int listen_fd_ = -1;

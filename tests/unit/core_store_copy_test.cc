@@ -4,6 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+
 #include <map>
 #include <string>
 #include <utility>
@@ -410,10 +416,12 @@ TEST_P(StoreCopyTest, ADestinationKeyThatDoesNotOpenTheDestinationsKeysIsRefused
   EXPECT_TRUE(report.ok()) << report.status().ToString();
 }
 
-TEST_P(StoreCopyTest, AFailedWriteIsTakenBackAgain) {
+// The destination refuses one certificate, after the accounts and the first auto certificates
+// went in: the whole copy is rolled back in the destination's transaction. Before: what was written
+// was deleted again one by one, which left tombstones (Store::WasDeleted) that made a later
+// refresh treat the ids as deleted.
+TEST_P(StoreCopyTest, AFailedWriteLeavesTheDestinationAsItWas) {
   Fill();
-  // The destination refuses one certificate, after the accounts and the first auto certificates
-  // went in.
   if (GetParam().to == Backend::kSqlite) {
     to_location_->Exec(
         "CREATE TRIGGER refuse_api BEFORE INSERT ON certificates WHEN NEW.name LIKE 'api.%' "
@@ -425,9 +433,99 @@ TEST_P(StoreCopyTest, AFailedWriteIsTakenBackAgain) {
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.status().message().find("store copy: writing into " + to_->Describe()), std::string::npos)
       << report.status().message();
-  EXPECT_NE(report.status().message().find("was removed again"), std::string::npos) << report.status().message();
+  EXPECT_NE(report.status().message().find("nothing was kept"), std::string::npos) << report.status().message();
   EXPECT_TRUE(DestinationIsEmpty());
-  EXPECT_TRUE(to_->WasDeleted("account", "acct-1").value_or(false)) << "what was taken back left tombstones";
+  EXPECT_FALSE(to_->WasDeleted("account", "acct-1").value_or(true)) << "no tombstones: nothing was ever committed";
+}
+
+// A fault between any two rows (the copy killed, a connection lost, a disk full) leaves a
+// destination that already held a record exactly as it was, and the same copy run again then goes
+// through. Table over where the fault strikes: before the first row, after the accounts, amid the
+// certificates, after the last row (before the commit).
+TEST_P(StoreCopyTest, AFaultBetweenRowsLeavesTheDestinationAsItWasAndARerunSucceeds) {
+  Fill();
+  AccountRecord resident = SampleAccount("resident");
+  resident.id = "resident-account";
+  ASSERT_TRUE(to_->CreateAccount(resident).ok());
+  size_t total_rows = 0;
+  {
+    // A dry count of the rows: 2 accounts, 4 auto certificates, 4 certificates, 2 renewal
+    // information records, 2 pending DNS records.
+    StoreCopyOptions dry_run;
+    dry_run.dry_run = true;
+    Result<StoreCopyReport> dry = CopyStore(*from_, *to_, dry_run);
+    ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+    total_rows = dry->accounts.size() + dry->auto_certificates.size() + dry->certificates.size() +
+                 dry->renewal_info.size() + dry->pending_dns_records.size();
+    ASSERT_EQ(total_rows, 14u);
+  }
+  for (size_t fault_at : {size_t{0}, size_t{2}, size_t{7}, total_rows}) {
+    SCOPED_TRACE("fault after " + std::to_string(fault_at) + " rows");
+    StoreCopyOptions options;
+    size_t seen = 0;
+    options.after_each_write = [&](size_t rows) -> Status {
+      seen = rows;
+      return rows == fault_at ? UnavailableError("fault injected by the test") : Status::Ok();
+    };
+    Result<StoreCopyReport> report = CopyStore(*from_, *to_, options);
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(seen, fault_at);
+    EXPECT_NE(report.status().message().find("fault injected by the test"), std::string::npos)
+        << report.status().message();
+    EXPECT_NE(report.status().message().find("nothing was kept"), std::string::npos) << report.status().message();
+    Result<std::vector<AccountRecord>> accounts = to_->ListAccounts();
+    ASSERT_TRUE(accounts.ok());
+    ASSERT_EQ(accounts->size(), 1u);
+    EXPECT_EQ(accounts->front().id, "resident-account");
+    EXPECT_TRUE(to_->ListAutoCertificates()->empty());
+    EXPECT_TRUE(to_->ListAllCertificates()->empty());
+    EXPECT_TRUE(to_->ListPendingDnsRecords()->empty());
+    EXPECT_FALSE(to_->WasDeleted("account", "acct-1").value_or(true));
+    EXPECT_FALSE(to_->WasDeleted("certificate", "www-2").value_or(true));
+  }
+  Result<StoreCopyReport> rerun = CopyStore(*from_, *to_);
+  ASSERT_TRUE(rerun.ok()) << rerun.status().ToString();
+  EXPECT_EQ(to_->ListAccounts()->size(), 3u);
+  EXPECT_EQ(to_->ListAllCertificates()->size(), 4u);
+  EXPECT_EQ(to_->ListPendingDnsRecords()->size(), 2u);
+  EXPECT_EQ(to_->GetCertificate("www-3")->private_key_pem, from_->GetCertificate("www-3")->private_key_pem);
+}
+
+// The process is killed (SIGKILL: no destructor, no rollback of its own) between two rows, after
+// seven of them were written, halfway through the certificates. The destination is as it was, and
+// the copy run again succeeds. A child process of its own does the copy (with its own connections).
+TEST_P(StoreCopyTest, ACopyKilledHalfwayLeavesTheDestinationAsItWas) {
+  Fill();
+  const std::string from_url = from_location_->url();
+  const std::string to_url = to_location_->url();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    StoreOptions from_options;
+    from_options.encryption_key = kSourceKey;
+    StoreOptions to_options;
+    to_options.encryption_key = kDestinationKey;
+    Result<std::unique_ptr<Store>> from = OpenStore(from_url, from_options);
+    Result<std::unique_ptr<Store>> to = OpenStore(to_url, to_options);
+    if (!from.ok() || !to.ok()) std::_Exit(3);
+    StoreCopyOptions options;
+    options.after_each_write = [](size_t rows) -> Status {
+      if (rows == 7) raise(SIGKILL);
+      return Status::Ok();
+    };
+    (void)CopyStore(**from, **to, options);
+    std::_Exit(4);  // not killed: the copy never got that far
+  }
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL)
+      << "the copy was not killed between rows (exit status " << (WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1)
+      << ")";
+  EXPECT_TRUE(DestinationIsEmpty());
+  EXPECT_FALSE(to_->WasDeleted("account", "acct-1").value_or(true));
+  Result<StoreCopyReport> rerun = CopyStore(*from_, *to_);
+  ASSERT_TRUE(rerun.ok()) << rerun.status().ToString();
+  ExpectSameContent(*from_, *to_);
 }
 
 // `store copy` interrupted (SIGINT/SIGTERM trip the command's cancel token) stops

@@ -9,11 +9,13 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -227,9 +229,14 @@ class PostgresStoreTest : public ::testing::Test {
     return store.ok() ? std::move(store).value() : nullptr;
   }
   const std::string& database() const { return location_->database(); }
-  std::string Describe(const std::string& database, const std::string& user = "") const {
-    return "postgres://" + (user.empty() ? server_->user() : user) + "@127.0.0.1:" + std::to_string(server_->port()) +
-           "/" + database;
+  std::string Describe(const std::string& database, const std::string& user = "", int port = 0) const {
+    return "postgres://" + (user.empty() ? server_->user() : user) + "@127.0.0.1:" +
+           std::to_string(port != 0 ? port : server_->port()) + "/" + database;
+  }
+  // This test's database through `proxy`, with the password in the URL and the query `query`.
+  std::string ProxiedUrl(const fakes::TcpProxy& proxy, const std::string& query) const {
+    return "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" + std::to_string(proxy.port()) +
+           "/" + database() + "?" + query;
   }
   // A role that may log in and nothing more (unique per test).
   std::string MakeUnprivilegedRole() {
@@ -355,8 +362,7 @@ TEST_F(PostgresStoreTest, ServerThatNeverAnswersTimesOutAfterConnectTimeout) {
 // for as long as TCP kept trying (hours with the kernel's defaults).
 TEST_F(PostgresStoreTest, AStoreThatStopsAnsweringEndsTheCallAtItsDeadline) {
   fakes::TcpProxy proxy(server_->port());
-  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
-                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1";
+  const std::string url = ProxiedUrl(proxy, "round_trip_timeout=1");
   Result<std::unique_ptr<Store>> store = Open(url);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   ASSERT_TRUE((*store)->ListAccounts().ok());
@@ -365,8 +371,7 @@ TEST_F(PostgresStoreTest, AStoreThatStopsAnsweringEndsTheCallAtItsDeadline) {
   Result<std::vector<AccountRecord>> hung = (*store)->ListAccounts();
   ASSERT_FALSE(hung.ok());
   EXPECT_EQ(hung.status().code(), StatusCode::kUnavailable) << hung.status().ToString();
-  const std::string describe = "postgres://" + server_->user() + "@127.0.0.1:" + std::to_string(proxy.port()) + "/" +
-                               database();
+  const std::string describe = Describe(database(), "", proxy.port());
   EXPECT_NE(hung.status().message().find("no answer from the store " + describe + " within 1 s (round_trip_timeout)"),
             std::string::npos)
       << hung.status().message();
@@ -383,8 +388,7 @@ TEST_F(PostgresStoreTest, AStoreThatStopsAnsweringEndsTheCallAtItsDeadline) {
 // Before: the call failed, and the certificate and its key, only in memory, were gone.
 TEST_F(PostgresStoreTest, AnIssuedCertificateSurvivesAnAnswerLostWithItsConnection) {
   fakes::TcpProxy proxy(server_->port());
-  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
-                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1";
+  const std::string url = ProxiedUrl(proxy, "round_trip_timeout=1");
   Result<std::unique_ptr<Store>> store = Open(url);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Result<AccountRecord> account = (*store)->CreateAccount(SampleAccount("lost"));
@@ -407,8 +411,7 @@ TEST_F(PostgresStoreTest, AnIssuedCertificateSurvivesAnAnswerLostWithItsConnecti
 // A plain write whose answer is lost is not sent twice: it fails, naming the store.
 TEST_F(PostgresStoreTest, APlainWriteWhoseAnswerIsLostIsNotRepeated) {
   fakes::TcpProxy proxy(server_->port());
-  const std::string url = "postgres://" + server_->user() + ":" + server_->password() + "@127.0.0.1:" +
-                          std::to_string(proxy.port()) + "/" + database() + "?round_trip_timeout=1";
+  const std::string url = ProxiedUrl(proxy, "round_trip_timeout=1");
   Result<std::unique_ptr<Store>> store = Open(url);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Result<AccountRecord> account = (*store)->CreateAccount(SampleAccount("plain"));
@@ -420,6 +423,151 @@ TEST_F(PostgresStoreTest, APlainWriteWhoseAnswerIsLostIsNotRepeated) {
   EXPECT_EQ(deleted.code(), StatusCode::kUnavailable) << deleted.ToString();
   EXPECT_NE(deleted.message().find("within 1 s (round_trip_timeout)"), std::string::npos) << deleted.message();
   EXPECT_EQ(proxy.accepted(), connections_before) << "a plain write is never sent twice";
+}
+
+// A pooled connection left idle for longer than kPostgresIdleCheckAfter, whose flow a NAT or load balancer
+// then forgot in silence (the socket looks healthy until something is sent): a plain write, which
+// is never sent twice, goes out on a connection that was checked first, and succeeds. Before: it
+// went into the void and failed at round_trip_timeout.
+TEST_F(PostgresStoreTest, AConnectionIdleForLongIsCheckedBeforeItCarriesAWrite) {
+  fakes::TcpProxy proxy(server_->port());
+  const std::string url = ProxiedUrl(proxy, "round_trip_timeout=1");
+  Result<std::unique_ptr<Store>> store = Open(url);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Result<AccountRecord> account = (*store)->CreateAccount(SampleAccount("idle"));
+  ASSERT_TRUE(account.ok()) << account.status().ToString();
+  const int connections_before = proxy.accepted();
+
+  proxy.SilenceOpenConnections();
+  clock_.Advance(kPostgresIdleCheckAfter + std::chrono::seconds(1));
+  AutoCertificateRecord ac = SampleAutoCertificate(account->id);
+  Result<AutoCertificateRecord> created = (*store)->CreateAutoCertificate(ac);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(proxy.accepted(), connections_before + 1) << "the silent connection was replaced by one new one";
+  EXPECT_EQ(location_->Query("SELECT count(*) FROM auto_certificates"), "1");
+  Status deleted = (*store)->DeleteAccount(account->id);
+  EXPECT_TRUE(deleted.ok()) << deleted.ToString();
+}
+
+// A connection idle for less than kPostgresIdleCheckAfter carries a write at once (one round trip); after
+// longer, the write costs one round trip more (the check); a read is never checked (a read whose
+// connection died is repeated on a fresh one anyway).
+TEST_F(PostgresStoreTest, OnlyAWriteOnAConnectionIdleForLongCostsTheCheck) {
+  std::unique_ptr<PostgresStore> store = MustOpenPostgres();
+  ASSERT_NE(store, nullptr);
+  AccountRecord account = SampleAccount();
+  account.id = "acct";
+  ASSERT_TRUE(store->CreateAccount(account).ok());
+  // A write of one round trip: deleting what is not there.
+  auto delete_absent = [&] {
+    return store->DeleteCertificate("none").code() == StatusCode::kNotFound ? Status::Ok() : InternalError("deleted");
+  };
+  struct Case {
+    const char* name;
+    std::chrono::seconds idle;
+    std::function<Status()> call;
+    uint64_t round_trips;
+  };
+  const std::vector<Case> cases = {
+      {"write, idle 1 s", std::chrono::seconds(1), delete_absent, 1},
+      {"write, idle 6 s", kPostgresIdleCheckAfter + std::chrono::seconds(1), delete_absent, 2},
+      {"read, idle 6 s", kPostgresIdleCheckAfter + std::chrono::seconds(1), [&] { return store->ListAccounts().status(); }, 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    clock_.Advance(c.idle);
+    const uint64_t before = store->round_trips();
+    const Status s = c.call();
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(store->round_trips() - before, c.round_trips);
+  }
+  EXPECT_EQ(store->connections_opened(), 1u) << "a connection that answers the check is kept";
+}
+
+// Waiting for a pooled connection is bounded like a round trip: while every connection of the pool
+// hangs (here each is still connecting to a server that never answers, for up to connect_timeout
+// = 4 s), a further caller gives up after round_trip_timeout (1 s), naming the store and never the
+// password, instead of queueing for as long as they hang.
+TEST_F(PostgresStoreTest, WaitingForAPooledConnectionEndsAtRoundTripTimeout) {
+  fakes::TcpProxy proxy(server_->port());
+  const std::string url = ProxiedUrl(proxy, "round_trip_timeout=1&connect_timeout=4");
+  Result<std::unique_ptr<Store>> store = Open(url);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  proxy.CloseOpenConnections();  // the idle connection of the open is gone: every call connects anew
+  proxy.Freeze(true);
+  const int before = proxy.accepted();
+  std::atomic<int> hung_failed{0};
+  std::vector<std::thread> hung;
+  for (size_t i = 0; i < kPostgresStorePoolSize; ++i) {
+    hung.emplace_back([&] {
+      if (!(*store)->ListAccounts().ok()) ++hung_failed;
+    });
+  }
+  // The barrier: every connection of the pool has reached the proxy and is connecting.
+  while (proxy.accepted() < before + static_cast<int>(kPostgresStorePoolSize)) {
+    std::this_thread::yield();
+  }
+  Result<std::vector<AccountRecord>> waited = (*store)->ListAccounts();
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.status().code(), StatusCode::kUnavailable) << waited.status().ToString();
+  const std::string describe = Describe(database(), "", proxy.port());
+  EXPECT_NE(waited.status().message().find("no connection to the store " + describe + " came free within 1 s"),
+            std::string::npos)
+      << waited.status().message();
+  ExpectNoSecrets(waited.status(), secrets_);
+  for (std::thread& t : hung) {
+    t.join();
+  }
+  EXPECT_EQ(hung_failed.load(), static_cast<int>(kPostgresStorePoolSize)) << "they ended at connect_timeout";
+}
+
+// Every connection of the store carries TCP keepalives and a TCP user timeout, read back from the
+// kernel (the store's sockets are the ones connected to the proxy's port): a peer that vanished is
+// noticed between calls too, and data that is never acknowledged ends the connection. The URL's
+// own values win over the defaults (idle 10 s, interval 5 s, 3 probes, round_trip_timeout).
+TEST_F(PostgresStoreTest, ConnectionsCarryKeepalivesAndATcpUserTimeout) {
+  struct Case {
+    std::string query;
+    int idle;
+    int interval;
+    int count;
+    unsigned int user_timeout_ms;
+  };
+  const std::vector<Case> cases = {
+      {"round_trip_timeout=7", 10, 5, 3, 7000},
+      {"round_trip_timeout=7&keepalives_idle=30&keepalives_interval=2&keepalives_count=9&tcp_user_timeout=2500", 30,
+       2, 9, 2500},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.query);
+    fakes::TcpProxy proxy(server_->port());
+    Result<std::unique_ptr<Store>> store = Open(ProxiedUrl(proxy, c.query));
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->ListAccounts().ok());
+    int sockets = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+      const int fd = std::atoi(entry.path().filename().c_str());
+      sockaddr_in peer{};
+      socklen_t len = sizeof peer;
+      if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0 || peer.sin_family != AF_INET ||
+          ntohs(peer.sin_port) != proxy.port()) {
+        continue;
+      }
+      ++sockets;
+      auto option = [fd](int level, int name) {
+        unsigned int value = 0;
+        socklen_t size = sizeof value;
+        EXPECT_EQ(getsockopt(fd, level, name, &value, &size), 0);
+        return value;
+      };
+      EXPECT_EQ(option(SOL_SOCKET, SO_KEEPALIVE), 1u);
+      EXPECT_EQ(option(IPPROTO_TCP, TCP_KEEPIDLE), static_cast<unsigned int>(c.idle));
+      EXPECT_EQ(option(IPPROTO_TCP, TCP_KEEPINTVL), static_cast<unsigned int>(c.interval));
+      EXPECT_EQ(option(IPPROTO_TCP, TCP_KEEPCNT), static_cast<unsigned int>(c.count));
+      EXPECT_EQ(option(IPPROTO_TCP, TCP_USER_TIMEOUT), c.user_timeout_ms);
+    }
+    EXPECT_EQ(sockets, 1) << "the store's one pooled connection";
+  }
 }
 
 // A session advisory lock ends with its session (a server restart, idle_session_timeout, a

@@ -242,6 +242,29 @@ TEST_F(StoreTest, ALockFolderThatIsALinkIsRefused) {
   EXPECT_TRUE(fs::is_empty(elsewhere)) << "nothing created through the link";
 }
 
+// Nor is a lock file that is a symbolic link (O_NOFOLLOW): the lock is refused, and the file the
+// link points to is neither created nor locked.
+TEST_F(StoreTest, ALockFileThatIsALinkIsRefused) {
+  auto store = MustOpen();
+  ASSERT_NE(store, nullptr);
+  {
+    Result<std::unique_ptr<StoreLock>> first = store->Lock("auto_certificate/x", LockOptions{});
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(path_ + ".locks")) files.push_back(entry.path());
+  ASSERT_EQ(files.size(), 1u);
+  const std::string target = dir_ + "/someone-elses-file";
+  ASSERT_TRUE(fs::remove(files[0]));
+  ASSERT_EQ(symlink(target.c_str(), files[0].c_str()), 0);
+  Result<std::unique_ptr<StoreLock>> held = store->Lock("auto_certificate/x", LockOptions{});
+  ASSERT_FALSE(held.ok());
+  EXPECT_EQ(held.status().code(), StatusCode::kPermissionDenied) << held.status().ToString();
+  EXPECT_NE(held.status().message().find("cannot open " + files[0].string()), std::string::npos)
+      << held.status().message();
+  EXPECT_FALSE(fs::exists(target)) << "nothing created through the link";
+}
+
 TEST_F(StoreTest, MustExistOpensOnlyAnExistingStoreAndCreatesNothing) {
   StoreOptions options = Options();
   options.must_exist = true;

@@ -668,6 +668,12 @@ TEST_F(PluginTest, UpgradeResourceStateReadsEveryEarlierVersion) {
 
   EXPECT_TRUE(HasError(upgrade(0, "{\"id\": [1, 2").diags));
   EXPECT_TRUE(HasError(upgrade(0, "[1, 2]").diags));
+  // A stored state nested 200000 deep (a state file is data from elsewhere) is an error through
+  // the depth-limited reader, not a stack overflow of the parser.
+  const std::string deep = "{\"id\": " + std::string(200000, '[') + std::string(200000, ']') + "}";
+  Answer too_deep = upgrade(0, deep);
+  ASSERT_TRUE(HasError(too_deep.diags));
+  EXPECT_EQ(too_deep.diags[0].summary, "Cannot read the stored state of " + std::string(kAuto));
 
   // The account resource is still at version 0.
   tfplugin6::UpgradeResourceState::Request req;
