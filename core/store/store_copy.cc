@@ -19,6 +19,9 @@ struct Snapshot {
   size_t certificate_count = 0;
   std::vector<PendingDnsRecord> pending_dns_records;
   std::vector<RenewalInfoRecord> renewal_info;
+  // The copies in the IONOS Certificate Manager: without them the copy's next apply would upload
+  // every published certificate a second time.
+  std::vector<PublicationRecord> publications;
   std::vector<std::string> notes;
 };
 
@@ -30,6 +33,10 @@ Result<Snapshot> ReadSource(Store& from) {
     s.accounts.push_back(std::move(account));
   }
   IONOS_ASSIGN_OR_RETURN(s.auto_certificates, from.ListAutoCertificates());
+  for (const AutoCertificateRecord& a : s.auto_certificates) {
+    IONOS_ASSIGN_OR_RETURN(std::vector<PublicationRecord> publications, from.ListPublications(a.id));
+    s.publications.insert(s.publications.end(), publications.begin(), publications.end());
+  }
   IONOS_ASSIGN_OR_RETURN(std::vector<CertificateSummary> summaries, from.ListAllCertificates());
   // ListAllCertificates: newest first within a group; reversed, oldest first (ties in the order
   // they were added).
@@ -164,6 +171,9 @@ Result<StoreCopyReport> CopyStore(Store& from, Store& to, const StoreCopyOptions
   for (const auto& r : snapshot.renewal_info) {
     report.renewal_info.push_back({r.certificate_id, certificate_names[r.certificate_id]});
   }
+  for (const auto& r : snapshot.publications) {
+    report.publications.push_back({r.certificate_id, certificate_names[r.certificate_id]});
+  }
   report.notes = snapshot.notes;
   if (options.dry_run) {
     return report;
@@ -202,6 +212,10 @@ Result<StoreCopyReport> CopyStore(Store& from, Store& to, const StoreCopyOptions
       IONOS_RETURN_IF_ERROR(tx.NotePendingDnsRecord(r).status());
       IONOS_RETURN_IF_ERROR(between_rows());
     }
+    for (const auto& r : snapshot.publications) {
+      IONOS_RETURN_IF_ERROR(tx.PutPublication(r));
+      IONOS_RETURN_IF_ERROR(between_rows());
+    }
     return Status::Ok();
   });
   if (!status.ok()) {
@@ -223,6 +237,7 @@ std::string FormatStoreCopyReport(const StoreCopyReport& report) {
   line(report.certificates.size(), "certificate with its key", "certificates with their keys", report.certificates);
   line(report.pending_dns_records.size(), "pending DNS record", "pending DNS records", report.pending_dns_records);
   out += "  " + Count(report.renewal_info.size(), "renewal information record", "renewal information records") + "\n";
+  line(report.publications.size(), "published copy record", "published copy records", report.publications);
   for (const std::string& note : report.notes) {
     out += "note: " + note + "\n";
   }

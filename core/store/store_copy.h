@@ -11,7 +11,9 @@
 //   the destination reproduces the active/superseded chain; issued_at, not_before and not_after are
 //   kept;
 // - every pending DNS record (with its record_id and owner, so a later run still cleans it up);
-// - the renewal information (ARI) of every certificate.
+// - the renewal information (ARI) of every certificate;
+// - which certificates have a copy in the IONOS Certificate Manager, and its id there (so the
+//   destination's next apply neither uploads them again nor forgets to delete them).
 // Keys arrive as plaintext PEM from the source (which needs its own store key to decrypt them)
 // and are sealed by the destination with the destination's key (or kept as plaintext when it has
 // none).
@@ -63,7 +65,7 @@ struct StoreCopyOptions {
 struct CopiedRecord {
   std::string id;
   // accounts and auto certificates: their name; certificates: their name; pending DNS records:
-  // the fqdn; renewal information: the certificate's name.
+  // the fqdn; renewal information and publications: the certificate's name.
   std::string name;
 };
 
@@ -76,6 +78,8 @@ struct StoreCopyReport {
   std::vector<CopiedRecord> certificates;
   std::vector<CopiedRecord> pending_dns_records;
   std::vector<CopiedRecord> renewal_info;  // id: the certificate's id
+  // Which certificates have a copy in the IONOS Certificate Manager (id: the certificate's id).
+  std::vector<CopiedRecord> publications;
   // Where the destination differs from the source beyond the documented timestamps.
   std::vector<std::string> notes;
 };

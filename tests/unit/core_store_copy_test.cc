@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -113,6 +114,9 @@ class StoreCopyTest : public ::testing::TestWithParam<Direction> {
     }
     ASSERT_TRUE(from_->DeleteCertificate("www-1").ok());  // pruned after its grace period
     ASSERT_TRUE(from_->AddCertificate(Cert("ac-api", "api-1", "api.example.com")).ok());
+    // www-3 has a copy in the Certificate Manager; api-1's upload was noted but not finished.
+    ASSERT_TRUE(from_->PutPublication({"www-3", kPublicationPublished, "cm-0a1b", {}}).ok());
+    ASSERT_TRUE(from_->PutPublication({"api-1", kPublicationUploading, "", {}}).ok());
     ASSERT_TRUE(from_->AddCertificate(Cert("ac-pruned", "old-1", "old.example.com")).ok());
     clock_.Advance(std::chrono::hours(1));
     ASSERT_TRUE(from_->AddCertificate(Cert("ac-pruned", "old-2", "old.example.com")).ok());
@@ -209,6 +213,17 @@ class StoreCopyTest : public ::testing::TestWithParam<Direction> {
         }
       }
     }
+    for (const AutoCertificateRecord& x : *autos_a) {
+      auto pub_a = a.ListPublications(x.id);
+      auto pub_b = b.ListPublications(x.id);
+      ASSERT_TRUE(pub_a.ok() && pub_b.ok()) << pub_a.status().ToString() << " " << pub_b.status().ToString();
+      auto key = [](const PublicationRecord& p) { return p.certificate_id + " " + p.state + " " + p.remote_id; };
+      std::set<std::string> in_a;
+      std::set<std::string> in_b;
+      for (const auto& p : *pub_a) in_a.insert(key(p));
+      for (const auto& p : *pub_b) in_b.insert(key(p));
+      EXPECT_EQ(in_a, in_b) << x.id;
+    }
     auto pending_a = a.ListPendingDnsRecords();
     auto pending_b = b.ListPendingDnsRecords();
     ASSERT_TRUE(pending_a.ok() && pending_b.ok());
@@ -274,6 +289,7 @@ TEST_P(StoreCopyTest, CopiesEverythingWithIdsAndKeysReencryptedForTheDestination
   EXPECT_EQ(report->certificates.size(), 4u);
   EXPECT_EQ(report->pending_dns_records.size(), 2u);
   EXPECT_EQ(report->renewal_info.size(), 2u);
+  EXPECT_EQ(report->publications.size(), 2u);
   ASSERT_EQ(report->notes.size(), 1u);
   EXPECT_NE(report->notes[0].find("\"ac-pruned\" has no active certificate"), std::string::npos) << report->notes[0];
   const std::string text = FormatStoreCopyReport(*report);
@@ -282,6 +298,7 @@ TEST_P(StoreCopyTest, CopiesEverythingWithIdsAndKeysReencryptedForTheDestination
   EXPECT_NE(text.find("4 certificates with their keys: "), std::string::npos) << text;
   EXPECT_NE(text.find("2 pending DNS records: _acme-challenge.www.example.com (pending-1)"), std::string::npos) << text;
   EXPECT_NE(text.find("2 renewal information records"), std::string::npos) << text;
+  EXPECT_NE(text.find("2 published copy records: "), std::string::npos) << text;
   EXPECT_NE(text.find("note: auto certificate \"ac-pruned\""), std::string::npos) << text;
   EXPECT_EQ(text.find("PRIVATE KEY"), std::string::npos) << "no key material in the report";
 
@@ -450,14 +467,14 @@ TEST_P(StoreCopyTest, AFaultBetweenRowsLeavesTheDestinationAsItWasAndARerunSucce
   size_t total_rows = 0;
   {
     // A dry count of the rows: 2 accounts, 4 auto certificates, 4 certificates, 2 renewal
-    // information records, 2 pending DNS records.
+    // information records, 2 pending DNS records, 2 publications.
     StoreCopyOptions dry_run;
     dry_run.dry_run = true;
     Result<StoreCopyReport> dry = CopyStore(*from_, *to_, dry_run);
     ASSERT_TRUE(dry.ok()) << dry.status().ToString();
     total_rows = dry->accounts.size() + dry->auto_certificates.size() + dry->certificates.size() +
-                 dry->renewal_info.size() + dry->pending_dns_records.size();
-    ASSERT_EQ(total_rows, 14u);
+                 dry->renewal_info.size() + dry->pending_dns_records.size() + dry->publications.size();
+    ASSERT_EQ(total_rows, 16u);
   }
   for (size_t fault_at : {size_t{0}, size_t{2}, size_t{7}, total_rows}) {
     SCOPED_TRACE("fault after " + std::to_string(fault_at) + " rows");
