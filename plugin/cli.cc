@@ -14,6 +14,7 @@
 #include "core/base/strings.h"
 #include "core/crypto/aead.h"
 #include "core/http/url.h"
+#include "core/lifecycle/lifecycle.h"
 #include "core/lifecycle/renewal_policy.h"
 #include "core/store/deferred_store.h"
 #include "core/store/postgres_store.h"
@@ -154,6 +155,19 @@ const CancelToken* CancelOf(const CommandContext& ctx) {
   return ctx.interruption != nullptr ? &ctx.interruption->cancel : nullptr;
 }
 
+// What every command's Lifecycle is built with: the command's clock, randomness, log and
+// interruption, its name in the user agent. Token and endpoints are the command's to add.
+LifecycleOptions CommandLifecycleOptions(const CommandContext& ctx, const std::string& command) {
+  LifecycleOptions o;
+  o.version = IONOS_PROVIDER_VERSION;
+  o.purpose = command;
+  o.clock = ctx.clock;
+  o.random = ctx.random;
+  o.logger = ctx.log;
+  o.cancel = CancelOf(ctx);
+  return o;
+}
+
 // ---------------------------------------------------------------- stores
 
 // A store URL and where it came from, for messages.
@@ -265,10 +279,9 @@ int CertificatesCommand(const std::vector<std::string>& args, CommandContext& ct
   if (!key.ok()) return UsageError(ctx, json, "certificates", key.status().message());
   Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), *key);
   if (!store.ok()) return Fail(ctx, json, 1, store.status().message());
-  // Listing issues nothing: the manager's issuers are never asked for a client.
-  Issuers issuers(ServiceFactories{}, Issuers::Options{});
-  CertificateManager manager(store->get(), &issuers, ctx.clock, ctx.log, CancelOf(ctx));
-  Result<std::vector<CertificateListing>> rows = manager.ListCertificates();
+  // Listing issues nothing: the issuers are never asked for a client.
+  Lifecycle lifecycle(store->get(), ctx.factories, CommandLifecycleOptions(ctx, "certificates"));
+  Result<std::vector<CertificateListing>> rows = lifecycle.certificates().ListCertificates();
   Result<std::vector<AccountRecord>> accounts = (*store)->ListAccounts();
   if (!rows.ok() || !accounts.ok()) {
     return Fail(ctx, json, 1, (!rows.ok() ? rows.status() : accounts.status()).message());
@@ -364,18 +377,12 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   if (!key.ok()) return UsageError(ctx, json, "renew", key.status().message());
   Result<std::unique_ptr<Store>> store = OpenExistingStore(ctx, StoreUrl(ctx, *flags), *key);
   if (!store.ok()) return Fail(ctx, json, 1, store.status().message());
-  Issuers::Options io;
-  io.token = token;
-  io.dns_api_url = *dns_api_url;
-  io.certificate_manager_url = *certificate_manager_url;
-  io.user_agent = std::string("terraform-provider-ionos/") + IONOS_PROVIDER_VERSION + " (renew)";
-  io.store = store->get();
-  io.clock = ctx.clock;
-  io.random = ctx.random;
-  io.logger = ctx.log;
-  io.cancel = CancelOf(ctx);
-  Issuers issuers(ctx.factories, io);
-  CertificateManager manager(store->get(), &issuers, ctx.clock, ctx.log, CancelOf(ctx));
+  LifecycleOptions lo = CommandLifecycleOptions(ctx, "renew");
+  lo.token = token;
+  lo.dns_api_url = *dns_api_url;
+  lo.certificate_manager_url = *certificate_manager_url;
+  Lifecycle lifecycle(store->get(), ctx.factories, lo);
+  CertificateManager& manager = lifecycle.certificates();
   Result<std::vector<AutoCertificateRecord>> autos = (*store)->ListAutoCertificates();
   if (!autos.ok()) return Fail(ctx, json, 1, autos.status().message());
   std::set<std::string> other_dns_apis;

@@ -150,17 +150,17 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
 
 namespace {
 
-Issuers::Options IssuerOptions(const ProviderConfig& config, Store* store, const Clock* clock, Random* random,
-                               Logger* log, const CancelToken* cancel) {
-  Issuers::Options o;
+LifecycleOptions LifecycleOptionsOf(const ProviderConfig& config, const Clock* clock, Random* random, Logger* log,
+                                    const CancelToken* cancel) {
+  LifecycleOptions o;
+  o.version = IONOS_PROVIDER_VERSION;
   o.token = config.token;
-  o.user_agent = std::string("terraform-provider-ionos/") + IONOS_PROVIDER_VERSION;
-  o.store = store;
+  o.certificate_manager_url = config.certificate_manager_url;
+  o.account_settings = config.settings;
   o.clock = clock;
   o.random = random;
   o.logger = log;
   o.cancel = cancel;
-  o.certificate_manager_url = config.certificate_manager_url;
   return o;
 }
 
@@ -173,9 +173,7 @@ ProviderContext::ProviderContext(ProviderConfig config, std::unique_ptr<Store> s
       store_(std::move(store)),
       clock_(clock),
       log_(log),
-      issuers_(factories, IssuerOptions(config_, store_.get(), clock, random, log, cancel)),
-      certificates_(store_.get(), &issuers_, clock, log, cancel),
-      accounts_(store_.get(), &issuers_, log, config_.settings) {}
+      lifecycle_(store_.get(), factories, LifecycleOptionsOf(config_, clock, random, log, cancel)) {}
 
 Provider::Provider(ServiceFactories factories, const Clock* clock, Random* random, Logger* log,
                    const CancelToken* cancel)

@@ -13,9 +13,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/log.h"
-#include "core/lifecycle/account_manager.h"
-#include "core/lifecycle/certificate_manager.h"
-#include "core/lifecycle/services.h"
+#include "core/lifecycle/lifecycle.h"
 #include "core/store/store.h"
 #include "plugin/framework.h"
 
@@ -40,7 +38,8 @@ struct ProviderConfig {
 std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Value& config, bool allow_unknown,
                                                   Diagnostics& diags);
 
-// What ConfigureProvider builds; shared by all resources of the process.
+// What ConfigureProvider builds; shared by all resources of the process: the configuration, the
+// store and the process's Lifecycle.
 class ProviderContext {
  public:
   ProviderContext(ProviderConfig config, std::unique_ptr<Store> store, const ServiceFactories& factories,
@@ -48,8 +47,8 @@ class ProviderContext {
 
   const ProviderConfig& config() const { return config_; }
   Store& store() { return *store_; }
-  CertificateManager& certificates() { return certificates_; }
-  AccountManager& accounts() { return accounts_; }
+  CertificateManager& certificates() { return lifecycle_.certificates(); }
+  AccountManager& accounts() { return lifecycle_.accounts(); }
   const Clock& clock() const { return *clock_; }
   Logger& log() { return *log_; }
 
@@ -58,9 +57,7 @@ class ProviderContext {
   std::unique_ptr<Store> store_;
   const Clock* clock_;
   Logger* log_;
-  Issuers issuers_;
-  CertificateManager certificates_;
-  AccountManager accounts_;
+  Lifecycle lifecycle_;
 };
 
 class Provider {

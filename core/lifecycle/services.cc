@@ -7,22 +7,40 @@
 
 namespace ionos {
 
+namespace {
+
+// The options of an IONOS Cloud API client (IonosCloudDnsOptions, IonosCertificateManagerOptions)
+// from what the factories are given.
+template <typename ClientOptions>
+ClientOptions IonosApiClientOptions(const DnsProviderConfig& config) {
+  ClientOptions options;
+  options.base_url = config.base_url;
+  options.token = config.token;
+  options.http = config.http;
+  options.clock = config.clock;
+  options.logger = config.logger;
+  options.cancel = config.cancel;
+  return options;
+}
+
+}  // namespace
+
 ServiceFactories RealServiceFactories() {
   ServiceFactories f;
   f.open_store = [](const std::string& url, const StoreOptions& options) { return OpenStore(url, options); };
   f.new_http_client = [](const HttpClientOptions& options) { return NewHttpClient(options); };
   f.new_dns_provider = [](const DnsProviderConfig& config) -> Result<std::unique_ptr<DnsProvider>> {
-    IonosCloudDnsOptions options;
-    options.base_url = config.base_url;
-    options.token = config.token;
-    options.http = config.http;
-    options.clock = config.clock;
-    options.logger = config.logger;
-    options.cancel = config.cancel;
-    IONOS_ASSIGN_OR_RETURN(std::unique_ptr<IonosCloudDnsClient> client, IonosCloudDnsClient::Create(options));
+    IONOS_ASSIGN_OR_RETURN(std::unique_ptr<IonosCloudDnsClient> client,
+                           IonosCloudDnsClient::Create(IonosApiClientOptions<IonosCloudDnsOptions>(config)));
     return std::unique_ptr<DnsProvider>(std::move(client));
   };
   f.new_resolver = []() -> std::unique_ptr<DnsResolver> { return std::make_unique<LdnsResolver>(); };
+  f.new_publisher = [](const PublisherConfig& config) -> Result<std::unique_ptr<CertificatePublisher>> {
+    IONOS_ASSIGN_OR_RETURN(
+        std::unique_ptr<IonosCertificateManagerClient> client,
+        IonosCertificateManagerClient::Create(IonosApiClientOptions<IonosCertificateManagerOptions>(config)));
+    return std::unique_ptr<CertificatePublisher>(std::move(client));
+  };
   return f;
 }
 
@@ -123,6 +141,9 @@ Result<CertificatePublisher*> Issuers::PublisherFor(const IssuanceSettings& sett
         "no IONOS Cloud API token: set `token` in the provider block or the IONOS_TOKEN environment variable; "
         "the token is needed to publish certificates to the IONOS Certificate Manager");
   }
+  if (!factories_.new_publisher) {
+    return FailedPreconditionError("publishing to the IONOS Certificate Manager is not set up here");
+  }
   std::lock_guard<std::mutex> lock(mu_);
   const std::string url =
       options_.certificate_manager_url.empty() ? kIonosCertificateManagerDefaultUrl : options_.certificate_manager_url;
@@ -131,15 +152,14 @@ Result<CertificatePublisher*> Issuers::PublisherFor(const IssuanceSettings& sett
     return it->second.get();
   }
   IONOS_ASSIGN_OR_RETURN(HttpClient * http, HttpFor(settings.ca_certificates_pem));
-  IonosCertificateManagerOptions opts;
-  opts.base_url = url;
-  opts.token = options_.token;
-  opts.http = http;
-  opts.clock = options_.clock;
-  opts.logger = options_.logger;
-  opts.cancel = options_.cancel;
-  IONOS_ASSIGN_OR_RETURN(std::unique_ptr<IonosCertificateManagerClient> client,
-                         IonosCertificateManagerClient::Create(opts));
+  PublisherConfig config;
+  config.base_url = url;
+  config.token = options_.token;
+  config.http = http;
+  config.clock = options_.clock;
+  config.logger = options_.logger;
+  config.cancel = options_.cancel;
+  IONOS_ASSIGN_OR_RETURN(std::unique_ptr<CertificatePublisher> client, factories_.new_publisher(config));
   CertificatePublisher* raw = client.get();
   publishers_.emplace(key, std::move(client));
   return raw;

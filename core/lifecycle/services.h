@@ -3,9 +3,9 @@
 // The certificate manager's view of the outside world, injected: how to open a store, make an
 // HTTP client, a DNS provider and a DNS resolver (ServiceFactories; tests pass fakes), and the
 // IssuerFactory that turns an auto certificate's IssuanceSettings into the ACME client and the
-// CertificateIssuer that serve it. The Terraform provider and the `renew` command both build an
-// Issuers from ServiceFactories; only where the settings come from differs (the provider block,
-// or what the store kept at the last issuance).
+// CertificateIssuer that serve it. A process builds its Issuers once, inside its Lifecycle
+// (lifecycle.h); only where the settings come from differs (the provider block, or what the store
+// kept at the last issuance).
 #pragma once
 
 #include <functional>
@@ -27,7 +27,7 @@
 
 namespace ionos {
 
-// What a DNS provider is made from.
+// What a client of an IONOS Cloud API (a DNS provider, a certificate publisher) is made from.
 struct DnsProviderConfig {
   std::string base_url;   // the IONOS Cloud DNS API
   std::string token;      // secret
@@ -36,6 +36,8 @@ struct DnsProviderConfig {
   Logger* logger = nullptr;
   const CancelToken* cancel = nullptr;
 };
+// The IONOS Certificate Manager client takes the same: its base URL, the token, the transport.
+using PublisherConfig = DnsProviderConfig;
 
 // Factories for every I/O boundary. Each returns a new object the caller owns.
 struct ServiceFactories {
@@ -43,9 +45,12 @@ struct ServiceFactories {
   std::function<Result<std::unique_ptr<HttpClient>>(const HttpClientOptions& options)> new_http_client;
   std::function<Result<std::unique_ptr<DnsProvider>>(const DnsProviderConfig& config)> new_dns_provider;
   std::function<std::unique_ptr<DnsResolver>()> new_resolver;
+  // Empty: publishing is not set up (PublisherFor answers kFailedPrecondition).
+  std::function<Result<std::unique_ptr<CertificatePublisher>>(const PublisherConfig& config)> new_publisher;
 };
 
-// The real ones: OpenStore, NewHttpClient (cpp-httplib), IonosCloudDnsClient, LdnsResolver.
+// The real ones: OpenStore, NewHttpClient (cpp-httplib), IonosCloudDnsClient, LdnsResolver,
+// IonosCertificateManagerClient.
 ServiceFactories RealServiceFactories();
 
 // The DNS API URL of a command that runs without a provider block (renew): `from_environment`

@@ -108,4 +108,31 @@ int FakePublisher::delete_calls() const {
   return delete_calls_;
 }
 
+namespace {
+
+class ForwardingPublisher final : public CertificatePublisher {
+ public:
+  explicit ForwardingPublisher(CertificatePublisher* to) : to_(to) {}
+  Result<PublishedCopy> Publish(const CopyToPublish& copy) override { return to_->Publish(copy); }
+  Result<std::optional<PublishedCopy>> FindCopy(const std::string& common_name, const std::string& name,
+                                                const std::string& serial_number) override {
+    return to_->FindCopy(common_name, name, serial_number);
+  }
+  Result<PublishedCopy> GetCopy(const std::string& id) override { return to_->GetCopy(id); }
+  Status DeleteCopy(const std::string& id) override { return to_->DeleteCopy(id); }
+  std::string Describe() const override { return to_->Describe(); }
+
+ private:
+  CertificatePublisher* to_;
+};
+
+}  // namespace
+
+std::function<Result<std::unique_ptr<CertificatePublisher>>(const PublisherConfig&)> ForwardTo(
+    CertificatePublisher* publisher) {
+  return [publisher](const PublisherConfig&) -> Result<std::unique_ptr<CertificatePublisher>> {
+    return std::unique_ptr<CertificatePublisher>(std::make_unique<ForwardingPublisher>(publisher));
+  };
+}
+
 }  // namespace ionos::fakes

@@ -3,7 +3,9 @@
 // upload, lose an upload's answer, refuse to delete a copy in use).
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -54,19 +56,9 @@ class FakePublisher final : public CertificatePublisher {
   int delete_calls_ = 0;
 };
 
-// An IssuerFactory that issues through `base` and publishes to `publisher`.
-class PublishingIssuers final : public IssuerFactory {
- public:
-  PublishingIssuers(IssuerFactory* base, CertificatePublisher* publisher) : base_(base), publisher_(publisher) {}
-  Result<AcmeClient*> AcmeClientFor(const std::string& url, const IssuanceSettings& settings) override {
-    return base_->AcmeClientFor(url, settings);
-  }
-  Result<CertificateIssuer*> IssuerFor(const IssuanceSettings& settings) override { return base_->IssuerFor(settings); }
-  Result<CertificatePublisher*> PublisherFor(const IssuanceSettings&) override { return publisher_; }
-
- private:
-  IssuerFactory* base_;
-  CertificatePublisher* publisher_;
-};
+// A ServiceFactories::new_publisher whose publishers all forward to `publisher` (not owned), so
+// that a Lifecycle publishes into the test's FakePublisher.
+std::function<Result<std::unique_ptr<CertificatePublisher>>(const PublisherConfig&)> ForwardTo(
+    CertificatePublisher* publisher);
 
 }  // namespace ionos::fakes

@@ -87,11 +87,12 @@ ServiceFactories FakeWorld::Factories() {
   return f;
 }
 
-Issuers::Options FakeWorld::IssuerOptions(const std::string& token) {
-  Issuers::Options o;
+ionos::LifecycleOptions FakeWorld::LifecycleOptions(const IssuanceSettings& account_settings,
+                                                    const std::string& token) {
+  ionos::LifecycleOptions o;
+  o.version = "test";
   o.token = token;
-  o.user_agent = "test";
-  o.store = &store;
+  o.account_settings = account_settings;
   o.clock = &clock;
   o.random = &random;
   o.logger = &logger;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/base/clock.h"
+#include "core/lifecycle/lifecycle.h"
 #include "core/lifecycle/services.h"
 #include "tests/fakes/fake_acme_ca.h"
 #include "tests/fakes/fake_clock.h"
@@ -34,8 +35,9 @@ struct FakeWorld {
 
   // Factories whose objects forward to this world's fakes. `open_store` ignores the URL.
   ServiceFactories Factories();
-  // Issuers over Factories() with this world's clock, logger and the given token.
-  Issuers::Options IssuerOptions(const std::string& token = "token");
+  // A Lifecycle over Factories() with this world's clock, randomness, logger and cancel token.
+  ionos::LifecycleOptions LifecycleOptions(const IssuanceSettings& account_settings = {},
+                                           const std::string& token = "token");
 
   FakeClock clock;
   SystemRandom random;

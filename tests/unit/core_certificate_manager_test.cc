@@ -32,10 +32,9 @@ class CertificateManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     settings_.dns_api_url = "https://dns.test";
-    issuers_ = std::make_unique<Issuers>(world_.Factories(), world_.IssuerOptions());
-    accounts_ = std::make_unique<AccountManager>(&world_.store, issuers_.get(), &world_.logger, settings_);
-    manager_ = std::make_unique<CertificateManager>(&world_.store, issuers_.get(), &world_.clock, &world_.logger,
-                                                    &world_.cancel);
+    lifecycle_ = std::make_unique<Lifecycle>(&world_.store, world_.Factories(), world_.LifecycleOptions(settings_));
+    accounts_ = &lifecycle_->accounts();
+    manager_ = &lifecycle_->certificates();
     AccountSpec spec{"acme", "admin@example.com", world_.ca.directory_url(), "ecdsa256", std::nullopt};
     Result<AccountRecord> account = accounts_->Register(spec);
     ASSERT_TRUE(account.ok()) << account.status().ToString();
@@ -67,9 +66,9 @@ class CertificateManagerTest : public ::testing::Test {
 
   FakeWorld world_;
   IssuanceSettings settings_;
-  std::unique_ptr<Issuers> issuers_;
-  std::unique_ptr<AccountManager> accounts_;
-  std::unique_ptr<CertificateManager> manager_;
+  std::unique_ptr<Lifecycle> lifecycle_;
+  AccountManager* accounts_ = nullptr;
+  CertificateManager* manager_ = nullptr;
   AccountRecord account_;
 };
 
@@ -463,9 +462,9 @@ TEST_F(CertificateManagerTest, DryRunAndRenewAgreeWhereOnlyTheCasRenewalWindowDe
   // A CA whose directory offers renewalInfo (the directory is read once per process: new issuers).
   const TimePoint start = world_.clock.Now();
   world_.ca.script.renewal_window = fakes::FakeAcmeCaScript::Window{start + hours(100 * kDay), start + hours(101 * kDay)};
-  issuers_ = std::make_unique<Issuers>(world_.Factories(), world_.IssuerOptions());
-  manager_ = std::make_unique<CertificateManager>(&world_.store, issuers_.get(), &world_.clock, &world_.logger,
-                                                  &world_.cancel);
+  lifecycle_ = std::make_unique<Lifecycle>(&world_.store, world_.Factories(), world_.LifecycleOptions(settings_));
+  accounts_ = &lifecycle_->accounts();
+  manager_ = &lifecycle_->certificates();
   int n = 0;
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -638,7 +637,7 @@ TEST_F(AccountManagerTest, DeactivatedAccountIsRepairedWithANewKey) {
   ASSERT_TRUE(second.ok());
   // Deactivate it at the CA behind the store's back.
   PrivateKey key = PrivateKey::FromPem(second->private_key_pem).value();
-  ASSERT_TRUE((*issuers_->AcmeClientFor(world_.ca.directory_url(), settings_))
+  ASSERT_TRUE((*lifecycle_->issuers().AcmeClientFor(world_.ca.directory_url(), settings_))
                   ->DeactivateAccount(key, second->account_url)
                   .ok());
   Result<AccountCheck> check = accounts_->Check(second->id);

@@ -27,11 +27,9 @@ class PublicationTest : public ::testing::Test {
   void SetUp() override {
     settings_.dns_api_url = "https://dns.test";
     settings_.publish = true;
-    base_ = std::make_unique<Issuers>(world_.Factories(), world_.IssuerOptions());
-    issuers_ = std::make_unique<fakes::PublishingIssuers>(base_.get(), &publisher_);
-    accounts_ = std::make_unique<AccountManager>(&world_.store, issuers_.get(), &world_.logger, settings_);
-    manager_ = std::make_unique<CertificateManager>(&world_.store, issuers_.get(), &world_.clock, &world_.logger,
-                                                    &world_.cancel);
+    lifecycle_ = NewLifecycle();
+    accounts_ = &lifecycle_->accounts();
+    manager_ = &lifecycle_->certificates();
     AccountSpec spec{"acme", "admin@example.com", world_.ca.directory_url(), "ecdsa256", std::nullopt};
     Result<AccountRecord> account = accounts_->Register(spec);
     ASSERT_TRUE(account.ok()) << account.status().ToString();
@@ -78,10 +76,18 @@ class PublicationTest : public ::testing::Test {
   FakeWorld world_;
   FakePublisher publisher_;
   IssuanceSettings settings_;
-  std::unique_ptr<Issuers> base_;
-  std::unique_ptr<fakes::PublishingIssuers> issuers_;
-  std::unique_ptr<AccountManager> accounts_;
-  std::unique_ptr<CertificateManager> manager_;
+  // A process's lifecycle over the world's fakes, publishing into publisher_.
+  std::unique_ptr<Lifecycle> NewLifecycle(CertificateManagerOptions options = {}) {
+    ServiceFactories factories = world_.Factories();
+    factories.new_publisher = fakes::ForwardTo(&publisher_);
+    ionos::LifecycleOptions lo = world_.LifecycleOptions(settings_);
+    lo.certificate_manager = options;
+    return std::make_unique<Lifecycle>(&world_.store, std::move(factories), lo);
+  }
+
+  std::unique_ptr<Lifecycle> lifecycle_;
+  AccountManager* accounts_ = nullptr;
+  CertificateManager* manager_ = nullptr;
   AccountRecord account_;
 };
 
@@ -229,8 +235,10 @@ TEST_F(PublicationTest, TwoProcessesPublishingAtOnceUploadOnce) {
   // the wait may not end before the winner, on a real thread, is done: a bound no run reaches.
   CertificateManagerOptions patient;
   patient.lock_timeout = std::chrono::hours(24 * 365 * 100);
-  CertificateManager one(&world_.store, issuers_.get(), &world_.clock, &world_.logger, &world_.cancel, patient);
-  CertificateManager other(&world_.store, issuers_.get(), &world_.clock, &world_.logger, &world_.cancel, patient);
+  std::unique_ptr<Lifecycle> one_process = NewLifecycle(patient);
+  std::unique_ptr<Lifecycle> other_process = NewLifecycle(patient);
+  CertificateManager& one = one_process->certificates();
+  CertificateManager& other = other_process->certificates();
   Status a;
   Status b;
   std::thread first([&] { a = one.SyncPublication(on.id, true); });

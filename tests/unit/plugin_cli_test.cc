@@ -58,10 +58,9 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     settings_.dns_api_url = "https://dns.test";
-    issuers_ = std::make_unique<Issuers>(world_.Factories(), world_.IssuerOptions());
-    accounts_ = std::make_unique<AccountManager>(&world_.store, issuers_.get(), &world_.logger, settings_);
-    manager_ = std::make_unique<CertificateManager>(&world_.store, issuers_.get(), &world_.clock, &world_.logger,
-                                                    &world_.cancel);
+    lifecycle_ = std::make_unique<Lifecycle>(&world_.store, world_.Factories(), world_.LifecycleOptions(settings_));
+    accounts_ = &lifecycle_->accounts();
+    manager_ = &lifecycle_->certificates();
     AccountSpec spec{"acme", "admin@example.com", world_.ca.directory_url(), "ecdsa256", std::nullopt};
     Result<AccountRecord> account = accounts_->Register(spec);
     ASSERT_TRUE(account.ok()) << account.status().ToString();
@@ -103,9 +102,9 @@ class CliTest : public ::testing::Test {
 
   FakeWorld world_;
   IssuanceSettings settings_;
-  std::unique_ptr<Issuers> issuers_;
-  std::unique_ptr<AccountManager> accounts_;
-  std::unique_ptr<CertificateManager> manager_;
+  std::unique_ptr<Lifecycle> lifecycle_;
+  AccountManager* accounts_ = nullptr;
+  CertificateManager* manager_ = nullptr;
   AccountRecord account_;
   std::map<std::string, std::string> env_;
   Captured out_;
