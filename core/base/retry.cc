@@ -56,12 +56,12 @@ void RetryBudget::Reset() {
 }
 
 void LearnedWait::Learn(Duration took, bool first_poll_at_estimate) {
-  Duration next = took;
-  if (first_poll_at_estimate) {
-    next = FirstWait() - FirstWait() / 20;
-  } else if (took <= Duration(0)) {
+  if (took <= Duration(0)) {
     return;  // done at once: nothing to time
   }
+  // From what this wait took, not from the shared estimate: concurrent waits that all found the
+  // thing done at the estimate shrink it once, not once each.
+  const Duration next = first_poll_at_estimate ? took - took / 20 : took;
   estimate_ms_.store(std::clamp(next, floor_, cap_).count(), std::memory_order_relaxed);
 }
 
@@ -111,11 +111,14 @@ Status Poll(const Clock& clock, const CancelToken* cancel, const PollOptions& op
     if (cancel != nullptr && cancel->cancelled()) {
       return cancelled();
     }
+    // When it was done by: the moment this poll asked, not when its answer came back (learning the
+    // answer's latency too would make every next wait longer by it).
+    const TimePoint asked = clock.Now();
     IONOS_ASSIGN_OR_RETURN(PollProgress progress, poll());
     ++polls;
     if (progress.done) {
       if (options.learned != nullptr) {
-        options.learned->Learn(std::chrono::duration_cast<Duration>(clock.Now() - started),
+        options.learned->Learn(std::chrono::duration_cast<Duration>(asked - started),
                                polls == 1 && learned_wait.has_value());
       }
       return Status::Ok();

@@ -83,7 +83,8 @@ class RetryBudget {
 
 // What recent waits of one kind took, shared by the concurrent waits of that kind (thread-safe).
 // Poll times its first poll to the estimate; when that poll finds the thing done, the estimate
-// shrinks by 1/20 (it may have been done earlier), otherwise it becomes the time the wait took.
+// becomes 1/20 less than that wait took (it may have been done earlier), otherwise the time the
+// wait took.
 // So a steady 300 ms provisioning is asked about once, about 300 ms after the write, in most waits,
 // and a wait that got slower is followed at once. Nothing learned (the start, or waits that were
 // done at once): Poll's own schedule.

@@ -283,6 +283,16 @@ TEST(LearnedWaitTest, ASlowerWaitIsFollowedAtOnceAndRetryAfterComesFirst) {
   EXPECT_EQ(clock.sleeps(), std::vector<Duration>{seconds(2)});
 }
 
+TEST(LearnedWaitTest, ConcurrentWaitsDoneAtTheEstimateShrinkItOnce) {
+  LearnedWait learned;
+  learned.Learn(milliseconds(350), false);
+  // Ten waits that started together all found the record available at their first poll.
+  for (int i = 0; i < 10; ++i) {
+    learned.Learn(milliseconds(350), true);
+  }
+  EXPECT_EQ(learned.FirstWait(), milliseconds(333));
+}
+
 TEST(LearnedWaitTest, WaitsDoneAtOnceLeaveNothingLearned) {
   FakeClock clock;
   LearnedWait learned;
