@@ -88,6 +88,16 @@ void WatchInterrupts(ionos::tf::Interruption* interruption) {
   }).detach();
 }
 
+// Benchmarks (tests/bench/run.py) read the plugin's own share of a run from this (RpcTimings).
+class TimingsAtShutdown final : public ionos::tf::ShutdownListener {
+ public:
+  explicit TimingsAtShutdown(const ionos::tf::ProviderService* service) : service_(service) {}
+  void OnShutdown() override { service_->timings().WriteIfRequested(); }
+
+ private:
+  const ionos::tf::ProviderService* service_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -136,5 +146,6 @@ int main(int argc, char** argv) {
     provider.SetConfigurationWarning("The provider's clock is moved (IONOS_CERT_NOW)", ClockWarning(*clock_setting));
   }
   ionos::tf::ProviderService service(&provider, &cancel);
-  return ionos::tf::ServeGoPlugin(&service, nullptr);
+  TimingsAtShutdown timings(&service);
+  return ionos::tf::ServeGoPlugin(&service, &timings);
 }

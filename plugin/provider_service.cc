@@ -42,7 +42,8 @@ void BlockToProto(const BlockSchema& b, tfplugin6::Schema::Block* out) {
 
 // Runs a handler body; an exception becomes an error diagnostic instead of a crash.
 template <typename Resp, typename F>
-grpc::Status Guard(Resp* resp, Provider* provider, const char* rpc, F&& body) {
+grpc::Status Guard(Resp* resp, Provider* provider, RpcTimings* timings, const char* rpc, F&& body) {
+  RpcTimings::Scope timed(timings, rpc);
   Diagnostics diags;
   try {
     body(diags);
@@ -122,7 +123,7 @@ void EncodeDynamicValue(const Value& v, const Type& type, tfplugin6::DynamicValu
 
 grpc::Status ProviderService::GetMetadata(grpc::ServerContext*, const tfplugin6::ProviderMetadata::Request*,
                                           tfplugin6::ProviderMetadata::Response* resp) {
-  return Guard(resp, provider_, "GetMetadata", [&](Diagnostics&) {
+  return Guard(resp, provider_, &timings_, "GetMetadata", [&](Diagnostics&) {
     resp->mutable_server_capabilities()->set_get_provider_schema_optional(true);
     for (const auto& name : provider_->resource_types()) resp->add_resources()->set_type_name(name);
     for (const auto& name : provider_->data_source_types()) resp->add_data_sources()->set_type_name(name);
@@ -135,7 +136,7 @@ grpc::Status ProviderService::GetMetadata(grpc::ServerContext*, const tfplugin6:
 grpc::Status ProviderService::GetProviderSchema(grpc::ServerContext*, const tfplugin6::GetProviderSchema::Request*,
                                                 tfplugin6::GetProviderSchema::Response* resp) {
   provider_->log().Trace("GetProviderSchema called");
-  return Guard(resp, provider_, "GetProviderSchema", [&](Diagnostics&) {
+  return Guard(resp, provider_, &timings_, "GetProviderSchema", [&](Diagnostics&) {
     SchemaToProto(provider_->schema(), resp->mutable_provider());
     for (const auto& name : provider_->resource_types()) {
       SchemaToProto(provider_->resource(name)->schema(), &(*resp->mutable_resource_schemas())[name]);
@@ -154,7 +155,7 @@ grpc::Status ProviderService::GetProviderSchema(grpc::ServerContext*, const tfpl
 grpc::Status ProviderService::ValidateProviderConfig(grpc::ServerContext*,
                                                      const tfplugin6::ValidateProviderConfig::Request* req,
                                                      tfplugin6::ValidateProviderConfig::Response* resp) {
-  return Guard(resp, provider_, "ValidateProviderConfig", [&](Diagnostics& diags) {
+  return Guard(resp, provider_, &timings_, "ValidateProviderConfig", [&](Diagnostics& diags) {
     auto config = DecodeDynamicValue(req->config(), provider_->schema().type());
     if (!config.ok()) {
       diags.AddStatus("Cannot decode the provider configuration", config.status());
@@ -166,7 +167,7 @@ grpc::Status ProviderService::ValidateProviderConfig(grpc::ServerContext*,
 
 grpc::Status ProviderService::ConfigureProvider(grpc::ServerContext*, const tfplugin6::ConfigureProvider::Request* req,
                                                 tfplugin6::ConfigureProvider::Response* resp) {
-  return Guard(resp, provider_, "ConfigureProvider", [&](Diagnostics& diags) {
+  return Guard(resp, provider_, &timings_, "ConfigureProvider", [&](Diagnostics& diags) {
     auto config = DecodeDynamicValue(req->config(), provider_->schema().type());
     if (!config.ok()) {
       diags.AddStatus("Cannot decode the provider configuration", config.status());
@@ -179,7 +180,7 @@ grpc::Status ProviderService::ConfigureProvider(grpc::ServerContext*, const tfpl
 grpc::Status ProviderService::ValidateResourceConfig(grpc::ServerContext*,
                                                      const tfplugin6::ValidateResourceConfig::Request* req,
                                                      tfplugin6::ValidateResourceConfig::Response* resp) {
-  return Guard(resp, provider_, "ValidateResourceConfig", [&](Diagnostics& diags) {
+  return Guard(resp, provider_, &timings_, "ValidateResourceConfig", [&](Diagnostics& diags) {
     Resource* r = FindResource(provider_, req->type_name(), diags);
     if (r == nullptr) return;
     auto config = DecodeDynamicValue(req->config(), r->schema().type());
@@ -198,7 +199,7 @@ grpc::Status ProviderService::ValidateResourceConfig(grpc::ServerContext*,
 grpc::Status ProviderService::ValidateDataResourceConfig(grpc::ServerContext*,
                                                          const tfplugin6::ValidateDataResourceConfig::Request* req,
                                                          tfplugin6::ValidateDataResourceConfig::Response* resp) {
-  return Guard(resp, provider_, "ValidateDataResourceConfig", [&](Diagnostics& diags) {
+  return Guard(resp, provider_, &timings_, "ValidateDataResourceConfig", [&](Diagnostics& diags) {
     DataSource* d = provider_->data_source(req->type_name());
     if (d == nullptr) {
       diags.AddError("Unknown data source", "The ionos provider has no data source " + req->type_name() + ".");
@@ -217,7 +218,7 @@ grpc::Status ProviderService::ValidateDataResourceConfig(grpc::ServerContext*,
 grpc::Status ProviderService::UpgradeResourceState(grpc::ServerContext*,
                                                    const tfplugin6::UpgradeResourceState::Request* req,
                                                    tfplugin6::UpgradeResourceState::Response* resp) {
-  return Guard(resp, provider_, "UpgradeResourceState", [&](Diagnostics& diags) {
+  return Guard(resp, provider_, &timings_, "UpgradeResourceState", [&](Diagnostics& diags) {
     Resource* r = FindResource(provider_, req->type_name(), diags);
     if (r == nullptr) return;
     const Type type = r->schema().type();
@@ -261,7 +262,7 @@ grpc::Status ProviderService::UpgradeResourceState(grpc::ServerContext*,
 
 grpc::Status ProviderService::ReadResource(grpc::ServerContext*, const tfplugin6::ReadResource::Request* req,
                                            tfplugin6::ReadResource::Response* resp) {
-  return Guard(resp, provider_, "ReadResource", [&](Diagnostics& diags) {
+  return Guard(resp, provider_, &timings_, "ReadResource", [&](Diagnostics& diags) {
     Resource* r = FindResource(provider_, req->type_name(), diags);
     if (r == nullptr) return;
     const Type type = r->schema().type();
@@ -290,7 +291,7 @@ grpc::Status ProviderService::ReadResource(grpc::ServerContext*, const tfplugin6
 grpc::Status ProviderService::PlanResourceChange(grpc::ServerContext*,
                                                  const tfplugin6::PlanResourceChange::Request* req,
                                                  tfplugin6::PlanResourceChange::Response* resp) {
-  return Guard(resp, provider_, "PlanResourceChange", [&](Diagnostics& diags) {
+  return Guard(resp, provider_, &timings_, "PlanResourceChange", [&](Diagnostics& diags) {
     Resource* r = FindResource(provider_, req->type_name(), diags);
     if (r == nullptr) return;
     const Type type = r->schema().type();
@@ -317,7 +318,7 @@ grpc::Status ProviderService::PlanResourceChange(grpc::ServerContext*,
 grpc::Status ProviderService::ApplyResourceChange(grpc::ServerContext*,
                                                   const tfplugin6::ApplyResourceChange::Request* req,
                                                   tfplugin6::ApplyResourceChange::Response* resp) {
-  return Guard(resp, provider_, "ApplyResourceChange", [&](Diagnostics& diags) {
+  return Guard(resp, provider_, &timings_, "ApplyResourceChange", [&](Diagnostics& diags) {
     Resource* r = FindResource(provider_, req->type_name(), diags);
     if (r == nullptr) return;
     const Type type = r->schema().type();
@@ -357,7 +358,7 @@ grpc::Status ProviderService::ApplyResourceChange(grpc::ServerContext*,
 grpc::Status ProviderService::ImportResourceState(grpc::ServerContext*,
                                                   const tfplugin6::ImportResourceState::Request* req,
                                                   tfplugin6::ImportResourceState::Response* resp) {
-  return Guard(resp, provider_, "ImportResourceState", [&](Diagnostics& diags) {
+  return Guard(resp, provider_, &timings_, "ImportResourceState", [&](Diagnostics& diags) {
     Resource* r = FindResource(provider_, req->type_name(), diags);
     if (r == nullptr) return;
     if (NotConfigured(provider_, diags)) return;
@@ -371,7 +372,7 @@ grpc::Status ProviderService::ImportResourceState(grpc::ServerContext*,
 
 grpc::Status ProviderService::ReadDataSource(grpc::ServerContext*, const tfplugin6::ReadDataSource::Request* req,
                                              tfplugin6::ReadDataSource::Response* resp) {
-  return Guard(resp, provider_, "ReadDataSource", [&](Diagnostics& diags) {
+  return Guard(resp, provider_, &timings_, "ReadDataSource", [&](Diagnostics& diags) {
     DataSource* d = provider_->data_source(req->type_name());
     if (d == nullptr) {
       diags.AddError("Unknown data source", "The ionos provider has no data source " + req->type_name() + ".");
@@ -394,7 +395,7 @@ grpc::Status ProviderService::ReadDataSource(grpc::ServerContext*, const tfplugi
 grpc::Status ProviderService::ValidateEphemeralResourceConfig(
     grpc::ServerContext*, const tfplugin6::ValidateEphemeralResourceConfig::Request* req,
     tfplugin6::ValidateEphemeralResourceConfig::Response* resp) {
-  return Guard(resp, provider_, "ValidateEphemeralResourceConfig", [&](Diagnostics& diags) {
+  return Guard(resp, provider_, &timings_, "ValidateEphemeralResourceConfig", [&](Diagnostics& diags) {
     EphemeralResource* e = FindEphemeralResource(provider_, req->type_name(), diags);
     if (e == nullptr) return;
     auto config = DecodeDynamicValue(req->config(), e->schema().type());
@@ -410,7 +411,7 @@ grpc::Status ProviderService::ValidateEphemeralResourceConfig(
 grpc::Status ProviderService::OpenEphemeralResource(grpc::ServerContext*,
                                                     const tfplugin6::OpenEphemeralResource::Request* req,
                                                     tfplugin6::OpenEphemeralResource::Response* resp) {
-  return Guard(resp, provider_, "OpenEphemeralResource", [&](Diagnostics& diags) {
+  return Guard(resp, provider_, &timings_, "OpenEphemeralResource", [&](Diagnostics& diags) {
     EphemeralResource* e = FindEphemeralResource(provider_, req->type_name(), diags);
     if (e == nullptr) return;
     const Type type = e->schema().type();
@@ -432,7 +433,7 @@ grpc::Status ProviderService::RenewEphemeralResource(grpc::ServerContext*,
                                                      const tfplugin6::RenewEphemeralResource::Request* req,
                                                      tfplugin6::RenewEphemeralResource::Response* resp) {
   // Never called: Open sets no renew_at. Nothing to extend either way.
-  return Guard(resp, provider_, "RenewEphemeralResource",
+  return Guard(resp, provider_, &timings_, "RenewEphemeralResource",
                [&](Diagnostics& diags) { FindEphemeralResource(provider_, req->type_name(), diags); });
 }
 
@@ -440,7 +441,7 @@ grpc::Status ProviderService::CloseEphemeralResource(grpc::ServerContext*,
                                                      const tfplugin6::CloseEphemeralResource::Request* req,
                                                      tfplugin6::CloseEphemeralResource::Response* resp) {
   // Nothing is held open between RPCs.
-  return Guard(resp, provider_, "CloseEphemeralResource",
+  return Guard(resp, provider_, &timings_, "CloseEphemeralResource",
                [&](Diagnostics& diags) { FindEphemeralResource(provider_, req->type_name(), diags); });
 }
 

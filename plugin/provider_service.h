@@ -4,6 +4,7 @@
 #pragma once
 
 #include "plugin/provider.h"
+#include "plugin/rpc_timings.h"
 #include "tfplugin6.grpc.pb.h"
 
 namespace ionos::tf {
@@ -48,9 +49,12 @@ class ProviderService final : public tfplugin6::Provider::Service {
   grpc::Status StopProvider(grpc::ServerContext*, const tfplugin6::StopProvider::Request*,
                             tfplugin6::StopProvider::Response*) override;
 
+  const RpcTimings& timings() const { return timings_; }
+
  private:
   Provider* provider_;
   CancelToken* cancel_;
+  RpcTimings timings_;
 };
 
 // Conversions, exposed for tests.

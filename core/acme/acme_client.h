@@ -29,6 +29,7 @@
 #include "core/http/http.h"
 #include "core/http/retry_after.h"
 #include "core/base/log.h"
+#include "core/base/retry.h"
 #include "core/base/status.h"
 
 namespace ionos {
@@ -192,6 +193,12 @@ class AcmeClient {
   // Unused nonces currently pooled (for tests and benchmarks).
   size_t pooled_nonces() const;
 
+  // How long this CA took lately to validate answered challenges (order "ready") and to issue
+  // after finalize (order "valid"): the order polls of every order placed through this client
+  // ask first about then (core/base/retry.h LearnedWait); a Retry-After of the CA comes first.
+  LearnedWait& validation_wait() { return validation_wait_; }
+  LearnedWait& issuance_wait() { return issuance_wait_; }
+
  private:
   explicit AcmeClient(AcmeClientOptions options);
 
@@ -217,6 +224,9 @@ class AcmeClient {
 
   mutable std::mutex nonce_mu_;
   std::vector<std::string> nonces_;  // newest last
+
+  LearnedWait validation_wait_;
+  LearnedWait issuance_wait_;
 };
 
 }  // namespace ionos

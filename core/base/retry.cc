@@ -55,14 +55,32 @@ void RetryBudget::Reset() {
   failures_ = 0;
 }
 
+void LearnedWait::Learn(Duration took, bool first_poll_at_estimate) {
+  if (took <= Duration(0)) {
+    return;  // done at once: nothing to time
+  }
+  // From what this wait took, not from the shared estimate: concurrent waits that all found the
+  // thing done at the estimate shrink it once, not once each.
+  const Duration next = first_poll_at_estimate ? took - took / 20 : took;
+  estimate_ms_.store(std::clamp(next, floor_, cap_).count(), std::memory_order_relaxed);
+}
+
 Status Poll(const Clock& clock, const CancelToken* cancel, const PollOptions& options, const std::string& what,
             PollProgress initial, const std::function<Result<PollProgress>()>& poll) {
   const Duration first = std::max(options.initial_interval, Duration(1));
   const Duration max_interval = std::max(options.max_interval, first);
-  const TimePoint deadline = clock.Now() + options.timeout;
+  const TimePoint started = clock.Now();
+  const TimePoint deadline = started + options.timeout;
   Duration interval = first;
   PollProgress last = std::move(initial);
   bool wait_first = !options.poll_first;
+  // The first poll at the learned time, unless the other side said when to come back.
+  std::optional<Duration> learned_wait;
+  if (options.learned != nullptr && !last.retry_after && options.learned->FirstWait() > Duration(0)) {
+    learned_wait = options.learned->FirstWait();
+    wait_first = true;
+  }
+  int polls = 0;
   auto cancelled = [&]() { return CancelledError("waiting for " + what + ": cancelled"); };
   while (true) {
     if (wait_first) {
@@ -72,7 +90,9 @@ Status Poll(const Clock& clock, const CancelToken* cancel, const PollOptions& op
                                      last.detail);
       }
       Duration wait = interval;
-      if (last.retry_after) {
+      if (polls == 0 && learned_wait) {
+        wait = *learned_wait;
+      } else if (last.retry_after) {
         // RFC 9110 §10.2.3 (and RFC 8555 §7.5.1): the server says when to ask again; trust it,
         // within reason (not sooner than our shortest interval, not later than the cap).
         const Duration asked = std::chrono::duration_cast<Duration>(*last.retry_after - now);
@@ -83,14 +103,24 @@ Status Poll(const Clock& clock, const CancelToken* cancel, const PollOptions& op
       if (!slept.ok()) {
         return slept.code() == StatusCode::kCancelled ? cancelled() : slept.WithContext("waiting for " + what);
       }
-      interval = std::min(interval * 2, max_interval);
+      if (polls > 0 || !learned_wait) {
+        interval = std::min(interval * 2, max_interval);
+      }
     }
     wait_first = true;
     if (cancel != nullptr && cancel->cancelled()) {
       return cancelled();
     }
+    // When it was done by: the moment this poll asked, not when its answer came back (learning the
+    // answer's latency too would make every next wait longer by it).
+    const TimePoint asked = clock.Now();
     IONOS_ASSIGN_OR_RETURN(PollProgress progress, poll());
+    ++polls;
     if (progress.done) {
+      if (options.learned != nullptr) {
+        options.learned->Learn(std::chrono::duration_cast<Duration>(asked - started),
+                               polls == 1 && learned_wait.has_value());
+      }
       return Status::Ok();
     }
     last = std::move(progress);

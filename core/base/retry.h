@@ -10,12 +10,16 @@
 //   Poll(...)                 waits, asks, and repeats until something is done: Retry-After when
 //                             the other side gives one, else a short interval doubling to a cap;
 //                             the last wait is cut so that one final poll happens at the deadline.
+//   LearnedWait               how long a recurring wait took lately (a DNS record's provisioning,
+//                             a CA's validation), so Poll asks once, when it is likely done,
+//                             instead of stepping up to it.
 //
 // Every wait goes through Clock::SleepFor (tests pass a FakeClock, nothing sleeps for real) and
 // ends early with kCancelled when the CancelToken fires. What counts as retryable is the caller's
 // decision (an ACME problem, an HTTP status); these helpers only count and time.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -77,6 +81,33 @@ class RetryBudget {
   int failures_ = 0;
 };
 
+// What recent waits of one kind took, shared by the concurrent waits of that kind (thread-safe).
+// Poll times its first poll to the estimate; when that poll finds the thing done, the estimate
+// becomes 1/20 less than that wait took (it may have been done earlier), otherwise the time the
+// wait took.
+// So a steady 300 ms provisioning is asked about once, about 300 ms after the write, in most waits,
+// and a wait that got slower is followed at once. Nothing learned (the start, or waits that were
+// done at once): Poll's own schedule.
+class LearnedWait {
+ public:
+  // Learned waits stay within [floor, cap].
+  explicit LearnedWait(Duration floor = std::chrono::milliseconds(5), Duration cap = std::chrono::seconds(10))
+      : floor_(floor), cap_(cap) {}
+  LearnedWait(const LearnedWait&) = delete;
+  LearnedWait& operator=(const LearnedWait&) = delete;
+
+  // When to ask first; zero while nothing is learned.
+  Duration FirstWait() const { return Duration(estimate_ms_.load(std::memory_order_relaxed)); }
+  // A wait ended done after `took`; `first_poll_at_estimate` says whether it was the first poll,
+  // made at FirstWait().
+  void Learn(Duration took, bool first_poll_at_estimate);
+
+ private:
+  const Duration floor_;
+  const Duration cap_;
+  std::atomic<Duration::rep> estimate_ms_{0};
+};
+
 struct PollOptions {
   Duration timeout{std::chrono::minutes(5)};
   Duration initial_interval{std::chrono::milliseconds(50)};
@@ -86,6 +117,9 @@ struct PollOptions {
   Duration max_retry_after{std::chrono::seconds(10)};
   // Poll at once instead of waiting first (when nothing is known yet).
   bool poll_first = false;
+  // When set: the first poll comes after learned->FirstWait() (unless the other side named a
+  // Retry-After, or nothing is learned yet), and the wait's outcome is learned. Not owned.
+  LearnedWait* learned = nullptr;
 };
 
 // What one poll found.

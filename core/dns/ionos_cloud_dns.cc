@@ -220,6 +220,7 @@ Status IonosCloudDnsClient::WaitRecordAvailable(const std::string& zone_id, cons
   poll.initial_interval = options_.poll_initial;
   poll.max_interval = options_.poll_max;
   poll.poll_first = true;
+  poll.learned = &provisioning_wait_;
   Status waited = Poll(clock, options_.cancel, poll,
                        "DNS record " + record_id + " in zone " + zone_id + " to be provisioned", PollProgress{},
                        [&]() -> Result<PollProgress> {

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "core/base/clock.h"
+#include "core/base/retry.h"
 #include "core/http/http.h"
 #include "core/http/ionos_api.h"
 #include "core/base/log.h"
@@ -65,7 +66,11 @@ struct IonosCloudDnsOptions {
   Duration max_retry_wait{std::chrono::seconds(30)};  // cap on each single wait
   Duration initial_backoff{std::chrono::milliseconds(200)};  // without Retry-After; doubles
   int page_limit = 1000;               // `limit` of list requests (the API allows 1..1000)
-  Duration poll_initial{std::chrono::milliseconds(50)};  // WaitRecordAvailable
+  // WaitRecordAvailable: the first wait has no known length, so it polls at once, then after
+  // poll_initial, doubling up to poll_max; once records were seen turning AVAILABLE, the first poll
+  // comes when the last ones took (core/base/retry.h LearnedWait), so a steady provisioning time
+  // costs about one GET per record.
+  Duration poll_initial{std::chrono::milliseconds(50)};
   Duration poll_max{std::chrono::seconds(1)};
 };
 
@@ -107,6 +112,8 @@ class IonosCloudDnsClient final : public DnsProvider {
   IonosApiCaller api_;
   std::mutex zones_mu_;  // held while the first listing runs, so concurrent callers share it
   std::optional<std::vector<DnsZone>> zones_;
+  // How long records took to turn AVAILABLE lately: WaitRecordAvailable asks first about then.
+  LearnedWait provisioning_wait_;
 };
 
 }  // namespace ionos

@@ -535,6 +535,7 @@ Result<IssuedCertificate> CertificateIssuer::IssueImpl(const AcmeAccountRef& acc
   // 6. Wait until the CA has validated everything.
   PollOptions poll;
   poll.timeout = options_.order_timeout;
+  poll.learned = &account.client->validation_wait();
   const TimePoint validation_started = clock_->Now();
   AcmeOrder ready = order;
   if (ready_without_polling) {
@@ -582,6 +583,7 @@ Result<IssuedCertificate> CertificateIssuer::IssueImpl(const AcmeAccountRef& acc
   }
   AcmeOrder finalized = std::move(finalize_result).value();
   const std::vector<std::string> valid_target = {"valid"};
+  poll.learned = &account.client->issuance_wait();
   IONOS_ASSIGN_OR_RETURN(AcmeOrder valid, WaitForOrder(account, *clock_, cancel_, finalized, valid_target, poll));
   IONOS_ASSIGN_OR_RETURN(std::string chain, DownloadCertificate(account, valid.certificate));
 

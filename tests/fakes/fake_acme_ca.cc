@@ -192,6 +192,11 @@ int FakeAcmeCa::order_flow_requests() const {
   return n;
 }
 
+int FakeAcmeCa::bad_nonces() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bad_nonces_;
+}
+
 std::string FakeAcmeCa::last_csr_der() const {
   std::lock_guard<std::mutex> lock(mu_);
   return last_csr_der_;
@@ -206,13 +211,19 @@ std::map<std::string, std::string> FakeAcmeCa::tokens() const {
   return out;
 }
 
+std::string FakeAcmeCa::NewNonce() {
+  std::string nonce = "nonce" + std::to_string(++nonce_);
+  unused_nonces_.insert(nonce);
+  return nonce;
+}
+
 HttpResponse FakeAcmeCa::Json(int status, const json& body, HttpHeaders headers) {
-  headers.emplace_back("Replay-Nonce", "nonce" + std::to_string(++nonce_));
+  headers.emplace_back("Replay-Nonce", NewNonce());
   return MakeJsonResponse(status, body, std::move(headers));
 }
 
 HttpResponse FakeAcmeCa::Problem(int status, const std::string& type, const std::string& detail) {
-  return MakeProblemResponse(status, type, detail, {{"Replay-Nonce", "nonce" + std::to_string(++nonce_)}});
+  return MakeProblemResponse(status, type, detail, {{"Replay-Nonce", NewNonce()}});
 }
 
 HttpHeaders FakeAcmeCa::RetryAfterIf(bool pending) const {
@@ -448,7 +459,7 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
                                     {"end", FormatRfc3339(script.renewal_window->end)}}}});
   }
   if (endpoint == "nonce") {
-    return MakeResponse(200, "", {{"Replay-Nonce", "nonce" + std::to_string(++nonce_)}, {"Cache-Control", "no-store"}});
+    return MakeResponse(200, "", {{"Replay-Nonce", NewNonce()}, {"Cache-Control", "no-store"}});
   }
   if (endpoint == "unknown" || request.method != "POST") {
     return Problem(404, "malformed", "no such resource: " + request.method + " " + url);
@@ -467,6 +478,17 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
   json header = json::parse(*protected_raw, nullptr, false);
   if (header.is_discarded() || header.value("url", "") != url) {
     return Problem(400, "malformed", "JWS url does not match the request URL");
+  }
+  // RFC 8555 §6.5: a nonce is good for one request, and only one the server handed out.
+  const std::string nonce = header.value("nonce", "");
+  if (script.check_nonces && unused_nonces_.erase(nonce) == 0) {
+    ++bad_nonces_;
+    return Problem(400, "badNonce", "JWS has an invalid anti-replay nonce: \"" + nonce + "\"");
+  }
+  if (script.reject_nonces > 0) {
+    --script.reject_nonces;
+    ++bad_nonces_;
+    return Problem(400, "badNonce", "JWS has an invalid anti-replay nonce: \"" + nonce + "\" (rejected on purpose)");
   }
   const std::string& payload = *payload_raw;
   if (endpoint == "newAccount") {
@@ -635,7 +657,7 @@ Result<HttpResponse> FakeAcmeCa::Handle(const HttpRequest& request) {
     }
     return MakeResponse(200, orders_.at(id).chain_pem,
                         {{"Content-Type", "application/pem-certificate-chain"},
-                         {"Replay-Nonce", "nonce" + std::to_string(++nonce_)}});
+                         {"Replay-Nonce", NewNonce()}});
   }
   return Problem(404, "malformed", "unhandled");
 }

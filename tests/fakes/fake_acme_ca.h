@@ -96,6 +96,12 @@ struct FakeAcmeCaScript {
     TimePoint end;
   };
   std::optional<Window> renewal_window;
+  // RFC 8555 §6.5: a POST whose nonce this CA did not hand out, or that was used before, is
+  // refused with 400 badNonce (the answer carries a fresh nonce).
+  bool check_nonces = true;
+  // The next N POSTs with a good nonce are refused with badNonce all the same (as Pebble's
+  // PEBBLE_WFE_NONCEREJECT does at random); the nonce is spent.
+  int reject_nonces = 0;
 };
 
 class FakeAcmeCa {
@@ -137,6 +143,8 @@ class FakeAcmeCa {
   std::vector<std::string> log() const;
   // Every ACME request except directory and nonce.
   int order_flow_requests() const;
+  // POSTs refused with badNonce so far.
+  int bad_nonces() const;
   // The CSR of the last finalize (DER), for inspection.
   std::string last_csr_der() const;
   // The CA certificates (PEM).
@@ -191,6 +199,7 @@ class FakeAcmeCa {
     std::string chain_pem;
   };
 
+  std::string NewNonce();  // with mu_ held
   HttpResponse Json(int status, const nlohmann::json& body, HttpHeaders headers = {});
   HttpResponse Problem(int status, const std::string& type, const std::string& detail);
   std::string AuthzStatus(int id) const;
@@ -216,6 +225,8 @@ class FakeAcmeCa {
 
   mutable std::mutex mu_;
   int nonce_ = 0;
+  std::set<std::string> unused_nonces_;
+  int bad_nonces_ = 0;
   std::map<int, Order> orders_;
   std::map<int, Authz> authzs_;
   std::map<int, Challenge> challenges_;

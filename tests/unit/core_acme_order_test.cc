@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -402,6 +403,94 @@ TEST_F(AcmeOrderWaitTest, AuthorizationBecomesValidAfterPolls) {
   ASSERT_TRUE(valid.ok()) << valid.status().ToString();
   EXPECT_EQ(valid->status, "valid");
   EXPECT_EQ(clock_.sleeps(), (std::vector<Duration>{milliseconds(50), milliseconds(100)}));
+}
+
+// ---------------------------------------------------------------- the shared nonce pool
+
+// RFC 8555 §6.5: one AcmeClient serves every concurrent order of an account; each request is
+// signed with the Replay-Nonce of an earlier answer, newNonce is asked only when the pool is empty,
+// and a badNonce answer is re-signed with the nonce that answer carried. The fake CA refuses any
+// nonce it did not hand out or that was used before (FakeAcmeCaScript::check_nonces).
+class AcmeNoncePoolTest : public AcmeOrderRequestsTest {
+ protected:
+  // One whole order for `name`: newOrder, authorization, challenge, order, finalize, certificate.
+  Status OrderOnce(const std::string& name) {
+    IONOS_ASSIGN_OR_RETURN(AcmeOrder order, NewOrder(account_, {{"dns", name}}));
+    IONOS_ASSIGN_OR_RETURN(AcmeAuthorization authz, GetAuthorization(account_, order.authorizations.at(0)));
+    IONOS_RETURN_IF_ERROR(RespondToChallenge(account_, authz.FindChallenge("dns-01")->url).status());
+    IONOS_ASSIGN_OR_RETURN(AcmeOrder ready, GetOrder(account_, order.url));
+    if (ready.status != "ready") {
+      return InternalError("order for " + name + " is " + ready.status);
+    }
+    IONOS_ASSIGN_OR_RETURN(PrivateKey key, PrivateKey::Generate(KeyAlgorithm::kEcdsa256));
+    IONOS_ASSIGN_OR_RETURN(std::string csr, CreateCsrDer(key, name, {name}));
+    IONOS_ASSIGN_OR_RETURN(AcmeOrder finalized, Finalize(account_, ready, csr));
+    return DownloadCertificate(account_, finalized.certificate).status();
+  }
+};
+
+TEST_F(AcmeNoncePoolTest, AnEmptyPoolAsksNewNonceOnceThenAnswersFeedIt) {
+  EXPECT_EQ(client_->pooled_nonces(), 0u);
+  ASSERT_TRUE(OrderOnce("one.example.com").ok());
+  EXPECT_EQ(ca_->count("nonce"), 1);  // the first POST only
+  EXPECT_EQ(ca_->bad_nonces(), 0);
+  EXPECT_EQ(client_->pooled_nonces(), 1u);  // the last answer's, for the next request
+  ASSERT_TRUE(OrderOnce("two.example.com").ok());
+  EXPECT_EQ(ca_->count("nonce"), 1);
+  EXPECT_EQ(http_.CountRequests("HEAD"), 1u);
+}
+
+TEST_F(AcmeNoncePoolTest, ConcurrentOrdersShareThePoolAndSpendEachNonceOnce) {
+  constexpr int kOrders = 8;
+  std::vector<Status> results(kOrders);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kOrders; ++i) {
+    threads.emplace_back([this, i, &results] { results[i] = OrderOnce("c" + std::to_string(i) + ".example.com"); });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  for (int i = 0; i < kOrders; ++i) {
+    EXPECT_TRUE(results[i].ok()) << i << ": " << results[i].ToString();
+  }
+  // No nonce was used twice (the CA would have answered badNonce), newNonce was asked at most
+  // once per request in flight at the same time, and every nonce fetched is back in the pool:
+  // each answer brought the one its request took.
+  EXPECT_EQ(ca_->bad_nonces(), 0);
+  EXPECT_GE(ca_->count("nonce"), 1);
+  EXPECT_LE(ca_->count("nonce"), kOrders);
+  EXPECT_EQ(client_->pooled_nonces(), static_cast<size_t>(ca_->count("nonce")));
+  EXPECT_EQ(ca_->count("newOrder"), kOrders);
+}
+
+TEST_F(AcmeNoncePoolTest, BadNonceIsResignedWithTheNonceOfTheRefusal) {
+  ASSERT_TRUE(NewOrder(account_, {{"dns", "warm.example.com"}}).ok());
+  ca_->script.reject_nonces = 3;
+  Result<AcmeOrder> order = NewOrder(account_, {{"dns", "retried.example.com"}});
+  ASSERT_TRUE(order.ok()) << order.status().ToString();
+  EXPECT_EQ(ca_->bad_nonces(), 3);
+  EXPECT_EQ(ca_->count("newOrder"), 5);  // 1 + 3 refused + 1
+  EXPECT_EQ(ca_->count("nonce"), 1);     // the retries took the refusals' nonces, no newNonce
+  EXPECT_EQ(client_->pooled_nonces(), 1u);
+}
+
+TEST_F(AcmeNoncePoolTest, AStaleNonceInThePoolCostsOneRetry) {
+  ASSERT_TRUE(NewOrder(account_, {{"dns", "warm.example.com"}}).ok());
+  // A second client of the same CA: its pool is empty, so it asks newNonce; the first client's
+  // pooled nonce is then spent by someone else (as after a CA restart forgets nonces).
+  AcmeClientOptions options;
+  options.directory_url = ca_->directory_url();
+  options.http = &http_;
+  options.clock = &clock_;
+  std::unique_ptr<AcmeClient> other = AcmeClient::Create(options).value();
+  AcmeAccountRef other_account{other.get(), &key_, FakeAcmeCa::kAccountUrl};
+  ASSERT_TRUE(NewOrder(other_account, {{"dns", "other.example.com"}}).ok());
+  EXPECT_EQ(ca_->count("nonce"), 2);
+  EXPECT_EQ(ca_->bad_nonces(), 0);
+  ca_->script.reject_nonces = 1;  // the first client's pooled nonce turns out stale
+  ASSERT_TRUE(NewOrder(account_, {{"dns", "again.example.com"}}).ok());
+  EXPECT_EQ(ca_->bad_nonces(), 1);
+  EXPECT_EQ(ca_->count("nonce"), 2);
 }
 
 }  // namespace

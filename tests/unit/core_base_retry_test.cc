@@ -210,5 +210,98 @@ TEST(PollErrorsTest, PollFirstAsksBeforeWaiting) {
   EXPECT_EQ(clock.sleeps(), (std::vector<Duration>{milliseconds(50), milliseconds(100)}));
 }
 
+// ---------------------------------------------------------------- LearnedWait
+
+// A thing that is done `settle` after the wait starts (a record that provisions in 300 ms).
+Status PollSettling(FakeClock& clock, LearnedWait& learned, Duration settle, int* polls) {
+  PollOptions options;
+  options.poll_first = true;
+  options.learned = &learned;
+  const TimePoint start = clock.Now();
+  *polls = 0;
+  return Poll(clock, nullptr, options, "record", PollProgress{}, [&] {
+    ++*polls;
+    return Result<PollProgress>(PollProgress{clock.Now() - start >= settle, "", {}});
+  });
+}
+
+TEST(LearnedWaitTest, AfterOneWaitTheNextAsksOnceWhenItIsLikelyDone) {
+  FakeClock clock;
+  LearnedWait learned;
+  int polls = 0;
+  // Nothing learned: Poll's own schedule, at once, then 50, 100, 200 ms: done at 350 ms.
+  ASSERT_TRUE(PollSettling(clock, learned, milliseconds(300), &polls).ok());
+  EXPECT_EQ(polls, 4);
+  EXPECT_EQ(clock.sleeps(), (std::vector<Duration>{milliseconds(50), milliseconds(100), milliseconds(200)}));
+  EXPECT_EQ(learned.FirstWait(), milliseconds(350));
+  // Learned: one poll, at 350 ms; then the estimate creeps down (it may have been done earlier).
+  clock.ClearSleeps();
+  ASSERT_TRUE(PollSettling(clock, learned, milliseconds(300), &polls).ok());
+  EXPECT_EQ(polls, 1);
+  EXPECT_EQ(clock.sleeps(), std::vector<Duration>{milliseconds(350)});
+  EXPECT_EQ(learned.FirstWait(), milliseconds(333));
+}
+
+TEST(LearnedWaitTest, ASteadySettleTimeCostsLittleMoreThanOnePollPerWait) {
+  FakeClock clock;
+  LearnedWait learned;
+  int polls = 0;
+  int total_polls = 0;
+  Duration total_wait{0};
+  constexpr int kWaits = 100;
+  for (int i = 0; i < kWaits; ++i) {
+    const TimePoint start = clock.Now();
+    ASSERT_TRUE(PollSettling(clock, learned, milliseconds(300), &polls).ok());
+    total_polls += polls;
+    total_wait += std::chrono::duration_cast<Duration>(clock.Now() - start);
+  }
+  // Without learning every wait costs 4 polls and 350 ms.
+  EXPECT_LE(total_polls, kWaits * 3 / 2);
+  EXPECT_LE(total_wait / kWaits, milliseconds(340));
+  EXPECT_GE(learned.FirstWait(), milliseconds(280));
+  EXPECT_LE(learned.FirstWait(), milliseconds(360));
+}
+
+TEST(LearnedWaitTest, ASlowerWaitIsFollowedAtOnceAndRetryAfterComesFirst) {
+  FakeClock clock;
+  LearnedWait learned;
+  int polls = 0;
+  ASSERT_TRUE(PollSettling(clock, learned, milliseconds(300), &polls).ok());
+  ASSERT_EQ(learned.FirstWait(), milliseconds(350));
+  // Slower now: the learned poll misses, Poll's schedule follows, the estimate jumps to what it took.
+  clock.ClearSleeps();
+  ASSERT_TRUE(PollSettling(clock, learned, milliseconds(500), &polls).ok());
+  EXPECT_EQ(clock.sleeps(), (std::vector<Duration>{milliseconds(350), milliseconds(50), milliseconds(100)}));
+  EXPECT_EQ(learned.FirstWait(), milliseconds(500));
+  // The other side's Retry-After wins over what was learned.
+  clock.ClearSleeps();
+  PollOptions options;
+  options.learned = &learned;
+  ASSERT_TRUE(Poll(clock, nullptr, options, "order", PollProgress{false, "", clock.Now() + seconds(2)}, [] {
+                return Result<PollProgress>(PollProgress{true, "", {}});
+              }).ok());
+  EXPECT_EQ(clock.sleeps(), std::vector<Duration>{seconds(2)});
+}
+
+TEST(LearnedWaitTest, ConcurrentWaitsDoneAtTheEstimateShrinkItOnce) {
+  LearnedWait learned;
+  learned.Learn(milliseconds(350), false);
+  // Ten waits that started together all found the record available at their first poll.
+  for (int i = 0; i < 10; ++i) {
+    learned.Learn(milliseconds(350), true);
+  }
+  EXPECT_EQ(learned.FirstWait(), milliseconds(333));
+}
+
+TEST(LearnedWaitTest, WaitsDoneAtOnceLeaveNothingLearned) {
+  FakeClock clock;
+  LearnedWait learned;
+  int polls = 0;
+  ASSERT_TRUE(PollSettling(clock, learned, milliseconds(0), &polls).ok());
+  EXPECT_EQ(polls, 1);
+  EXPECT_EQ(learned.FirstWait(), Duration(0));
+  EXPECT_TRUE(clock.sleeps().empty());
+}
+
 }  // namespace
 }  // namespace ionos

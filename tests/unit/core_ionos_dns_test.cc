@@ -344,6 +344,26 @@ TEST_F(IonosDnsTest, WaitPollsThroughProvisioningDelay) {
   EXPECT_EQ(emulator_->request_count("GET /zones/{zoneId}/records/{recordId}"), 4);
 }
 
+TEST_F(IonosDnsTest, LaterWaitsAskOnceWhenTheRecordIsLikelyProvisioned) {
+  emu::EmulatorFaults faults;
+  faults.provisioning_delay_ms = 300;
+  StartEmulator({"example.com"}, faults);
+  std::unique_ptr<IonosCloudDnsClient> client = NewClient();
+  DnsZone zone = client->FindZoneForName("example.com").value();
+  const std::string first = Uuid();
+  ASSERT_TRUE(client->EnsureTxtRecord(zone, first, "_acme-challenge", "x", 60).ok());
+  ASSERT_TRUE(client->WaitRecordAvailable(zone.id, first, seconds(10)).ok());
+  ASSERT_EQ(emulator_->request_count("GET /zones/{zoneId}/records/{recordId}"), 4);  // as above
+  // The next record of this client: one GET, after what the first one took (350 ms).
+  const std::string second = Uuid();
+  ASSERT_TRUE(client->EnsureTxtRecord(zone, second, "_acme-challenge.www", "y", 60).ok());
+  clock_.ClearSleeps();
+  Status st = client->WaitRecordAvailable(zone.id, second, seconds(10));
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(clock_.sleeps(), std::vector<Duration>{milliseconds(350)});
+  EXPECT_EQ(emulator_->request_count("GET /zones/{zoneId}/records/{recordId}"), 5);
+}
+
 TEST_F(IonosDnsTest, WaitBacksOffAndTimesOut) {
   emu::EmulatorFaults faults;
   faults.provisioning_delay_ms = 3600 * 1000;
