@@ -17,6 +17,11 @@ namespace {
 
 constexpr std::string_view kAcmeErrorPrefix = "urn:ietf:params:acme:error:";
 constexpr size_t kMaxPooledNonces = 32;
+// With the pool empty, a new nonce is asked for (HEAD newNonce) only while fewer requests than
+// this are on their way back, each with a nonce; otherwise the first of their answers is awaited.
+// A burst of concurrent orders then costs a few newNonce requests, not one per order, and the
+// wait is no longer than the newNonce request it saves.
+constexpr int kNonceSourcesBeforeFetch = 3;
 constexpr Duration kDefaultUnavailableWait{500};
 
 
@@ -346,22 +351,50 @@ void AcmeClient::KeepNonce(const HttpResponse& response) {
   if (!ValidNonce(nonce)) {
     return;
   }
-  std::lock_guard<std::mutex> lock(nonce_mu_);
-  if (nonces_.size() >= kMaxPooledNonces) {
-    nonces_.erase(nonces_.begin());  // drop the oldest, the one most likely to have expired
+  {
+    std::lock_guard<std::mutex> lock(nonce_mu_);
+    if (nonces_.size() >= kMaxPooledNonces) {
+      nonces_.erase(nonces_.begin());  // drop the oldest, the one most likely to have expired
+    }
+    nonces_.push_back(std::move(nonce));
   }
-  nonces_.push_back(std::move(nonce));
+  nonce_cv_.notify_one();
+}
+
+void AcmeClient::NonceSourceDone() {
+  {
+    std::lock_guard<std::mutex> lock(nonce_mu_);
+    --nonce_sources_;
+  }
+  nonce_cv_.notify_all();  // a waiter may now ask for a nonce itself
 }
 
 Result<std::string> AcmeClient::TakeNonce(const std::string& new_nonce_url, TransportRetry& retry) {
   {
-    std::lock_guard<std::mutex> lock(nonce_mu_);
+    std::unique_lock<std::mutex> lock(nonce_mu_);
+    while (nonces_.empty() && nonce_sources_ >= kNonceSourcesBeforeFetch) {
+      if (options_.cancel != nullptr && options_.cancel->cancelled()) {
+        return CancelledError("ACME request cancelled");
+      }
+      // Woken by a pooled nonce or a finished request; the timeout only re-checks the cancel token.
+      nonce_cv_.wait_for(lock, std::chrono::milliseconds(50));
+    }
+    ++nonce_sources_;  // the caller's POST, or the HEAD below on its behalf
     if (!nonces_.empty()) {
       std::string nonce = std::move(nonces_.back());
       nonces_.pop_back();
       return nonce;
     }
   }
+  // From here the HEAD is the source; on failure it ends without a POST to follow.
+  Result<std::string> fetched = FetchNonce(new_nonce_url, retry);
+  if (!fetched.ok()) {
+    NonceSourceDone();
+  }
+  return fetched;
+}
+
+Result<std::string> AcmeClient::FetchNonce(const std::string& new_nonce_url, TransportRetry& retry) {
   // RFC 8555 §7.2: HEAD newNonce answers 200 with a Replay-Nonce header.
   HttpRequest request;
   request.method = "HEAD";
@@ -505,6 +538,16 @@ Result<AcmeResponse> AcmeClient::PostImpl(const PrivateKey& key, std::string_vie
     }
     // After a transport failure the POST is signed afresh: its nonce may have been spent.
     IONOS_ASSIGN_OR_RETURN(std::string nonce, TakeNonce(dir.new_nonce, transport));
+    // This POST brings a nonce back (or fails): either way it stops being awaited when it ends.
+    struct SourceDone {
+      AcmeClient* client;
+      bool done = false;
+      void Now() {
+        if (!done) client->NonceSourceDone();
+        done = true;
+      }
+      ~SourceDone() { Now(); }
+    } source_done{this};
     IONOS_ASSIGN_OR_RETURN(std::string jws, SignJws(key, kid, nonce, url, payload));
     HttpRequest request;
     request.method = "POST";
@@ -513,6 +556,7 @@ Result<AcmeResponse> AcmeClient::PostImpl(const PrivateKey& key, std::string_vie
     request.body = std::move(jws);
     Result<HttpResponse> sent = options_.http->Do(request, options_.cancel);
     if (!sent.ok()) {
+      source_done.Now();
       if (resent != nullptr) {
         *resent = true;  // whatever follows: this attempt may have reached the CA
       }
@@ -522,6 +566,7 @@ Result<AcmeResponse> AcmeClient::PostImpl(const PrivateKey& key, std::string_vie
     transport.Reset();
     HttpResponse response = std::move(sent).value();
     KeepNonce(response);
+    source_done.Now();
     if (response.status < 400) {
       if (options_.logger->Enabled(LogLevel::kDebug)) {
         options_.logger->Debug("ACME request", {{"url", std::string(url)}, {"status", std::to_string(response.status)}});

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -207,8 +208,14 @@ class AcmeClient {
   Result<AcmeResponse> PostImpl(const PrivateKey& key, std::string_view kid, std::string_view url,
                                 std::string_view payload, AcmeProblem* problem_out, bool* resent = nullptr);
   // A pooled nonce, or a fresh one from HEAD newNonce; that request's transport failures count
-  // against `retry`, the budget of the POST that needs the nonce.
+  // against `retry`, the budget of the POST that needs the nonce. With the pool empty and
+  // kNonceSourcesBeforeFetch requests on their way back (each answer carries a nonce), it waits
+  // for one of those instead of asking for a new one: concurrent orders live on each other's
+  // answers. The caller's POST counts as a source until NonceSourceDone().
   Result<std::string> TakeNonce(const std::string& new_nonce_url, TransportRetry& retry);
+  void NonceSourceDone();
+  // HEAD newNonce (RFC 8555 §7.2).
+  Result<std::string> FetchNonce(const std::string& new_nonce_url, TransportRetry& retry);
   // One HTTP request with the transport retries described at AcmeClientOptions.
   Result<HttpResponse> DoWithRetries(const HttpRequest& request);
   void KeepNonce(const HttpResponse& response);
@@ -223,7 +230,10 @@ class AcmeClient {
   TimePoint directory_failed_at_{};
 
   mutable std::mutex nonce_mu_;
+  std::condition_variable nonce_cv_;  // a nonce was pooled, or a request on its way back ended
   std::vector<std::string> nonces_;  // newest last
+  // Requests in flight that bring a Replay-Nonce back (HEAD newNonce, and every POST).
+  int nonce_sources_ = 0;
 
   LearnedWait validation_wait_;
   LearnedWait issuance_wait_;
