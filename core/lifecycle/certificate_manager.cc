@@ -251,7 +251,7 @@ std::vector<CertificateManager::ZoneProblem> CertificateManager::CheckZones(cons
     if (s.code() != StatusCode::kNotFound) {
       return {{"", s}};  // the API itself failed: one problem is enough
     }
-    problems.push_back({name, s});
+    problems.push_back({name, s, NormalizeDnsName(desired.common_name) == name});
   }
   return problems;
 }

@@ -159,6 +159,7 @@ class CertificateManager {
   struct ZoneProblem {
     std::string name;
     Status status;
+    bool common_name = false;  // `name` is the common name (else one of the alternative names)
   };
   std::vector<ZoneProblem> CheckZones(const AutoCertificateRecord& desired);
 
