@@ -1,6 +1,9 @@
 #include "plugin/auto_certificate_model.h"
 
 #include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "core/lifecycle/renewal_policy.h"
 
@@ -287,6 +290,58 @@ std::map<std::string, Value> CertificateAttributes(const CertificateRecord& c, b
                                         {"fingerprint_sha256", Value::String(c.fingerprint_sha256)}};
   if (with_key) attrs["private_key_pem"] = Value::String(c.private_key_pem);
   return attrs;
+}
+
+UpdateIntent IntentOf(const AutoCertificateModel& prior, const AutoCertificateModel& plan) {
+  UpdateIntent intent;
+  intent.reissue = plan.certificate_pem.is_unknown();
+  intent.replaces_certificate_id = prior.last_issued_certificate_id.value_or("");
+  if (plan.certificates.is_known()) {
+    std::set<std::string> kept;
+    for (const CertificateEntry& c : *plan.certificates) kept.insert(c.id);
+    std::set<std::string> prune;
+    for (const CertificateEntry& c : prior.certificates.value_or({})) {
+      if (kept.count(c.id) == 0) prune.insert(c.id);
+    }
+    intent.prune = std::move(prune);
+  }
+  return intent;
+}
+
+namespace {
+constexpr int kIntentFormat = 1;
+}  // namespace
+
+std::string EncodeIntent(const UpdateIntent& intent) {
+  nlohmann::json j = {{"update_intent", kIntentFormat},
+                      {"reissue", intent.reissue},
+                      {"replaces_certificate_id", intent.replaces_certificate_id},
+                      {"prune", nullptr}};
+  if (intent.prune) j["prune"] = std::vector<std::string>(intent.prune->begin(), intent.prune->end());
+  return j.dump();
+}
+
+std::optional<UpdateIntent> DecodeIntent(const std::string& bytes) {
+  const nlohmann::json j = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("update_intent") || j["update_intent"] != kIntentFormat || !j.contains("reissue") ||
+      !j["reissue"].is_boolean() || !j.contains("replaces_certificate_id") ||
+      !j["replaces_certificate_id"].is_string() || !j.contains("prune")) {
+    return std::nullopt;
+  }
+  UpdateIntent intent;
+  intent.reissue = j["reissue"].get<bool>();
+  intent.replaces_certificate_id = j["replaces_certificate_id"].get<std::string>();
+  if (j["prune"].is_array()) {
+    std::set<std::string> prune;
+    for (const auto& id : j["prune"]) {
+      if (!id.is_string()) return std::nullopt;
+      prune.insert(id.get<std::string>());
+    }
+    intent.prune = std::move(prune);
+  } else if (!j["prune"].is_null()) {
+    return std::nullopt;
+  }
+  return intent;
 }
 
 std::vector<StateUpgrader> AutoCertificateStateUpgraders() {

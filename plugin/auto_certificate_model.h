@@ -117,6 +117,18 @@ struct AutoCertificateModel {
   void ExpectNewCertificate();
 };
 
+// What the apply of an update of `prior` into `plan` does, read from the plan: a new certificate
+// when the plan left certificate_pem unknown (replacing prior's newest), and the deletion of
+// exactly the certificates the plan's list no longer holds (whatever is due at apply when the
+// plan could not know the list).
+UpdateIntent IntentOf(const AutoCertificateModel& prior, const AutoCertificateModel& plan);
+
+// The update decision as the plan hands it to the apply in the RPC's planned_private bytes (JSON
+// with a format version), and back: nullopt for empty bytes (a plan made by a provider version
+// that sent none) or bytes of another format.
+std::string EncodeIntent(const UpdateIntent& intent);
+std::optional<UpdateIntent> DecodeIntent(const std::string& bytes);
+
 // StateUpgraders of the resource: [v] turns a state of schema version v into one of version v + 1.
 std::vector<StateUpgrader> AutoCertificateStateUpgraders();
 

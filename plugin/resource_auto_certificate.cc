@@ -45,6 +45,8 @@ class AutoCertificateResource final : public Resource {
     PlanPrivateKey(creating, prior, plan);
     PlanPublication(creating, prior, plan, resp.diagnostics);
     resp.planned = plan.EncodeComputed(resp.planned);
+    // The apply of an update does what this plan decided (a plan never re-issues in secret).
+    resp.planned_private = creating ? std::string() : EncodeIntent(IntentOf(prior, plan));
   }
 
   // publish: published_certificate_id and each certificate's published_id say what
@@ -114,43 +116,16 @@ class AutoCertificateResource final : public Resource {
     ProviderContext* ctx = provider_->context();
     if (ctx == nullptr || !resp.requires_replace.empty()) return;
     const AutoCertificateRecord desired = plan.Record(ctx->config().settings);
-
-    // A provider_id the store never knew fails now, not at apply.
-    if (auto provider_id = plan.provider_id.get()) {
-      Result<std::string> account = ctx->certificates().AccountServer(*provider_id);
-      if (!account.ok()) {
-        const bool unknown = account.status().code() == StatusCode::kNotFound;
-        resp.diagnostics.AddAttributeError(
-            AttributePath("provider_id"), unknown ? "Unknown certificate provider" : "Cannot read the certificate provider",
-            unknown ? account.status().message() +
-                          ". provider_id must be the id of an ionos_certificate_provider in this store, usually "
-                          "ionos_certificate_provider.<name>.id."
-                    : account.status().message());
-      }
-    }
-
-    // Names outside every hosted zone fail now, before any order is placed.
-    const bool names_known = plan.common_name.is_known() && !plan.subject_alternative_names.is_unknown();
-    const bool names_changed =
-        creating || !SameNames(desired.subject_alternative_names, prior.subject_alternative_names.value_or({}));
-    if (names_known && names_changed) {
-      CheckZones(*ctx, desired, resp.diagnostics);
-    }
-    // A profile the CA does not offer fails now, listing the offered ones.
-    const bool profile_changed = creating || prior.profile.get() != plan.profile.get();
-    if (!plan.profile.is_unknown() && !plan.provider_id.is_unknown() && profile_changed) {
-      if (Status s = ctx->certificates().CheckProfile(desired); !s.ok()) {
-        resp.diagnostics.AddAttributeError(AttributePath("profile"), s.code() == StatusCode::kInvalidArgument
-                                                                         ? "Profile not offered by the CA"
-                                                                         : "Cannot check the ACME profile",
-                                           s.message());
-      }
-    }
-    if (creating) return;
-
-    // An update: the manager decides whether a new certificate is needed and what is pruned.
-    UpdatePlan update =
-        ctx->certificates().PlanUpdate(prior.Record(ctx->config().settings), desired, prior.Summaries());
+    const AutoCertificateRecord was = prior.Record(ctx->config().settings);
+    KnownParts known;
+    known.provider_id = plan.provider_id.is_known();
+    known.names = plan.common_name.is_known() && !plan.subject_alternative_names.is_unknown();
+    known.profile = !plan.profile.is_unknown();
+    // Problems fail now, before any order is placed; an update also learns what the apply does.
+    CertificatePlan answer = ctx->certificates().Plan(creating ? nullptr : &was, desired, prior.Summaries(), known);
+    for (const PlanProblem& p : answer.problems) Report(p, desired, resp.diagnostics);
+    if (!answer.update) return;
+    const UpdatePlan& update = *answer.update;
     if (update.reissue != ReissueReason::kNone) {
       plan.ExpectNewCertificate();
       return;
@@ -227,25 +202,16 @@ class AutoCertificateResource final : public Resource {
     return AutoCertificateModel::FromView(*view, prior, key).Encode(schema_);
   }
 
-  Value Update(const Value& prior, const Value& planned, const Value&, Diagnostics& diags) override {
+  Value Update(const Value& prior, const Value& planned, const Value&, const std::string& planned_private,
+               Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
     const AutoCertificateModel was = AutoCertificateModel::Decode(prior);
     const AutoCertificateModel plan = AutoCertificateModel::Decode(planned);
     AutoCertificateRecord desired = plan.Record(ctx->config().settings);
     desired.id = was.id.value_or("");
-    UpdateIntent intent;
-    intent.reissue = plan.certificate_pem.is_unknown();
-    intent.replaces_certificate_id = was.last_issued_certificate_id.value_or("");
-    if (plan.certificates.is_known()) {
-      // Delete exactly what the plan showed going away.
-      std::set<std::string> kept;
-      for (const CertificateEntry& c : *plan.certificates) kept.insert(c.id);
-      std::set<std::string> prune;
-      for (const CertificateEntry& c : was.certificates.value_or({})) {
-        if (kept.count(c.id) == 0) prune.insert(c.id);
-      }
-      intent.prune = prune;
-    }
+    // What the plan decided; a plan by an older provider version left no decision: read it from
+    // the planned values.
+    const UpdateIntent intent = DecodeIntent(planned_private).value_or(IntentOf(was, plan));
     Result<AutoCertificateView> view = ctx->certificates().Update(desired, intent);
     if (!view.ok()) {
       diags.AddStatus(intent.reissue ? "Cannot issue the certificate for " + desired.common_name
@@ -289,18 +255,34 @@ class AutoCertificateResource final : public Resource {
   }
 
  private:
-  void CheckZones(ProviderContext& ctx, const AutoCertificateRecord& desired, Diagnostics& diags) {
-    for (const auto& problem : ctx.certificates().CheckZones(desired)) {
-      if (problem.name.empty()) {
-        diags.AddAttributeError(AttributePath("common_name"), "Cannot check the DNS zones", problem.status.message());
-        return;
-      }
-      diags.AddAttributeError(AttributePath(problem.common_name ? "common_name" : "subject_alternative_names"),
-                              "Name outside every hosted DNS zone",
-                              "The IONOS Cloud DNS API at " + desired.settings.dns_api_url + " has " +
-                                  problem.status.message() +
-                                  ". Only names in zones hosted there can be certified (DNS-01 writes the "
-                                  "challenge record into the name's zone).");
+  static void Report(const PlanProblem& p, const AutoCertificateRecord& desired, Diagnostics& diags) {
+    using Kind = PlanProblem::Kind;
+    const std::string message = p.status.message();
+    switch (p.kind) {
+      case Kind::kUnknownProvider:
+        diags.AddAttributeError(AttributePath("provider_id"), "Unknown certificate provider",
+                                message + ". provider_id must be the id of an ionos_certificate_provider in this "
+                                          "store, usually ionos_certificate_provider.<name>.id.");
+        break;
+      case Kind::kProviderUnreadable:
+        diags.AddAttributeError(AttributePath("provider_id"), "Cannot read the certificate provider", message);
+        break;
+      case Kind::kZonesUnreadable:
+        diags.AddAttributeError(AttributePath("common_name"), "Cannot check the DNS zones", message);
+        break;
+      case Kind::kNameOutsideZones:
+        diags.AddAttributeError(AttributePath(p.common_name ? "common_name" : "subject_alternative_names"),
+                                "Name outside every hosted DNS zone",
+                                "The IONOS Cloud DNS API at " + desired.settings.dns_api_url + " has " + message +
+                                    ". Only names in zones hosted there can be certified (DNS-01 writes the "
+                                    "challenge record into the name's zone).");
+        break;
+      case Kind::kProfileNotOffered:
+        diags.AddAttributeError(AttributePath("profile"), "Profile not offered by the CA", message);
+        break;
+      case Kind::kProfileUnchecked:
+        diags.AddAttributeError(AttributePath("profile"), "Cannot check the ACME profile", message);
+        break;
     }
   }
 

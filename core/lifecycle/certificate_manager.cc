@@ -342,6 +342,36 @@ Status CertificateManager::RefreshRenewalInfoOf(AutoCertificateSnapshot* snapsho
   return Status::Ok();
 }
 
+CertificatePlan CertificateManager::Plan(const AutoCertificateRecord* prior, const AutoCertificateRecord& desired,
+                                         const std::vector<CertificateSummary>& certificates_newest_first,
+                                         KnownParts known) {
+  using Kind = PlanProblem::Kind;
+  CertificatePlan plan;
+  if (known.provider_id) {
+    if (Result<std::string> account = AccountServer(desired.provider_id); !account.ok()) {
+      const bool unknown = account.status().code() == StatusCode::kNotFound;
+      plan.problems.push_back({unknown ? Kind::kUnknownProvider : Kind::kProviderUnreadable, account.status()});
+    }
+  }
+  if (known.names && (prior == nullptr ||
+                      !SameNames(desired.subject_alternative_names, prior->subject_alternative_names))) {
+    for (ZoneProblem& z : CheckZones(desired)) {
+      plan.problems.push_back({z.name.empty() ? Kind::kZonesUnreadable : Kind::kNameOutsideZones, std::move(z.status),
+                               z.name, z.common_name});
+    }
+  }
+  if (known.profile && known.provider_id && (prior == nullptr || prior->profile != desired.profile)) {
+    if (Status s = CheckProfile(desired); !s.ok()) {
+      const bool offered = s.code() != StatusCode::kInvalidArgument;
+      plan.problems.push_back({offered ? Kind::kProfileUnchecked : Kind::kProfileNotOffered, std::move(s)});
+    }
+  }
+  if (prior != nullptr) {
+    plan.update = PlanUpdate(*prior, desired, certificates_newest_first);
+  }
+  return plan;
+}
+
 UpdatePlan CertificateManager::PlanUpdate(const AutoCertificateRecord& prior, const AutoCertificateRecord& desired,
                                           const std::vector<CertificateSummary>& certificates_newest_first) {
   UpdatePlan plan;

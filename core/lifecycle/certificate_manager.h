@@ -83,6 +83,36 @@ struct UpdatePlan {
   std::vector<std::string> prune;              // ids the apply deletes (grace period over)
 };
 
+// A problem a plan finds with the inputs of an auto certificate, before any order is placed.
+struct PlanProblem {
+  enum class Kind {
+    kUnknownProvider,     // provider_id names no account of the store (status: kNotFound)
+    kProviderUnreadable,  // the store could not be asked about the account
+    kNameOutsideZones,    // `name` lies in no zone of the DNS API
+    kZonesUnreadable,     // the DNS API could not be asked
+    kProfileNotOffered,   // the CA does not offer the profile (status lists the offered ones)
+    kProfileUnchecked,    // the CA's directory could not be asked
+  };
+  Kind kind;
+  Status status;
+  std::string name;          // kNameOutsideZones: the name
+  bool common_name = false;  // kNameOutsideZones: `name` is the common name
+};
+
+// Which parts of a desired auto certificate a plan knows (in Terraform some are known only at
+// apply, such as the id of an account created in the same run): only known parts are checked.
+struct KnownParts {
+  bool provider_id = true;
+  bool names = true;  // common name and alternative names
+  bool profile = true;
+};
+
+// What a plan says: the problems it found and, for an existing auto certificate, the update.
+struct CertificatePlan {
+  std::vector<PlanProblem> problems;
+  std::optional<UpdatePlan> update;  // nullopt when creating
+};
+
 // What the apply of an update does (from its plan).
 struct UpdateIntent {
   bool reissue = false;
@@ -167,6 +197,13 @@ class CertificateManager {
   // meta.profiles) is kInvalidArgument listing the offered ones; no profile, or an account the
   // store does not know, is OK here (reported elsewhere). Asks the CA's directory.
   Status CheckProfile(const AutoCertificateRecord& desired);
+
+  // The plan of `desired`: `prior` is the auto certificate as the caller knows it (null when
+  // creating) with its certificates newest first. Checks what changed and is known (the account
+  // for provider_id, the names against the DNS zones, the profile against the CA's directory),
+  // and for an existing auto certificate decides the update (PlanUpdate). No side effects.
+  CertificatePlan Plan(const AutoCertificateRecord* prior, const AutoCertificateRecord& desired,
+                       const std::vector<CertificateSummary>& certificates_newest_first, KnownParts known);
 
   // The plan for changing the stored auto certificate `prior` into `desired` at the manager's
   // clock: `newest` and `certificates` are those the caller knows (Terraform: from the refreshed

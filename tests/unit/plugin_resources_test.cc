@@ -13,6 +13,7 @@
 
 #include "core/crypto/crypto.h"
 #include "core/crypto/x509.h"
+#include "plugin/auto_certificate_model.h"
 #include "plugin/provider.h"
 #include "plugin/provider_service.h"
 #include "plugin/value/json_codec.h"
@@ -78,6 +79,7 @@ struct Answer {
   Value value;
   std::vector<Diag> diags;
   std::vector<std::string> replace;
+  std::string planned_private;  // PlanResourceChange only
 };
 
 class PluginTest : public ::testing::Test {
@@ -144,14 +146,18 @@ class PluginTest : public ::testing::Test {
     a.value = DecodeDynamicValue(resp.planned_state(), t).value();
     a.diags = FromProto(resp.diagnostics());
     for (const auto& p : resp.requires_replace()) a.replace.push_back(p.steps(0).attribute_name());
+    a.planned_private = resp.planned_private();
     return a;
   }
 
-  Answer Apply(const std::string& type, const Value& prior, const Value& planned, const Value& config) {
+  // `planned_private`: what the plan handed over; empty as from a plan by an older provider.
+  Answer Apply(const std::string& type, const Value& prior, const Value& planned, const Value& config,
+               const std::string& planned_private = "") {
     const Type t = SchemaOf(type).type();
     tfplugin6::ApplyResourceChange::Request req;
     tfplugin6::ApplyResourceChange::Response resp;
     req.set_type_name(type);
+    req.set_planned_private(planned_private);
     EncodeDynamicValue(prior, t, req.mutable_prior_state());
     EncodeDynamicValue(planned, t, req.mutable_planned_state());
     EncodeDynamicValue(config, t, req.mutable_config());
@@ -388,6 +394,55 @@ TEST_F(PluginTest, AutoCertificateCreateRenameReissueImportDelete) {
                          Value::Null(SchemaOf(kAuto).type()));
   ASSERT_FALSE(HasError(deleted.diags)) << All(deleted.diags);
   EXPECT_EQ(world_.memory.certificate_count(), 0u);
+}
+
+// The plan's decision travels to the apply in planned_private (tfplugin6: PlanResourceChange's
+// planned_private comes back in ApplyResourceChange); an apply without it (a plan by an older
+// provider version) reads the decision from the planned values, as those versions did.
+TEST_F(PluginTest, ApplyDoesWhatThePlanDecidedInPlannedPrivate) {
+  Value account = Create(kAccount, AccountConfig());
+  Value config = AutoConfig(Str(account, "id"));
+  Value state = Create(kAuto, config);
+  const std::string serial = Str(state, "serial_number");
+
+  // A rename: the plan decides to keep the certificate and says so.
+  Value renamed = WithAttr(config, "name", Value::String("renamed"));
+  Answer plan = Plan(kAuto, state, renamed);
+  ASSERT_FALSE(HasError(plan.diags)) << All(plan.diags);
+  std::optional<UpdateIntent> decided = DecodeIntent(plan.planned_private);
+  ASSERT_TRUE(decided.has_value()) << plan.planned_private;
+  EXPECT_FALSE(decided->reissue);
+  EXPECT_EQ(decided->replaces_certificate_id, Str(state, "last_issued_certificate_id"));
+  ASSERT_TRUE(decided->prune.has_value());
+  EXPECT_TRUE(decided->prune->empty());
+
+  // Planned values that leave the certificate unknown: the apply still does what planned_private
+  // says, and only without it reads a new certificate from them.
+  AutoCertificateModel unknown = AutoCertificateModel::Decode(plan.value);
+  unknown.ExpectNewCertificate();
+  const Value as_if_reissuing = unknown.Encode(SchemaOf(kAuto));
+  Answer applied = Apply(kAuto, state, as_if_reissuing, renamed, plan.planned_private);
+  ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
+  EXPECT_EQ(Str(applied.value, "serial_number"), serial);
+  EXPECT_EQ(world_.memory.certificate_count(), 1u);
+  Answer older = Apply(kAuto, applied.value, as_if_reissuing, renamed, /*planned_private=*/"");
+  ASSERT_FALSE(HasError(older.diags)) << All(older.diags);
+  EXPECT_NE(Str(older.value, "serial_number"), serial);
+  EXPECT_EQ(world_.memory.certificate_count(), 2u);
+
+  // A change that needs a new certificate plans one, replacing the newest.
+  Value rekeyed = WithAttr(renamed, "key_algorithm", Value::String("ecdsa256"));
+  plan = Plan(kAuto, older.value, rekeyed);
+  ASSERT_FALSE(HasError(plan.diags)) << All(plan.diags);
+  decided = DecodeIntent(plan.planned_private);
+  ASSERT_TRUE(decided.has_value()) << plan.planned_private;
+  EXPECT_TRUE(decided->reissue);
+  EXPECT_EQ(decided->replaces_certificate_id, Str(older.value, "last_issued_certificate_id"));
+
+  // Bytes that are not a decision of this format are no decision.
+  for (const char* bytes : {"", "{}", "not json", R"({"update_intent":2,"reissue":true})"}) {
+    EXPECT_FALSE(DecodeIntent(bytes).has_value()) << bytes;
+  }
 }
 
 // Another account re-issues in place; the history stays.
