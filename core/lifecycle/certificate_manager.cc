@@ -579,14 +579,17 @@ Result<AutoCertificateView> CertificateManager::Update(const AutoCertificateReco
     // (an issuance does so before it writes its own records).
     CleanUpLeftovers(desired.settings);
   }
+  // Two snapshot reads in all: the view after the change (which the pruning decides on) and the
+  // view after pruning and publishing (what the caller reports).
+  AutoCertificateView view;
   if (intent.reissue) {
     bool adopted = false;
-    IONOS_RETURN_IF_ERROR(Reissue(desired, intent.replaces_certificate_id, ReissueFor::kApply, &adopted).status());
+    IONOS_ASSIGN_OR_RETURN(view, Reissue(desired, intent.replaces_certificate_id, ReissueFor::kApply, &adopted));
   } else {
     IONOS_RETURN_IF_ERROR(
         store_->UpdateAutoCertificate(desired).status().WithContext("saving the auto certificate"));
+    IONOS_ASSIGN_OR_RETURN(view, View(desired.id));
   }
-  IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, View(desired.id));
   std::set<std::string> prune;
   for (const std::string& id : view.PruneDue()) {
     if (!intent.prune || intent.prune->count(id) > 0) {
@@ -595,7 +598,7 @@ Result<AutoCertificateView> CertificateManager::Update(const AutoCertificateReco
   }
   std::vector<std::string> warnings;
   if (!prune.empty()) {
-    IONOS_RETURN_IF_ERROR(Prune(desired.id, prune, &warnings).status());
+    IONOS_RETURN_IF_ERROR(PruneOf(view, prune, &warnings).status());
   }
   Status published = PublishAfterIssuance(desired.id, /*verify_newest=*/true);
   IONOS_ASSIGN_OR_RETURN(view, View(desired.id));
@@ -655,6 +658,13 @@ Result<std::vector<std::string>> CertificateManager::Prune(const std::string& au
                                                            const std::set<std::string>& ids,
                                                            std::vector<std::string>* warnings) {
   IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, View(auto_certificate_id));
+  return PruneOf(view, ids, warnings);
+}
+
+Result<std::vector<std::string>> CertificateManager::PruneOf(const AutoCertificateView& view,
+                                                             const std::set<std::string>& ids,
+                                                             std::vector<std::string>* warnings) {
+  const std::string& auto_certificate_id = view.record.id;
   IONOS_ASSIGN_OR_RETURN(std::vector<PublicationRecord> publications, store_->ListPublications(auto_certificate_id));
   std::vector<std::string> pruned;
   for (const CertificateState& c : view.certificates) {

@@ -294,6 +294,9 @@ class CertificateManager {
   // (and stores the answer only with kStore).
   Status RefreshRenewalInfoOf(AutoCertificateSnapshot* snapshot, RenewalInfoUse use = RenewalInfoUse::kStore);
   AutoCertificateView ViewOf(AutoCertificateSnapshot snapshot);
+  // Prune on a view just read (no read of the snapshot of its own).
+  Result<std::vector<std::string>> PruneOf(const AutoCertificateView& view, const std::set<std::string>& ids,
+                                           std::vector<std::string>* warnings);
   // Deletes the copy `publication` of `certificate` and forgets it.
   Status DeleteCopy(CertificatePublisher& publisher, const CertificateSummary& certificate,
                     const std::string& common_name, const PublicationRecord& publication);

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -443,6 +444,38 @@ TEST_F(PluginTest, ApplyDoesWhatThePlanDecidedInPlannedPrivate) {
   for (const char* bytes : {"", "{}", "not json", R"({"update_intent":2,"reissue":true})"}) {
     EXPECT_FALSE(DecodeIntent(bytes).has_value()) << bytes;
   }
+}
+
+// An apply of one auto certificate reads its snapshot from the store (one consistent read, with
+// PostgreSQL one round trip) at most twice: what it starts from and what it reports.
+TEST_F(PluginTest, AnApplyReadsTheSnapshotAtMostTwice) {
+  Value account = Create(kAccount, AccountConfig());
+  auto reads = [&] { return world_.store.calls("GetAutoCertificateSnapshot"); };
+  // Plans and applies `config` over `state`; the snapshot reads of the apply alone.
+  auto apply = [&](Value& state, const Value& config) {
+    Answer plan = Plan(kAuto, state, config);
+    EXPECT_FALSE(HasError(plan.diags)) << All(plan.diags);
+    const int before = reads();
+    Answer applied = Apply(kAuto, state, plan.value, config, plan.planned_private);
+    EXPECT_FALSE(HasError(applied.diags)) << All(applied.diags);
+    state = applied.value;
+    return reads() - before;
+  };
+  Value config = AutoConfig(Str(account, "id"));
+  Value state = Value::Null(SchemaOf(kAuto).type());
+  const int create = apply(state, config);
+  const TimePoint nb = ParseRfc3339(Str(state, "not_before")).value();
+  world_.clock.Set(nb + std::chrono::hours(24 * 61));  // renewal due
+  const int renewal = apply(state, config);
+  world_.clock.Set(nb + std::chrono::hours(24 * 120 + 12));  // the first one's grace period is over
+  config = WithAttr(config, "key_algorithm", Value::String("ecdsa256"));
+  const int reissue_and_prune = apply(state, config);
+  EXPECT_EQ(state.GetAttr("certificates").elements().size(), 2u) << "the first one was pruned";
+  config = WithAttr(config, "name", Value::String("renamed"));
+  const int rename = apply(state, config);
+  std::cout << "snapshot reads per apply: create " << create << ", renewal " << renewal
+            << ", re-issue and prune " << reissue_and_prune << ", rename " << rename << "\n";
+  for (int n : {create, renewal, reissue_and_prune, rename}) EXPECT_LE(n, 2);
 }
 
 // Another account re-issues in place; the history stays.
