@@ -190,7 +190,7 @@ class AutoCertificateResource final : public Resource {
                       AttributePath("id"));
       return state;
     }
-    WarnAboutLifecycle(*ctx, *view, diags);
+    for (const Notice& n : ctx->certificates().RefreshNotices(*view)) diags.AddWarning(n.summary, n.detail);
     if (Status published = ctx->certificates().CheckPublished(&*view); !published.ok()) {
       diags.AddWarning(published.code() == StatusCode::kNotFound ? "Published copy gone"
                                                                  : "Cannot check the published copy",
@@ -283,38 +283,6 @@ class AutoCertificateResource final : public Resource {
       case Kind::kProfileUnchecked:
         diags.AddAttributeError(AttributePath("profile"), "Cannot check the ACME profile", message);
         break;
-    }
-  }
-
-  // Refresh warnings: renewal due, and certificates the next apply deletes.
-  void WarnAboutLifecycle(ProviderContext& ctx, const AutoCertificateView& view, Diagnostics& diags) {
-    const TimePoint now = ctx.clock().Now();
-    const AutoCertificateRecord& r = view.record;
-    if (view.newest && view.renewal && view.renewal->due) {
-      std::string detail = "The certificate " + view.newest->name + " of auto certificate \"" + r.name + "\" (" +
-                           r.common_name + ") " + DescribeExpiry(view.newest->not_after, now) +
-                           "; renewal has been due since " + FormatRfc3339(view.renewal->renew_at);
-      if (view.renewal->source == RenewalSource::kAri) {
-        detail += ", the moment chosen inside the renewal window the CA suggests (ARI)";
-        if (!view.renewal->explanation_url.empty()) {
-          detail += "; the CA explains why at " + view.renewal->explanation_url;
-        }
-      }
-      detail += ". The next terraform apply issues a new certificate; the current one stays available until " +
-                std::to_string(r.grace_period_days) + " days after it expires.";
-      diags.AddWarning("Certificate renewal due: " + view.newest->name, detail);
-    }
-    std::vector<std::string> doomed;
-    for (const auto& c : view.certificates) {
-      if (c.prune_due) doomed.push_back(c.summary.name);
-    }
-    if (!doomed.empty()) {
-      std::string names;
-      for (const auto& n : doomed) names += (names.empty() ? "" : ", ") + n;
-      diags.AddWarning("Old certificates past their grace period: " + r.name,
-                       "The next terraform apply deletes " + names + " of auto certificate \"" + r.name +
-                           "\" from the store: " + std::to_string(r.grace_period_days) +
-                           " days have passed since they expired. Nothing is deleted before that apply.");
     }
   }
 

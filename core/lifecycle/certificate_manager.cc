@@ -145,6 +145,39 @@ AutoCertificateView CertificateManager::ViewOf(AutoCertificateSnapshot snapshot)
   return view;
 }
 
+std::vector<Notice> CertificateManager::RefreshNotices(const AutoCertificateView& view) const {
+  std::vector<Notice> notices;
+  const TimePoint now = clock_->Now();
+  const AutoCertificateRecord& r = view.record;
+  if (view.newest && view.renewal && view.renewal->due) {
+    std::string detail = "The certificate " + view.newest->name + " of auto certificate \"" + r.name + "\" (" +
+                         r.common_name + ") " + DescribeExpiry(view.newest->not_after, now) +
+                         "; renewal has been due since " + FormatRfc3339(view.renewal->renew_at);
+    if (view.renewal->source == RenewalSource::kAri) {
+      detail += ", the moment chosen inside the renewal window the CA suggests (ARI)";
+      if (!view.renewal->explanation_url.empty()) {
+        detail += "; the CA explains why at " + view.renewal->explanation_url;
+      }
+    }
+    detail += ". The next terraform apply issues a new certificate; the current one stays available until " +
+              std::to_string(r.grace_period_days) + " days after it expires.";
+    notices.push_back({"Certificate renewal due: " + view.newest->name, detail});
+  }
+  std::string doomed;
+  for (const CertificateState& c : view.certificates) {
+    if (c.prune_due) {
+      doomed += (doomed.empty() ? "" : ", ") + c.summary.name;
+    }
+  }
+  if (!doomed.empty()) {
+    notices.push_back({"Old certificates past their grace period: " + r.name,
+                       "The next terraform apply deletes " + doomed + " of auto certificate \"" + r.name +
+                           "\" from the store: " + std::to_string(r.grace_period_days) +
+                           " days have passed since they expired. Nothing is deleted before that apply."});
+  }
+  return notices;
+}
+
 Result<CertificateView> CertificateManager::ViewCertificate(const std::string& certificate_id) {
   CertificateView view;
   Result<CertificateRecord> certificate = store_->GetCertificate(certificate_id);

@@ -57,6 +57,12 @@ struct AutoCertificateView {
   std::vector<std::string> PruneDue() const;
 };
 
+// Something a refresh tells the user (a warning): a headline and what it means.
+struct Notice {
+  std::string summary;
+  std::string detail;
+};
+
 // One certificate as the data source shows it.
 struct CertificateView {
   CertificateRecord certificate;
@@ -170,6 +176,11 @@ class CertificateManager {
   // `renewal_info_status` receives the outcome of asking the CA; its failure only warns, the
   // renewal window rule still applies.
   Result<AutoCertificateView> Refresh(const std::string& auto_certificate_id, Status* renewal_info_status);
+
+  // What a refresh of `view` should warn about, at the manager's clock: renewal due (with the
+  // CA's ARI window and explanation where it chose the moment), and the certificates past their
+  // grace period that the next apply deletes. Empty when all is well.
+  std::vector<Notice> RefreshNotices(const AutoCertificateView& view) const;
 
   // The ACME server of the account `provider_id`; kNotFound when the store does not know the id.
   // An account's server never changes (a new server is a new account), so the store is read once
