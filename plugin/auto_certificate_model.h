@@ -22,7 +22,7 @@ template <typename T>
 class Attr {
  public:
   Attr() = default;
-  Attr(T value) : state_(Value::State::kKnown), value_(std::move(value)) {}  // NOLINT: known
+  Attr(T value) : state_(Value::State::kKnown), value_(std::move(value)) {}  // NOLINT: implicit, a known value
   static Attr Unknown() {
     Attr a;
     a.state_ = Value::State::kUnknown;
@@ -35,14 +35,9 @@ class Attr {
   // The value when known.
   std::optional<T> get() const { return is_known() ? std::optional<T>(value_) : std::nullopt; }
   T value_or(T fallback) const { return is_known() ? value_ : std::move(fallback); }
+  // The value; only meaningful when known.
   const T& operator*() const { return value_; }
   T& operator*() { return value_; }
-  const T* operator->() const { return &value_; }
-
-  bool operator==(const Attr& other) const {
-    return state_ == other.state_ && (!is_known() || value_ == other.value_);
-  }
-  bool operator!=(const Attr& other) const { return !(*this == other); }
 
  private:
   Value::State state_ = Value::State::kNull;

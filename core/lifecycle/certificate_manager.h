@@ -7,8 +7,10 @@
 //   - renewing and re-issuing (Update, RenewIfDue) under the store's lock for the auto
 //     certificate, re-checking inside the lock: a certificate another process issued meanwhile
 //     for the same request is adopted, not issued again,
-//   - the plan of a change (PlanUpdate: re-issue or not, renewal window or ARI, what the next
-//     apply prunes), a pure function of what the caller passes and what the store holds,
+//   - the plan of a change (Plan: the account, zone and profile problems of what changed, and
+//     PlanUpdate: re-issue or not, renewal window or ARI, what the next apply prunes), a pure
+//     function of what the caller passes and what the store holds,
+//   - what a refresh warns about (RefreshNotices: renewal due, certificates past their grace),
 //   - the status projection (View: active, superseded, expired; prune due),
 //   - naming ("<common_name>-<timestamp>", unique),
 //   - pruning as an explicit operation (Prune), never as a side effect of reading,

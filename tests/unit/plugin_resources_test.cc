@@ -446,6 +446,32 @@ TEST_F(PluginTest, ApplyDoesWhatThePlanDecidedInPlannedPrivate) {
   }
 }
 
+// The typed model holds every attribute of a state, and a plan's encoding replaces only the
+// computed attributes: what the configuration owns (a set with a value unknown until apply)
+// stays as Terraform sent it.
+TEST_F(PluginTest, TheModelEncodesWhatItDecodesAndPlansTouchOnlyComputedAttributes) {
+  Value account = Create(kAccount, AccountConfig());
+  Value state = Create(kAuto, AutoConfig(Str(account, "id"), "www.example.com",
+                                         {{"subject_alternative_names",
+                                           Value::Set(Type::String(), {Value::String("example.com")})}}));
+  ASSERT_FALSE(state.is_null());
+  AutoCertificateModel m = AutoCertificateModel::Decode(state);
+  EXPECT_EQ(m.Encode(SchemaOf(kAuto)), state);
+  EXPECT_EQ(m.certificates.value_or({}).size(), 1u);
+
+  Value partly_unknown = WithAttr(state, "subject_alternative_names",
+                                  Value::Set(Type::String(), {Value::String("example.com"),
+                                                              Value::Unknown(Type::String())}));
+  m = AutoCertificateModel::Decode(partly_unknown);
+  EXPECT_TRUE(m.subject_alternative_names.is_unknown());
+  m.ExpectNewCertificate();
+  Value planned = m.EncodeComputed(partly_unknown);
+  EXPECT_EQ(planned.GetAttr("subject_alternative_names"), partly_unknown.GetAttr("subject_alternative_names"));
+  EXPECT_EQ(planned.GetAttr("name"), state.GetAttr("name"));
+  EXPECT_TRUE(planned.GetAttr("certificate_pem").is_unknown());
+  EXPECT_TRUE(planned.GetAttr("certificates").is_unknown());
+}
+
 // An apply of one auto certificate reads its snapshot from the store (one consistent read, with
 // PostgreSQL one round trip) at most twice: what it starts from and what it reports.
 TEST_F(PluginTest, AnApplyReadsTheSnapshotAtMostTwice) {
