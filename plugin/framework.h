@@ -33,6 +33,10 @@ struct PlanResponse {
   Value planned;
   std::vector<AttributePath> requires_replace;
   Diagnostics diagnostics;
+  // The provider's own data about this plan (tfplugin6 PlanResourceChange.Response.planned_private),
+  // which Terraform keeps with the plan and hands to the apply unchanged (Update's
+  // `planned_private`). Starts as the prior state's private data; ModifyPlan may replace it.
+  std::string planned_private;
 };
 
 class Resource {
@@ -50,7 +54,10 @@ class Resource {
   virtual Value Create(const Value& planned, const Value& config, Diagnostics& diags) = 0;
   // Returns the refreshed state, or null when the object is gone.
   virtual Value Read(const Value& state, Diagnostics& diags) = 0;
-  virtual Value Update(const Value& prior, const Value& planned, const Value& config, Diagnostics& diags) = 0;
+  // `planned_private`: what the plan left in PlanResponse::planned_private; empty for a plan made
+  // by a provider version that left nothing there.
+  virtual Value Update(const Value& prior, const Value& planned, const Value& config,
+                       const std::string& planned_private, Diagnostics& diags) = 0;
   virtual void Delete(const Value& prior, Diagnostics& diags) = 0;
   // Returns the state of an existing object by id (Terraform reads it afterwards).
   virtual Value Import(const std::string& id, Diagnostics& diags) = 0;

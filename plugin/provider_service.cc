@@ -306,12 +306,13 @@ grpc::Status ProviderService::PlanResourceChange(grpc::ServerContext*,
     }
     PlanRequest plan_req{*prior, *proposed, *config};
     PlanResponse plan = GenericPlan(r->schema().block, plan_req);
+    plan.planned_private = req->prior_private();
     if (!proposed->is_null()) r->ModifyPlan(plan_req, plan);
     plan.planned = NullWriteOnly(r->schema().block, plan.planned);
     diags.Append(plan.diagnostics);
     EncodeDynamicValue(plan.planned, type, resp->mutable_planned_state());
     for (const auto& p : plan.requires_replace) PathToProto(p, resp->add_requires_replace());
-    resp->set_planned_private(req->prior_private());
+    resp->set_planned_private(plan.planned_private);
   });
 }
 
@@ -345,7 +346,7 @@ grpc::Status ProviderService::ApplyResourceChange(grpc::ServerContext*,
       result = NullWriteOnly(r->schema().block, result);
       if (!diags.HasError()) CheckAppliedState(*planned, result, diags);
     } else {
-      result = r->Update(*prior, *planned, *config, diags);
+      result = r->Update(*prior, *planned, *config, req->planned_private(), diags);
       if (result.is_null()) result = *prior;
       result = NullWriteOnly(r->schema().block, result);
       if (!diags.HasError()) CheckAppliedState(*planned, result, diags);

@@ -105,7 +105,8 @@ class CertificateProviderResource final : public Resource {
     return StateFromRecord(r, AccountStatusText(check->standing, r), state);
   }
 
-  Value Update(const Value& prior, const Value& planned, const Value& config, Diagnostics& diags) override {
+  Value Update(const Value& prior, const Value& planned, const Value& config, const std::string&,
+               Diagnostics& diags) override {
     ProviderContext* ctx = provider_->context();
     const std::string id = GetString(prior, "id").value_or("");
     AccountStanding standing = AccountStanding::kValid;

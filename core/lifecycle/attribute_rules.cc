@@ -68,4 +68,8 @@ std::string AttributeRuleSummary(std::string_view rule) {
   return r != nullptr ? std::string(r->summary) : "Invalid value";
 }
 
+Status CheckCertificateNames(const std::string& common_name, const std::vector<std::string>& sans) {
+  return ValidateCertificateNames(common_name, sans);
+}
+
 }  // namespace ionos

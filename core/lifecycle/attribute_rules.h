@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/base/status.h"
 
@@ -32,6 +33,10 @@ Status CheckStringRule(std::string_view rule, std::string_view value);
 // Checks a number against a number rule: `integer` holds it when it is a whole number that fits,
 // `text` is how it was written (for the message).
 Status CheckNumberRule(std::string_view rule, std::optional<int64_t> integer, const std::string& text);
+
+// The rule across the names of one certificate (core/dns): the alternative names, each a valid
+// name by itself, together with the common name. kInvalidArgument saying what is wrong.
+Status CheckCertificateNames(const std::string& common_name, const std::vector<std::string>& sans);
 
 // The headline of a diagnostic for a value that breaks `rule` ("Invalid DNS name").
 std::string AttributeRuleSummary(std::string_view rule);

@@ -145,6 +145,39 @@ AutoCertificateView CertificateManager::ViewOf(AutoCertificateSnapshot snapshot)
   return view;
 }
 
+std::vector<Notice> CertificateManager::RefreshNotices(const AutoCertificateView& view) const {
+  std::vector<Notice> notices;
+  const TimePoint now = clock_->Now();
+  const AutoCertificateRecord& r = view.record;
+  if (view.newest && view.renewal && view.renewal->due) {
+    std::string detail = "The certificate " + view.newest->name + " of auto certificate \"" + r.name + "\" (" +
+                         r.common_name + ") " + DescribeExpiry(view.newest->not_after, now) +
+                         "; renewal has been due since " + FormatRfc3339(view.renewal->renew_at);
+    if (view.renewal->source == RenewalSource::kAri) {
+      detail += ", the moment chosen inside the renewal window the CA suggests (ARI)";
+      if (!view.renewal->explanation_url.empty()) {
+        detail += "; the CA explains why at " + view.renewal->explanation_url;
+      }
+    }
+    detail += ". The next terraform apply issues a new certificate; the current one stays available until " +
+              std::to_string(r.grace_period_days) + " days after it expires.";
+    notices.push_back({"Certificate renewal due: " + view.newest->name, detail});
+  }
+  std::string doomed;
+  for (const CertificateState& c : view.certificates) {
+    if (c.prune_due) {
+      doomed += (doomed.empty() ? "" : ", ") + c.summary.name;
+    }
+  }
+  if (!doomed.empty()) {
+    notices.push_back({"Old certificates past their grace period: " + r.name,
+                       "The next terraform apply deletes " + doomed + " of auto certificate \"" + r.name +
+                           "\" from the store: " + std::to_string(r.grace_period_days) +
+                           " days have passed since they expired. Nothing is deleted before that apply."});
+  }
+  return notices;
+}
+
 Result<CertificateView> CertificateManager::ViewCertificate(const std::string& certificate_id) {
   CertificateView view;
   Result<CertificateRecord> certificate = store_->GetCertificate(certificate_id);
@@ -251,7 +284,7 @@ std::vector<CertificateManager::ZoneProblem> CertificateManager::CheckZones(cons
     if (s.code() != StatusCode::kNotFound) {
       return {{"", s}};  // the API itself failed: one problem is enough
     }
-    problems.push_back({name, s});
+    problems.push_back({name, s, NormalizeDnsName(desired.common_name) == name});
   }
   return problems;
 }
@@ -340,6 +373,36 @@ Status CertificateManager::RefreshRenewalInfoOf(AutoCertificateSnapshot* snapsho
   IONOS_ASSIGN_OR_RETURN_CTX(snapshot.renewal_info, store_->GetRenewalInfo(newest.id), context);
   snapshot.renewal_info_status = Status::Ok();
   return Status::Ok();
+}
+
+CertificatePlan CertificateManager::Plan(const AutoCertificateRecord* prior, const AutoCertificateRecord& desired,
+                                         const std::vector<CertificateSummary>& certificates_newest_first,
+                                         KnownParts known) {
+  using Kind = PlanProblem::Kind;
+  CertificatePlan plan;
+  if (known.provider_id) {
+    if (Result<std::string> account = AccountServer(desired.provider_id); !account.ok()) {
+      const bool unknown = account.status().code() == StatusCode::kNotFound;
+      plan.problems.push_back({unknown ? Kind::kUnknownProvider : Kind::kProviderUnreadable, account.status()});
+    }
+  }
+  if (known.names && (prior == nullptr ||
+                      !SameNames(desired.subject_alternative_names, prior->subject_alternative_names))) {
+    for (ZoneProblem& z : CheckZones(desired)) {
+      plan.problems.push_back({z.name.empty() ? Kind::kZonesUnreadable : Kind::kNameOutsideZones, std::move(z.status),
+                               z.name, z.common_name});
+    }
+  }
+  if (known.profile && known.provider_id && (prior == nullptr || prior->profile != desired.profile)) {
+    if (Status s = CheckProfile(desired); !s.ok()) {
+      const bool offered = s.code() != StatusCode::kInvalidArgument;
+      plan.problems.push_back({offered ? Kind::kProfileUnchecked : Kind::kProfileNotOffered, std::move(s)});
+    }
+  }
+  if (prior != nullptr) {
+    plan.update = PlanUpdate(*prior, desired, certificates_newest_first);
+  }
+  return plan;
 }
 
 UpdatePlan CertificateManager::PlanUpdate(const AutoCertificateRecord& prior, const AutoCertificateRecord& desired,
@@ -549,14 +612,17 @@ Result<AutoCertificateView> CertificateManager::Update(const AutoCertificateReco
     // (an issuance does so before it writes its own records).
     CleanUpLeftovers(desired.settings);
   }
+  // Two snapshot reads in all: the view after the change (which the pruning decides on) and the
+  // view after pruning and publishing (what the caller reports).
+  AutoCertificateView view;
   if (intent.reissue) {
     bool adopted = false;
-    IONOS_RETURN_IF_ERROR(Reissue(desired, intent.replaces_certificate_id, ReissueFor::kApply, &adopted).status());
+    IONOS_ASSIGN_OR_RETURN(view, Reissue(desired, intent.replaces_certificate_id, ReissueFor::kApply, &adopted));
   } else {
     IONOS_RETURN_IF_ERROR(
         store_->UpdateAutoCertificate(desired).status().WithContext("saving the auto certificate"));
+    IONOS_ASSIGN_OR_RETURN(view, View(desired.id));
   }
-  IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, View(desired.id));
   std::set<std::string> prune;
   for (const std::string& id : view.PruneDue()) {
     if (!intent.prune || intent.prune->count(id) > 0) {
@@ -565,7 +631,7 @@ Result<AutoCertificateView> CertificateManager::Update(const AutoCertificateReco
   }
   std::vector<std::string> warnings;
   if (!prune.empty()) {
-    IONOS_RETURN_IF_ERROR(Prune(desired.id, prune, &warnings).status());
+    IONOS_RETURN_IF_ERROR(PruneOf(view, prune, &warnings).status());
   }
   Status published = PublishAfterIssuance(desired.id, /*verify_newest=*/true);
   IONOS_ASSIGN_OR_RETURN(view, View(desired.id));
@@ -625,6 +691,13 @@ Result<std::vector<std::string>> CertificateManager::Prune(const std::string& au
                                                            const std::set<std::string>& ids,
                                                            std::vector<std::string>* warnings) {
   IONOS_ASSIGN_OR_RETURN(AutoCertificateView view, View(auto_certificate_id));
+  return PruneOf(view, ids, warnings);
+}
+
+Result<std::vector<std::string>> CertificateManager::PruneOf(const AutoCertificateView& view,
+                                                             const std::set<std::string>& ids,
+                                                             std::vector<std::string>* warnings) {
+  const std::string& auto_certificate_id = view.record.id;
   IONOS_ASSIGN_OR_RETURN(std::vector<PublicationRecord> publications, store_->ListPublications(auto_certificate_id));
   std::vector<std::string> pruned;
   for (const CertificateState& c : view.certificates) {

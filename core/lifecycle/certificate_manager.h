@@ -7,8 +7,10 @@
 //   - renewing and re-issuing (Update, RenewIfDue) under the store's lock for the auto
 //     certificate, re-checking inside the lock: a certificate another process issued meanwhile
 //     for the same request is adopted, not issued again,
-//   - the plan of a change (PlanUpdate: re-issue or not, renewal window or ARI, what the next
-//     apply prunes), a pure function of what the caller passes and what the store holds,
+//   - the plan of a change (Plan: the account, zone and profile problems of what changed, and
+//     PlanUpdate: re-issue or not, renewal window or ARI, what the next apply prunes), a pure
+//     function of what the caller passes and what the store holds,
+//   - what a refresh warns about (RefreshNotices: renewal due, certificates past their grace),
 //   - the status projection (View: active, superseded, expired; prune due),
 //   - naming ("<common_name>-<timestamp>", unique),
 //   - pruning as an explicit operation (Prune), never as a side effect of reading,
@@ -57,6 +59,12 @@ struct AutoCertificateView {
   std::vector<std::string> PruneDue() const;
 };
 
+// Something a refresh tells the user (a warning): a headline and what it means.
+struct Notice {
+  std::string summary;
+  std::string detail;
+};
+
 // One certificate as the data source shows it.
 struct CertificateView {
   CertificateRecord certificate;
@@ -81,6 +89,36 @@ struct UpdatePlan {
   std::optional<RenewalAssessment> renewal;   // of the newest certificate, at `now`
   std::vector<CertificateState> certificates;  // after the apply when nothing is re-issued
   std::vector<std::string> prune;              // ids the apply deletes (grace period over)
+};
+
+// A problem a plan finds with the inputs of an auto certificate, before any order is placed.
+struct PlanProblem {
+  enum class Kind {
+    kUnknownProvider,     // provider_id names no account of the store (status: kNotFound)
+    kProviderUnreadable,  // the store could not be asked about the account
+    kNameOutsideZones,    // `name` lies in no zone of the DNS API
+    kZonesUnreadable,     // the DNS API could not be asked
+    kProfileNotOffered,   // the CA does not offer the profile (status lists the offered ones)
+    kProfileUnchecked,    // the CA's directory could not be asked
+  };
+  Kind kind;
+  Status status;
+  std::string name;          // kNameOutsideZones: the name
+  bool common_name = false;  // kNameOutsideZones: `name` is the common name
+};
+
+// Which parts of a desired auto certificate a plan knows (in Terraform some are known only at
+// apply, such as the id of an account created in the same run): only known parts are checked.
+struct KnownParts {
+  bool provider_id = true;
+  bool names = true;  // common name and alternative names
+  bool profile = true;
+};
+
+// What a plan says: the problems it found and, for an existing auto certificate, the update.
+struct CertificatePlan {
+  std::vector<PlanProblem> problems;
+  std::optional<UpdatePlan> update;  // nullopt when creating
 };
 
 // What the apply of an update does (from its plan).
@@ -141,6 +179,11 @@ class CertificateManager {
   // renewal window rule still applies.
   Result<AutoCertificateView> Refresh(const std::string& auto_certificate_id, Status* renewal_info_status);
 
+  // What a refresh of `view` should warn about, at the manager's clock: renewal due (with the
+  // CA's ARI window and explanation where it chose the moment), and the certificates past their
+  // grace period that the next apply deletes. Empty when all is well.
+  std::vector<Notice> RefreshNotices(const AutoCertificateView& view) const;
+
   // The ACME server of the account `provider_id`; kNotFound when the store does not know the id.
   // An account's server never changes (a new server is a new account), so the store is read once
   // per account and process.
@@ -159,6 +202,7 @@ class CertificateManager {
   struct ZoneProblem {
     std::string name;
     Status status;
+    bool common_name = false;  // `name` is the common name (else one of the alternative names)
   };
   std::vector<ZoneProblem> CheckZones(const AutoCertificateRecord& desired);
 
@@ -166,6 +210,13 @@ class CertificateManager {
   // meta.profiles) is kInvalidArgument listing the offered ones; no profile, or an account the
   // store does not know, is OK here (reported elsewhere). Asks the CA's directory.
   Status CheckProfile(const AutoCertificateRecord& desired);
+
+  // The plan of `desired`: `prior` is the auto certificate as the caller knows it (null when
+  // creating) with its certificates newest first. Checks what changed and is known (the account
+  // for provider_id, the names against the DNS zones, the profile against the CA's directory),
+  // and for an existing auto certificate decides the update (PlanUpdate). No side effects.
+  CertificatePlan Plan(const AutoCertificateRecord* prior, const AutoCertificateRecord& desired,
+                       const std::vector<CertificateSummary>& certificates_newest_first, KnownParts known);
 
   // The plan for changing the stored auto certificate `prior` into `desired` at the manager's
   // clock: `newest` and `certificates` are those the caller knows (Terraform: from the refreshed
@@ -256,6 +307,9 @@ class CertificateManager {
   // (and stores the answer only with kStore).
   Status RefreshRenewalInfoOf(AutoCertificateSnapshot* snapshot, RenewalInfoUse use = RenewalInfoUse::kStore);
   AutoCertificateView ViewOf(AutoCertificateSnapshot snapshot);
+  // Prune on a view just read (no read of the snapshot of its own).
+  Result<std::vector<std::string>> PruneOf(const AutoCertificateView& view, const std::set<std::string>& ids,
+                                           std::vector<std::string>* warnings);
   // Deletes the copy `publication` of `certificate` and forgets it.
   Status DeleteCopy(CertificatePublisher& publisher, const CertificateSummary& certificate,
                     const std::string& common_name, const PublicationRecord& publication);

@@ -476,6 +476,13 @@ Result<std::vector<AccountRecord>> FaultStore::ListAccounts() { IONOS_FAULT_FORW
 Result<AutoCertificateRecord> FaultStore::CreateAutoCertificate(const AutoCertificateRecord& a) {
   IONOS_FAULT_FORWARD(CreateAutoCertificate, CreateAutoCertificate(a));
 }
+Result<AutoCertificateSnapshot> FaultStore::GetAutoCertificateSnapshot(const std::string& id) {
+  IONOS_RETURN_IF_ERROR(Check("GetAutoCertificateSnapshot"));
+  if (auto* inner = dynamic_cast<FaultStore*>(base_); inner != nullptr) {
+    return inner->GetAutoCertificateSnapshot(id);
+  }
+  return Store::GetAutoCertificateSnapshot(id);
+}
 Result<AutoCertificateRecord> FaultStore::GetAutoCertificate(const std::string& id) {
   IONOS_FAULT_FORWARD(GetAutoCertificate, GetAutoCertificate(id));
 }

@@ -140,6 +140,10 @@ class FaultStore final : public Store {
   Result<KeyCounts> CountKeys() override;
   Result<KeyCounts> Rekey(const std::string& new_key) override;
   Result<bool> WasDeleted(const std::string& kind, const std::string& id) override;
+  // Counted as one snapshot read; its parts are read through this store (Store's composition),
+  // so faults injected into them still apply. Over another FaultStore (the stores FakeWorld's
+  // factories open), handed to that one, which counts and reads it the same way.
+  Result<AutoCertificateSnapshot> GetAutoCertificateSnapshot(const std::string& id) override;
   std::string Describe() const override { return base_->Describe(); }
   std::vector<std::string> Warnings() const override { return base_->Warnings(); }
 

@@ -72,6 +72,46 @@ class CertificateManagerTest : public ::testing::Test {
   AccountRecord account_;
 };
 
+// ---------------------------------------------------------------- planning
+
+// One Plan call answers what a plan asks: the account, the names against the zones and the
+// profile against the CA (each only when known and changed), and for an update the decision.
+TEST_F(CertificateManagerTest, PlanReportsProblemsOfKnownChangedPartsAndDecidesTheUpdate) {
+  using Kind = PlanProblem::Kind;
+  AutoCertificateRecord bad = Desired("www.example.net", {"www.example.com"});
+  bad.provider_id = "no-such-account";
+  bad.profile = "shortlived";
+  CertificatePlan plan = manager_->Plan(nullptr, bad, {}, KnownParts{});
+  ASSERT_EQ(plan.problems.size(), 2u);
+  EXPECT_EQ(plan.problems[0].kind, Kind::kUnknownProvider);
+  EXPECT_EQ(plan.problems[1].kind, Kind::kNameOutsideZones);
+  EXPECT_EQ(plan.problems[1].name, "www.example.net");
+  EXPECT_TRUE(plan.problems[1].common_name);
+  EXPECT_FALSE(plan.update.has_value()) << "creating";
+
+  // Parts a plan does not know yet are not checked.
+  KnownParts unknown;
+  unknown.provider_id = false;
+  unknown.names = false;
+  EXPECT_TRUE(manager_->Plan(nullptr, bad, {}, unknown).problems.empty());
+
+  // An update: unchanged names are not asked about again, and the decision comes with the answer.
+  Result<AutoCertificateView> view = manager_->Create(Desired("www.example.com"));
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  std::vector<CertificateSummary> certificates;
+  for (const CertificateState& c : view->certificates) certificates.push_back(c.summary);
+  AutoCertificateRecord rekeyed = view->record;
+  rekeyed.key_algorithm = "rsa2048";
+  plan = manager_->Plan(&view->record, rekeyed, certificates, KnownParts{});
+  EXPECT_TRUE(plan.problems.empty());
+  ASSERT_TRUE(plan.update.has_value());
+  EXPECT_NE(plan.update->reissue, ReissueReason::kNone);
+  plan = manager_->Plan(&view->record, view->record, certificates, KnownParts{});
+  ASSERT_TRUE(plan.update.has_value());
+  EXPECT_EQ(plan.update->reissue, ReissueReason::kNone);
+  EXPECT_EQ(plan.update->certificates.size(), 1u);
+}
+
 // ---------------------------------------------------------------- obtaining
 
 TEST_F(CertificateManagerTest, CreateIssuesStoresAndNamesTheCertificate) {
