@@ -12,11 +12,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base/strings.h"
-#include "core/crypto/aead.h"
 #include "core/http/url.h"
 #include "core/lifecycle/lifecycle.h"
 #include "core/lifecycle/renewal_policy.h"
 #include "core/store/deferred_store.h"
+#include "core/store/key_sealing.h"
 #include "core/store/postgres_store.h"
 #include "core/store/store_copy.h"
 #include "plugin/cli_metrics.h"

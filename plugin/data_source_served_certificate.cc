@@ -10,7 +10,7 @@
 #include <chrono>
 
 #include "core/base/host_port.h"
-#include "core/crypto/crypto.h"
+#include "core/lifecycle/attribute_rules.h"
 #include "core/lifecycle/monitoring.h"
 #include "core/monitor/served_certificate.h"
 #include "plugin/provider.h"
@@ -57,7 +57,7 @@ std::optional<ProbeRequest> RequestFromConfig(const Value& config, Diagnostics& 
     }
   }
   if (auto pem = GetString(config, "ca_certificates_pem")) {
-    if (Status s = ValidateCaBundlePem(*pem); !s.ok()) {
+    if (Status s = CheckStringRule("ca_bundle", *pem); !s.ok()) {
       diags.AddAttributeError(AttributePath("ca_certificates_pem"), "Invalid CA certificates", s.message());
     }
     request.ca_certificates_pem = *pem;

@@ -3,9 +3,8 @@
 #include <cstdlib>
 
 #include "core/base/host_port.h"
-#include "core/crypto/aead.h"
-#include "core/crypto/crypto.h"
-#include "core/http/url.h"
+#include "core/lifecycle/attribute_rules.h"
+#include "core/store/key_sealing.h"
 #include "core/store/deferred_store.h"
 
 namespace ionos::tf {
@@ -90,21 +89,20 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
   out.token = StringSetting(schema, config, "token", allow_unknown, &unknown).value_or("");
 
   if (auto url = StringSetting(schema, config, "dns_api_url", allow_unknown, &unknown, &from, &env_name)) {
-    Status s = ValidateUrl(*url, UrlSchemePolicy::kHttpOnlyForLoopback);
-    if (!s.ok()) AddSettingError(diags, "dns_api_url", from, env_name, "Invalid DNS API URL", s.message());
-    out.settings.dns_api_url = WithoutTrailingSlashes(*url);
+    Result<std::string> checked = CheckedApiUrl(*url);
+    if (!checked.ok()) {
+      AddSettingError(diags, "dns_api_url", from, env_name, "Invalid DNS API URL", checked.status().message());
+    }
+    out.settings.dns_api_url = checked.value_or(*url);
   }
 
   if (auto url = StringSetting(schema, config, "certificate_manager_url", allow_unknown, &unknown, &from, &env_name)) {
-    Status s = ValidateUrl(*url, UrlSchemePolicy::kHttpOnlyForLoopback);
-    if (!s.ok()) {
+    Result<std::string> checked = CheckedApiUrl(*url);
+    if (!checked.ok()) {
       AddSettingError(diags, "certificate_manager_url", from, env_name, "Invalid Certificate Manager API URL",
-                      s.message());
+                      checked.status().message());
     }
-    out.certificate_manager_url = *url;
-    while (!out.certificate_manager_url.empty() && out.certificate_manager_url.back() == '/') {
-      out.certificate_manager_url.pop_back();
-    }
+    out.certificate_manager_url = checked.value_or(*url);
   }
 
   if (auto timeout = StringSetting(schema, config, "propagation_timeout", allow_unknown, &unknown)) {
@@ -135,7 +133,7 @@ std::optional<ProviderConfig> ParseProviderConfig(const Schema& schema, const Va
   }
 
   if (auto pem = StringSetting(schema, config, "ca_certificates_pem", allow_unknown, &unknown)) {
-    Status s = ValidateCaBundlePem(*pem);
+    Status s = CheckStringRule("ca_bundle", *pem);
     if (!s.ok()) {
       diags.AddAttributeError(AttributePath("ca_certificates_pem"), "Invalid CA certificates", s.message());
     }

@@ -16,13 +16,6 @@ struct CipherCtxDeleter {
 };
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 
-// Wipes a string that held secret material before it is released.
-void Wipe(std::string& s) {
-  if (!s.empty()) {
-    OPENSSL_cleanse(s.data(), s.size());
-  }
-  s.clear();
-}
 
 const unsigned char* Bytes(std::string_view s) {
   // OpenSSL wants a non-null pointer even for zero-length input.
@@ -135,17 +128,17 @@ Result<std::string> AesGcmOpen(std::string_view key32, std::string_view sealed, 
   int written = 0;
   if (!ciphertext.empty()) {
     if (EVP_DecryptUpdate(ctx.get(), out, &len, Bytes(ciphertext), static_cast<int>(ciphertext.size())) != 1) {
-      Wipe(plaintext);
+      WipeSecret(plaintext);
       return InternalError("AES-256-GCM: decryption failed");
     }
     written = len;
   }
   if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kAesGcmTagSize), tag.data()) != 1) {
-    Wipe(plaintext);
+    WipeSecret(plaintext);
     return InternalError("AES-256-GCM: setting the tag failed");
   }
   if (EVP_DecryptFinal_ex(ctx.get(), out + written, &len) != 1) {
-    Wipe(plaintext);
+    WipeSecret(plaintext);
     return DataLossError(
         "AES-256-GCM authentication failed: the key is wrong or the data was altered");
   }
@@ -154,23 +147,11 @@ Result<std::string> AesGcmOpen(std::string_view key32, std::string_view sealed, 
   return plaintext;
 }
 
-Result<std::string> ParseStoreEncryptionKey(std::string_view base64) {
-  std::string_view text = TrimSpace(base64);
-  Result<std::string> decoded = Base64Decode(text);
-  if (!decoded.ok()) {
-    decoded = Base64UrlDecode(text);
+void WipeSecret(std::string& s) {
+  if (!s.empty()) {
+    OPENSSL_cleanse(s.data(), s.size());
   }
-  if (!decoded.ok()) {
-    return InvalidArgumentError("store_encryption_key is not valid base64 (it must be base64 of exactly 32 bytes, "
-                                "for example the output of `openssl rand -base64 32`)");
-  }
-  std::string key = std::move(decoded).value();
-  if (key.size() != kAesGcmKeySize) {
-    const size_t n = key.size();
-    Wipe(key);
-    return InvalidArgumentError("store_encryption_key must be base64 of exactly 32 bytes, got " + std::to_string(n));
-  }
-  return key;
+  s.clear();
 }
 
 }  // namespace ionos

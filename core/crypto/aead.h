@@ -34,11 +34,7 @@ Result<std::string> AesGcmSeal(std::string_view key32, std::string_view plaintex
 // aad differs, or the data was altered). No partial plaintext is ever returned.
 Result<std::string> AesGcmOpen(std::string_view key32, std::string_view sealed, std::string_view aad);
 
-// Decodes the provider argument `store_encryption_key` (env IONOS_CERT_STORE_KEY): standard
-// base64 (padding optional; URL-safe alphabet also accepted; surrounding whitespace such as a
-// trailing newline from a file is ignored) of exactly 32 bytes. Returns the raw key.
-// Errors: InvalidArgument "must be base64 of exactly 32 bytes, got N" (N = decoded length) or
-// "is not valid base64". The message never echoes the input.
-Result<std::string> ParseStoreEncryptionKey(std::string_view base64);
+// Overwrites a string that held secret material, then empties it.
+void WipeSecret(std::string& s);
 
 }  // namespace ionos

@@ -168,12 +168,15 @@ Result<CertificatePublisher*> Issuers::PublisherFor(const IssuanceSettings& sett
 namespace {
 
 Result<std::string> CommandApiUrl(const std::string& from_environment, const char* default_url) {
-  std::string url = from_environment.empty() ? std::string(default_url) : from_environment;
-  IONOS_RETURN_IF_ERROR(ValidateUrl(url, UrlSchemePolicy::kHttpOnlyForLoopback));
-  return WithoutTrailingSlashes(std::move(url));
+  return CheckedApiUrl(from_environment.empty() ? std::string(default_url) : from_environment);
 }
 
 }  // namespace
+
+Result<std::string> CheckedApiUrl(const std::string& url) {
+  IONOS_RETURN_IF_ERROR(ValidateUrl(url, UrlSchemePolicy::kHttpOnlyForLoopback));
+  return WithoutTrailingSlashes(url);
+}
 
 Result<std::string> CommandDnsApiUrl(const std::string& from_environment) {
   return CommandApiUrl(from_environment, kIonosDnsApiDefaultUrl);

@@ -53,6 +53,10 @@ struct ServiceFactories {
 // IonosCertificateManagerClient.
 ServiceFactories RealServiceFactories();
 
+// An IONOS Cloud API URL as kept and used: checked like dns_api_url (https://, or http:// to a
+// loopback address only: it receives the token) and without trailing "/".
+Result<std::string> CheckedApiUrl(const std::string& url);
+
 // The DNS API URL of a command that runs without a provider block (renew): `from_environment`
 // (IONOS_API_URL_DNS) when not empty, else the public endpoint; without trailing "/". It carries
 // the token, so it follows the provider's rule for dns_api_url: https://, or http:// to a

@@ -1,6 +1,7 @@
 #include "core/store/key_sealing.h"
 
 #include "core/base/encoding.h"
+#include "core/base/strings.h"
 #include "core/crypto/aead.h"
 
 namespace ionos {
@@ -41,6 +42,25 @@ Result<std::string> OpenPrivateKey(std::string_view key, std::string_view kind, 
     return pem.status().WithContext("decrypting the private key of " + whose);
   }
   return pem;
+}
+
+Result<std::string> ParseStoreEncryptionKey(std::string_view base64) {
+  std::string_view text = TrimSpace(base64);
+  Result<std::string> decoded = Base64Decode(text);
+  if (!decoded.ok()) {
+    decoded = Base64UrlDecode(text);
+  }
+  if (!decoded.ok()) {
+    return InvalidArgumentError("store_encryption_key is not valid base64 (it must be base64 of exactly 32 bytes, "
+                                "for example the output of `openssl rand -base64 32`)");
+  }
+  std::string key = std::move(decoded).value();
+  if (key.size() != kAesGcmKeySize) {
+    const size_t n = key.size();
+    WipeSecret(key);
+    return InvalidArgumentError("store_encryption_key must be base64 of exactly 32 bytes, got " + std::to_string(n));
+  }
+  return key;
 }
 
 }  // namespace ionos

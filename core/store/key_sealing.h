@@ -37,4 +37,11 @@ Result<std::string> OpenPrivateKey(std::string_view key, std::string_view kind, 
                                    const std::string& stored, const std::string& store,
                                    const std::string& key_source = "");
 
+// Decodes the provider argument `store_encryption_key` (env IONOS_CERT_STORE_KEY): standard
+// base64 (padding optional; URL-safe alphabet also accepted; surrounding whitespace such as a
+// trailing newline from a file is ignored) of exactly 32 bytes. Returns the raw key.
+// Errors: InvalidArgument "must be base64 of exactly 32 bytes, got N" (N = decoded length) or
+// "is not valid base64". The message never echoes the input.
+Result<std::string> ParseStoreEncryptionKey(std::string_view base64);
+
 }  // namespace ionos

@@ -1,5 +1,7 @@
-// Tests for core/crypto/aead.h: AES-256-GCM sealing of private keys and store_encryption_key parsing.
+// Tests for core/crypto/aead.h: AES-256-GCM sealing of private keys, and
+// store_encryption_key parsing (core/store/key_sealing.h).
 #include "core/crypto/aead.h"
+#include "core/store/key_sealing.h"
 
 #include <gtest/gtest.h>
 
