@@ -142,6 +142,7 @@ RULE_TEXT = {
     "dns_name": "Checked at validate: each must be a DNS name (a leading `*.` allowed).",
     "email": "Checked at validate: must be an e-mail address.",
     "https_url": "Checked at validate: must be an `https://` URL.",
+    "ca_bundle": "Checked at validate: must be PEM CA certificates.",
     "key_algorithm": "Checked at validate: one of `rsa2048`, `rsa3072`, `rsa4096`, `ecdsa256`, `ecdsa384`.",
     "not_empty": "Checked at validate: must not be empty.",
     "renew_before_days": "Checked at validate: a whole number from 1 to 3650.",

@@ -17,11 +17,10 @@ struct Rule {
   bool number;
 };
 
-constexpr std::array<Rule, 9> kRules = {{
+constexpr std::array<Rule, 8> kRules = {{
     {"dns_name", "Invalid DNS name", false},
     {"email", "Invalid e-mail address", false},
     {"https_url", "Invalid URL", false},
-    {"api_url", "Invalid API URL", false},
     {"ca_bundle", "Invalid CA certificates", false},
     {"key_algorithm", "Unsupported key algorithm", false},
     {"not_empty", "Empty value", false},
@@ -50,7 +49,6 @@ Status CheckStringRule(std::string_view rule, std::string_view value) {
   if (rule == "dns_name") return ValidateDnsName(value);
   if (rule == "email") return ValidateEmail(value);
   if (rule == "https_url") return ValidateUrl(value, UrlSchemePolicy::kHttpsOnly);
-  if (rule == "api_url") return ValidateUrl(value, UrlSchemePolicy::kHttpOnlyForLoopback);
   if (rule == "ca_bundle") return ValidateCaBundlePem(std::string(value));
   if (rule == "key_algorithm") return ParseKeyAlgorithm(value).status();
   if (value.empty()) return InvalidArgumentError("the value must not be empty");  // not_empty

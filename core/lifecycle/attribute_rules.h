@@ -6,8 +6,6 @@
 //   dns_name           a name a certificate may carry, a leading "*." allowed (core/dns)
 //   email              an ACME account contact address (core/acme)
 //   https_url          an https:// URL, such as an ACME directory (core/http)
-//   api_url            an IONOS Cloud API URL: https://, or http:// to a loopback host only (the
-//                      URL receives the bearer token)
 //   ca_bundle          PEM CA certificates (extra roots to trust)
 //   key_algorithm      one of core/crypto's key algorithms
 //   renew_before_days  a whole number of days from 1 to 3650 (renewal_policy.h)
