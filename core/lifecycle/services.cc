@@ -47,6 +47,17 @@ ServiceFactories RealServiceFactories() {
 Issuers::Issuers(ServiceFactories factories, Options options)
     : factories_(std::move(factories)), options_(std::move(options)) {}
 
+DnsProviderConfig Issuers::ApiClientConfig(const std::string& base_url, HttpClient* http) const {
+  DnsProviderConfig config;
+  config.base_url = base_url;
+  config.token = options_.token;
+  config.http = http;
+  config.clock = options_.clock;
+  config.logger = options_.logger;
+  config.cancel = options_.cancel;
+  return config;
+}
+
 Result<HttpClient*> Issuers::HttpFor(const std::string& ca_certificates_pem) {
   auto it = http_.find(ca_certificates_pem);
   if (it != http_.end()) {
@@ -102,14 +113,8 @@ Result<CertificateIssuer*> Issuers::IssuerFor(const IssuanceSettings& settings) 
   const std::string dns_key = dns_api_url + '\n' + settings.ca_certificates_pem;
   auto dns = dns_.find(dns_key);
   if (dns == dns_.end()) {
-    DnsProviderConfig config;
-    config.base_url = dns_api_url;
-    config.token = options_.token;
-    config.http = http;
-    config.clock = options_.clock;
-    config.logger = options_.logger;
-    config.cancel = options_.cancel;
-    IONOS_ASSIGN_OR_RETURN(std::unique_ptr<DnsProvider> provider, factories_.new_dns_provider(config));
+    IONOS_ASSIGN_OR_RETURN(std::unique_ptr<DnsProvider> provider,
+                           factories_.new_dns_provider(ApiClientConfig(dns_api_url, http)));
     dns = dns_.emplace(dns_key, std::move(provider)).first;
   }
   if (!resolver_) {
@@ -152,14 +157,8 @@ Result<CertificatePublisher*> Issuers::PublisherFor(const IssuanceSettings& sett
     return it->second.get();
   }
   IONOS_ASSIGN_OR_RETURN(HttpClient * http, HttpFor(settings.ca_certificates_pem));
-  PublisherConfig config;
-  config.base_url = url;
-  config.token = options_.token;
-  config.http = http;
-  config.clock = options_.clock;
-  config.logger = options_.logger;
-  config.cancel = options_.cancel;
-  IONOS_ASSIGN_OR_RETURN(std::unique_ptr<CertificatePublisher> client, factories_.new_publisher(config));
+  IONOS_ASSIGN_OR_RETURN(std::unique_ptr<CertificatePublisher> client,
+                         factories_.new_publisher(ApiClientConfig(url, http)));
   CertificatePublisher* raw = client.get();
   publishers_.emplace(key, std::move(client));
   return raw;

@@ -117,6 +117,8 @@ class Issuers final : public IssuerFactory {
 
  private:
   Result<HttpClient*> HttpFor(const std::string& ca_certificates_pem);  // requires mu_
+  // What an IONOS Cloud API client (DNS provider, publisher) at `base_url` is made from.
+  DnsProviderConfig ApiClientConfig(const std::string& base_url, HttpClient* http) const;
 
   ServiceFactories factories_;
   Options options_;
