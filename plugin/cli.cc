@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base/strings.h"
-#include "core/http/url.h"
 #include "core/lifecycle/lifecycle.h"
 #include "core/lifecycle/renewal_policy.h"
 #include "core/store/deferred_store.h"
@@ -289,7 +288,7 @@ int CertificatesCommand(const std::vector<std::string>& args, CommandContext& ct
   if (Interrupted(ctx)) return 1;  // RunCommand turns it into 128 + the signal
   const TimePoint now = ctx.clock->Now();
   if (*format == ListingFormat::kOpenMetrics) {
-    Result<std::string> metrics = FormatCertificateOpenMetrics(*rows);
+    Result<std::string> metrics = CertificateMetricsText(*rows);
     if (!metrics.ok()) return Fail(ctx, json, 1, metrics.status().message());
     std::fputs(metrics->c_str(), ctx.out);
     return 0;
@@ -385,17 +384,11 @@ int RenewCommand(const std::vector<std::string>& args, CommandContext& ctx) {
   CertificateManager& manager = lifecycle.certificates();
   Result<std::vector<AutoCertificateRecord>> autos = (*store)->ListAutoCertificates();
   if (!autos.ok()) return Fail(ctx, json, 1, autos.status().message());
-  std::set<std::string> other_dns_apis;
-  for (const AutoCertificateRecord& a : *autos) {
-    if (!a.settings.dns_api_url.empty() && a.settings.dns_api_url != *dns_api_url) {
-      other_dns_apis.insert(a.settings.dns_api_url);
-    }
-  }
-  for (const std::string& url : other_dns_apis) {
+  for (const std::string& url : OtherDnsApis(*autos, *dns_api_url)) {
     std::fprintf(ctx.err,
                  "warning: the store names the DNS API %s for some auto certificates; renew uses %s (%s) and "
                  "never sends the token to a URL read from the store\n",
-                 RedactUrlForMessage(url).c_str(), dns_api_url->c_str(),
+                 url.c_str(), dns_api_url->c_str(),
                  ctx.env("IONOS_API_URL_DNS").empty() ? "the default; set IONOS_API_URL_DNS to change it"
                                                       : "IONOS_API_URL_DNS");
   }

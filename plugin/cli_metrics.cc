@@ -1,6 +1,6 @@
 #include "plugin/cli_metrics.h"
 
-#include "core/monitor/openmetrics.h"
+#include "core/lifecycle/monitoring.h"
 
 namespace ionos::tf {
 
@@ -22,10 +22,6 @@ std::optional<ListingFormat> ParseListingFormat(const std::string* format_flag, 
     return std::nullopt;
   }
   return format;
-}
-
-Result<std::string> FormatCertificateOpenMetrics(const std::vector<CertificateListing>& rows) {
-  return FormatOpenMetrics(CertificateMetricFamilies(rows));
 }
 
 void CountRenewOutcome(RenewTally& tally, const std::string& auto_certificate_id, const Result<RenewOutcome>& outcome) {
@@ -56,9 +52,7 @@ int FinishRenewRun(CommandContext& ctx, CertificateManager& manager, const Renew
   }
   const TimePoint now = ctx.clock->Now();
   if (!metrics_file.empty()) {
-    std::vector<MetricFamily> families = RenewRunMetricFamilies(now, tally);
-    for (MetricFamily& f : CertificateMetricFamilies(*rows)) families.push_back(std::move(f));
-    Result<std::string> text = FormatOpenMetrics(families);
+    Result<std::string> text = RenewRunMetricsText(now, tally, *rows);
     Status written = text.ok() ? WriteFileAtomically(metrics_file, *text) : text.status();
     if (!written.ok()) {
       std::fprintf(ctx.err, "error: the metrics file: %s\n", written.message().c_str());

@@ -1,6 +1,6 @@
 // The monitoring side of the commands (docs/guides/monitoring.md): `certificates --format openmetrics` and what
 // `renew --metrics-file PATH` writes and exits with. Thin: the metrics, the alert rule and the
-// file writing live in core (core/lifecycle/monitoring.h, core/monitor/openmetrics.h); this
+// file writing live in core (core/lifecycle/monitoring.h); this
 // decodes flags and prints.
 #pragma once
 
@@ -18,9 +18,6 @@ namespace ionos::tf {
 // --format.
 enum class ListingFormat { kText, kJson, kOpenMetrics };
 std::optional<ListingFormat> ParseListingFormat(const std::string* format_flag, bool json_switch, std::string* error);
-
-// The listing as OpenMetrics text (the ionos_certificate_* families and "# EOF").
-Result<std::string> FormatCertificateOpenMetrics(const std::vector<CertificateListing>& rows);
 
 // Counts what the run did with the auto certificate `auto_certificate_id`.
 void CountRenewOutcome(RenewTally& tally, const std::string& auto_certificate_id, const Result<RenewOutcome>& outcome);

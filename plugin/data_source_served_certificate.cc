@@ -1,6 +1,6 @@
 // data "ionos_served_certificate" (docs/data-sources/served_certificate.md): what an endpoint really serves.
 //
-// Decodes the configuration, asks core/monitor's probe, lets core/lifecycle say what the served
+// Decodes the configuration, asks core/lifecycle to probe the endpoint and say what the served
 // certificate is to the auto certificate, and encodes the answer. A probe that fails is an error
 // on `endpoint`; Terraform itself turns it into a warning when the data source sits inside a
 // `check` block (its rule for scoped data sources), so monitoring never blocks an apply. Terraform
@@ -12,7 +12,6 @@
 #include "core/base/host_port.h"
 #include "core/lifecycle/attribute_rules.h"
 #include "core/lifecycle/monitoring.h"
-#include "core/monitor/served_certificate.h"
 #include "plugin/provider.h"
 
 namespace ionos::tf {
@@ -72,19 +71,6 @@ std::optional<ProbeRequest> RequestFromConfig(const Value& config, Diagnostics& 
   return request;
 }
 
-std::string SummaryOf(ProbeFailure failure) {
-  switch (failure) {
-    case ProbeFailure::kUnresolvable: return "Endpoint not resolvable";
-    case ProbeFailure::kRefused: return "Endpoint refused the connection";
-    case ProbeFailure::kUnreachable: return "Endpoint unreachable";
-    case ProbeFailure::kTimedOut: return "Endpoint timed out";
-    case ProbeFailure::kHandshake: return "TLS handshake with the endpoint failed";
-    case ProbeFailure::kNameMismatch: return "Served certificate does not match the server name";
-    case ProbeFailure::kOther: break;
-  }
-  return "Cannot read the served certificate";
-}
-
 class ServedCertificateDataSource final : public DataSource {
  public:
   ServedCertificateDataSource(Provider* provider, Schema schema) : provider_(provider), schema_(std::move(schema)) {}
@@ -108,23 +94,24 @@ class ServedCertificateDataSource final : public DataSource {
       }
       view = std::move(v).value();
     }
-    Result<ServedCertificate> served = ProbeServedCertificate(*request, ctx->clock());
+    Result<ServedCertificateCheck> check =
+        CheckServedCertificate(*request, ctx->clock(), view ? &view->certificates : nullptr);
     Value v = EmptyObject(schema_.block);
     for (const char* name :
          {"endpoint", "server_name", "auto_certificate_id", "ca_certificates_pem", "timeout", "warn_on_failure"}) {
       v = WithAttr(v, name, config.GetAttr(name));
     }
-    if (!served.ok()) {
-      const std::string summary = SummaryOf(ProbeFailureKind(served.status()));
+    if (!check.ok()) {
+      const std::string summary = ProbeFailureSummary(check.status());
       const Value warn = config.GetAttr("warn_on_failure");
       if (!(warn.is_known() && warn.as_bool())) {
-        diags.AddStatus(summary, served.status(), AttributePath("endpoint"));
+        diags.AddStatus(summary, check.status(), AttributePath("endpoint"));
         return Value::Null(schema_.type());
       }
-      diags.AddAttributeWarning(AttributePath("endpoint"), summary, served.status().message());
+      diags.AddAttributeWarning(AttributePath("endpoint"), summary, check.status().message());
       v = WithAttr(v, "reachable", Value::Bool(false));
       v = WithAttr(v, "chain_verified", Value::Bool(false));
-      v = WithAttr(v, "verify_error", Value::String(served.status().message()));
+      v = WithAttr(v, "verify_error", Value::String(check.status().message()));
       if (view) {
         v = WithAttr(v, "is_newest", Value::Bool(false));
         v = WithAttr(v, "is_known", Value::Bool(false));
@@ -132,6 +119,7 @@ class ServedCertificateDataSource final : public DataSource {
       return v;
     }
     const TimePoint now = ctx->clock().Now();
+    const ServedCertificate* served = &check->served;
     v = WithAttr(v, "reachable", Value::Bool(true));
     v = WithAttr(v, "serial_number", Value::String(served->serial_number));
     v = WithAttr(v, "not_after", Value::String(FormatRfc3339(served->not_after)));
@@ -143,10 +131,9 @@ class ServedCertificateDataSource final : public DataSource {
     v = WithAttr(v, "issuer", Value::String(served->issuer));
     v = WithAttr(v, "chain_verified", Value::Bool(served->chain_verified));
     v = WithAttr(v, "verify_error", Value::String(served->verify_error));
-    if (view) {
-      const ServedMatch match = MatchServedCertificate(*served, view->certificates);
-      v = WithAttr(v, "is_newest", Value::Bool(match.is_newest));
-      v = WithAttr(v, "is_known", Value::Bool(match.is_known));
+    if (check->match) {
+      v = WithAttr(v, "is_newest", Value::Bool(check->match->is_newest));
+      v = WithAttr(v, "is_known", Value::Bool(check->match->is_known));
     }
     return v;
   }

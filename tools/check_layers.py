@@ -2,6 +2,8 @@
 """Checks the layering of core/: every folder's README.md names, on its "May include:" line, the
 other core folders its files may include. A file that includes anything else, or a core file that
 includes plugin/ or Terraform/gRPC code, fails the check. The allowed edges must form no cycle.
+plugin/ is a thin view on the lifecycle: it may include core/base, core/lifecycle and core/store
+(ids, URLs), and go_plugin.* also core/crypto for the plugin's own TLS certificate.
 
 Usage: python3 tools/check_layers.py [--source-dir DIR]
 """
@@ -13,6 +15,8 @@ import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 FORBIDDEN_PREFIXES = ("plugin/", "grpc", "google/protobuf", "tfplugin")
+PLUGIN_MAY_INCLUDE = {"base", "lifecycle", "store"}
+PLUGIN_FILE_MAY_INCLUDE = {"go_plugin.cc": {"crypto"}, "go_plugin.h": {"crypto"}}
 
 
 def allowed_layers(core_dir):
@@ -101,10 +105,24 @@ def main():
                         if parts[1] != layer and parts[1] not in layers[layer]:
                             problems.append("%s:%d includes %s: core/%s may include only %s" % (
                                 rel, lineno, target, layer, ", ".join("core/" + a for a in sorted(layers[layer])) or "itself"))
+    plugin_dir = os.path.join(os.path.dirname(core_dir), "plugin")
+    for root, _, names in os.walk(plugin_dir):
+        for name in sorted(names):
+            if not name.endswith((".h", ".cc")):
+                continue
+            rel = os.path.relpath(os.path.join(root, name), os.path.dirname(core_dir))
+            allowed = PLUGIN_MAY_INCLUDE | PLUGIN_FILE_MAY_INCLUDE.get(name, set())
+            with open(os.path.join(root, name)) as f:
+                for lineno, line in enumerate(f, 1):
+                    m = INCLUDE.match(line)
+                    if m and m.group(1).startswith("core/") and m.group(1).split("/")[1] not in allowed:
+                        problems.append("%s:%d includes %s: plugin/ may include only %s" % (
+                            rel, lineno, m.group(1), ", ".join("core/" + a for a in sorted(allowed))))
     if problems:
         print("\n".join(problems))
         return 1
-    print("core layering ok: %d files in %d layers (%s)" % (files, len(layers), ", ".join(sorted(layers))))
+    print("core layering ok: %d files in %d layers (%s); plugin/ includes only %s" % (
+        files, len(layers), ", ".join(sorted(layers)), ", ".join("core/" + a for a in sorted(PLUGIN_MAY_INCLUDE))))
     return 0
 
 

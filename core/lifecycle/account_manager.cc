@@ -54,7 +54,7 @@ bool NeedsRepair(AccountStanding standing) {
          standing == AccountStanding::kForgotten;
 }
 
-AccountManager::AccountManager(Store* store, IssuerFactory* issuers, Logger* logger, IssuanceSettings settings)
+AccountManager::AccountManager(AccountStore* store, IssuerFactory* issuers, Logger* logger, IssuanceSettings settings)
     : store_(store),
       issuers_(issuers),
       logger_(logger != nullptr ? logger : &DiscardLogger()),

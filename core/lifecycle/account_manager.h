@@ -64,7 +64,7 @@ enum class AccountArgument { kNone, kEmail, kExternalAccountBinding, kServer };
 class AccountManager {
  public:
   // Pointers are borrowed and must outlive the manager; `logger` may be null.
-  AccountManager(Store* store, IssuerFactory* issuers, Logger* logger, IssuanceSettings settings);
+  AccountManager(AccountStore* store, IssuerFactory* issuers, Logger* logger, IssuanceSettings settings);
 
   // Registers the account at the CA and stores it. On failure `blamed` (when given) says which
   // argument the CA refused, so the error can point at it.
@@ -85,7 +85,7 @@ class AccountManager {
  private:
   Result<AcmeAccount> NewAccountAtCa(const AccountSpec& spec, const PrivateKey& key, AccountArgument* blamed);
 
-  Store* store_;
+  AccountStore* store_;
   IssuerFactory* issuers_;
   Logger* logger_;
   IssuanceSettings settings_;  // the extra trusted roots for the CA

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/http/url.h"
+
 namespace ionos {
 namespace {
 
@@ -35,5 +37,15 @@ Lifecycle::Lifecycle(Store* store, ServiceFactories factories, LifecycleOptions 
       issuers_(std::move(factories), IssuerOptionsOf(options, store, user_agent_)),
       certificates_(store, &issuers_, options.clock, options.logger, options.cancel, options.certificate_manager),
       accounts_(store, &issuers_, options.logger, options.account_settings) {}
+
+std::set<std::string> OtherDnsApis(const std::vector<AutoCertificateRecord>& autos, const std::string& used) {
+  std::set<std::string> out;
+  for (const AutoCertificateRecord& a : autos) {
+    if (!a.settings.dns_api_url.empty() && a.settings.dns_api_url != used) {
+      out.insert(RedactUrlForMessage(a.settings.dns_api_url));
+    }
+  }
+  return out;
+}
 
 }  // namespace ionos

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "core/base/clock.h"
 #include "core/base/log.h"
@@ -37,6 +39,11 @@ struct LifecycleOptions {
   const CancelToken* cancel = nullptr;  // may be null: not cancellable
   CertificateManagerOptions certificate_manager;
 };
+
+// The DNS APIs that `autos` were issued through other than `used`, redacted for a message (a
+// command warns that it uses its own environment's API and never sends the token to a URL read
+// from the store).
+std::set<std::string> OtherDnsApis(const std::vector<AutoCertificateRecord>& autos, const std::string& used);
 
 // "terraform-provider-ionos/0.1.0", or "terraform-provider-ionos/0.1.0 (renew)".
 std::string LifecycleUserAgent(const std::string& version, const std::string& purpose);

@@ -43,6 +43,29 @@ ServedMatch MatchServedCertificate(const ServedCertificate& served, const std::v
   return out;
 }
 
+Result<ServedCertificateCheck> CheckServedCertificate(const ProbeRequest& request, const Clock& clock,
+                                                      const std::vector<CertificateState>* newest_first) {
+  ServedCertificateCheck check;
+  IONOS_ASSIGN_OR_RETURN(check.served, ProbeServedCertificate(request, clock));
+  if (newest_first != nullptr) {
+    check.match = MatchServedCertificate(check.served, *newest_first);
+  }
+  return check;
+}
+
+std::string ProbeFailureSummary(const Status& failure) {
+  switch (ProbeFailureKind(failure)) {
+    case ProbeFailure::kUnresolvable: return "Endpoint not resolvable";
+    case ProbeFailure::kRefused: return "Endpoint refused the connection";
+    case ProbeFailure::kUnreachable: return "Endpoint unreachable";
+    case ProbeFailure::kTimedOut: return "Endpoint timed out";
+    case ProbeFailure::kHandshake: return "TLS handshake with the endpoint failed";
+    case ProbeFailure::kNameMismatch: return "Served certificate does not match the server name";
+    case ProbeFailure::kOther: break;
+  }
+  return "Cannot read the served certificate";
+}
+
 std::vector<MetricFamily> CertificateMetricFamilies(const std::vector<CertificateListing>& rows) {
   MetricFamily expiration{"ionos_certificate_expiration_timestamp_seconds",
                           "The date after which the certificate expires (not_after), in seconds since the Unix epoch.",
@@ -92,6 +115,17 @@ std::vector<MetricFamily> RenewRunMetricFamilies(TimePoint finished_at, const Re
                        {{{"action", "not_due"}}, static_cast<double>(tally.not_due)},
                        {{{"action", "failed"}}, static_cast<double>(tally.failed)}}};
   return {std::move(last_run), std::move(counts)};
+}
+
+Result<std::string> CertificateMetricsText(const std::vector<CertificateListing>& rows) {
+  return FormatOpenMetrics(CertificateMetricFamilies(rows));
+}
+
+Result<std::string> RenewRunMetricsText(TimePoint finished_at, const RenewTally& tally,
+                                        const std::vector<CertificateListing>& rows) {
+  std::vector<MetricFamily> families = RenewRunMetricFamilies(finished_at, tally);
+  for (MetricFamily& f : CertificateMetricFamilies(rows)) families.push_back(std::move(f));
+  return FormatOpenMetrics(families);
 }
 
 std::vector<std::string> CertificatesNeedingAttention(const std::vector<CertificateListing>& rows, TimePoint now,

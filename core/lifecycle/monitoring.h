@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -46,6 +47,18 @@ struct ServedMatch {
 // fingerprint matches by serial number. `newest_first` as AutoCertificateView::certificates.
 ServedMatch MatchServedCertificate(const ServedCertificate& served, const std::vector<CertificateState>& newest_first);
 
+// What the served-certificate data source asks: core/monitor's probe of the endpoint and, when
+// `newest_first` is given (the certificates of an auto certificate), what the served one is to them.
+struct ServedCertificateCheck {
+  ServedCertificate served;
+  std::optional<ServedMatch> match;
+};
+Result<ServedCertificateCheck> CheckServedCertificate(const ProbeRequest& request, const Clock& clock,
+                                                      const std::vector<CertificateState>* newest_first);
+
+// A one-line summary of a failed probe (its ProbeFailure), e.g. "Endpoint timed out".
+std::string ProbeFailureSummary(const Status& failure);
+
 // ---------------------------------------------------------------- metrics
 
 // The three ionos_certificate_* families for the listing of a store (ListCertificates order:
@@ -64,6 +77,13 @@ struct RenewTally {
 
 // The two ionos_renew_* families of a run that ended at `finished_at`.
 std::vector<MetricFamily> RenewRunMetricFamilies(TimePoint finished_at, const RenewTally& tally);
+
+// The exposition text of `certificates --format openmetrics`: the families of the listing.
+Result<std::string> CertificateMetricsText(const std::vector<CertificateListing>& rows);
+
+// The exposition text of `renew --metrics-file`: the run's families, then the listing's.
+Result<std::string> RenewRunMetricsText(TimePoint finished_at, const RenewTally& tally,
+                                        const std::vector<CertificateListing>& rows);
 
 // ---------------------------------------------------------------- the alert of `renew`
 
