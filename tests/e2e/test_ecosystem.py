@@ -381,6 +381,26 @@ def example_dirs():
     return sorted(dirs)
 
 
+class PluginStartUp(unittest.TestCase):
+    """What Terraform's start of the plugin costs: libpq and its twenty dependencies are loaded
+    only when a PostgreSQL store is opened (core/store/libpq_loader.h), never at start-up."""
+
+    def test_the_plugin_serves_without_loading_libpq(self):
+        env = dict(os.environ, TF_PLUGIN_MAGIC_COOKIE="d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+                   PLUGIN_PROTOCOL_VERSIONS="6")
+        env.pop("PLUGIN_CLIENT_CERT", None)
+        proc = subprocess.Popen([harness.PROVIDER_BINARY], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        line = proc.stdout.readline()
+        self.assertTrue(line.startswith("1|6|unix|"), line)
+        with open("/proc/%d/maps" % proc.pid) as f:
+            libraries = {m.split()[-1] for m in f if ".so" in m}
+        self.assertTrue(any("libssl" in lib for lib in libraries), sorted(libraries))
+        self.assertEqual([lib for lib in libraries if "libpq" in lib or "krb5" in lib or "ldap" in lib], [])
+
+
 class CommentsCiteTheRepository(unittest.TestCase):
     """Comments point to what a reader of the repository can open (README, docs/, an RFC, a public
     specification), never to issue numbers or design notes kept elsewhere."""
