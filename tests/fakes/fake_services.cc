@@ -1,5 +1,7 @@
 #include "tests/fakes/fake_services.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 
 #include "core/crypto/crypto.h"
@@ -57,8 +59,8 @@ class ForwardingResolver final : public DnsResolver {
 FakeWorld::FakeWorld()
     : dns({FakeZone("zone-com", "example.com"), FakeZone("zone-org", "example.org")}),
       resolver(&dns),
-      memory(&clock, &random),
-      store(&memory) {
+      sqlite(&clock, &random),
+      store(sqlite.get()) {
   ca.Install(&http);
   ca.clock = &clock;  // certificates are stamped with the fake time, like a CA with the real one
   // The CA "resolves" the TXT records straight from the fake DNS provider.
@@ -85,6 +87,12 @@ ServiceFactories FakeWorld::Factories() {
   };
   f.new_resolver = [this]() -> std::unique_ptr<DnsResolver> { return std::make_unique<ForwardingResolver>(&resolver); };
   return f;
+}
+
+size_t FakeWorld::StoredCertificates() const {
+  Result<std::vector<CertificateSummary>> all = sqlite->ListAllCertificates();
+  EXPECT_TRUE(all.ok()) << all.status().ToString();
+  return all.ok() ? all->size() : static_cast<size_t>(-1);
 }
 
 ionos::LifecycleOptions FakeWorld::LifecycleOptions(const IssuanceSettings& account_settings,

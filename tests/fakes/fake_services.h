@@ -1,6 +1,7 @@
 // A whole fake world for in-process tests of core/lifecycle and the plugin: a scripted ACME CA
 // (FakeAcmeCa behind FakeHttpClient), an in-memory DNS provider and a resolver that sees its
-// records, a MemoryStore behind a FaultStore, a FakeClock, and the ServiceFactories that hand them
+// records, the real SQLite store in a temporary directory behind a FaultStore, a FakeClock, and the
+// ServiceFactories that hand them
 // to the code under test (the factories return forwarding objects, so the test keeps its own for
 // scripting and inspection).
 #pragma once
@@ -15,8 +16,9 @@
 #include "tests/fakes/fake_acme_ca.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_http.h"
-#include "tests/fakes/memory_store.h"
+#include "tests/fakes/fault_store.h"
 #include "tests/fakes/recording_logger.h"
+#include "tests/fakes/temp_store.h"
 
 namespace ionos::fakes {
 
@@ -33,11 +35,14 @@ struct FakeWorld {
   // Zones example.com and example.org.
   FakeWorld();
 
-  // Factories whose objects forward to this world's fakes. `open_store` ignores the URL.
+  // Factories whose objects forward to this world's fakes. `open_store` ignores the URL and the
+  // options (a store key too): it always opens `store`.
   ServiceFactories Factories();
   // A Lifecycle over Factories() with this world's clock, randomness, logger and cancel token.
   ionos::LifecycleOptions LifecycleOptions(const IssuanceSettings& account_settings = {},
                                            const std::string& token = "token");
+  // How many certificates the store keeps (superseded ones included), read past the faults.
+  size_t StoredCertificates() const;
 
   FakeClock clock;
   SystemRandom random;
@@ -47,8 +52,8 @@ struct FakeWorld {
   FakeAcmeCa ca;
   FakeDnsProvider dns;
   FakeDnsResolver resolver;
-  MemoryStore memory;
-  FaultStore store;  // over `memory`; what the code under test uses
+  TempSqliteStore sqlite;  // a fresh store of this world's own, removed with it
+  FaultStore store;        // over `sqlite`; what the code under test uses
   // How many stores were opened through Factories().
   int stores_opened = 0;
 };

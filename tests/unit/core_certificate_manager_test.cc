@@ -1,5 +1,5 @@
 // Tests for core/lifecycle/certificate_manager.h and account_manager.h: the certificate
-// lifecycle against a scripted ACME CA, an in-memory DNS provider and store, on a FakeClock.
+// lifecycle against a scripted ACME CA, an in-memory DNS provider and a real SQLite store, on a FakeClock.
 #include "core/lifecycle/certificate_manager.h"
 
 #include <gmock/gmock.h>
@@ -134,9 +134,9 @@ TEST_F(CertificateManagerTest, FailedIssuanceStoresNothing) {
   Result<AutoCertificateView> view = manager_->Create(Desired("www.example.com"));
   ASSERT_FALSE(view.ok());
   EXPECT_THAT(view.status().message(), HasSubstr("CAA forbids it"));
-  EXPECT_TRUE(world_.memory.ListAutoCertificates()->empty());
-  EXPECT_EQ(world_.memory.certificate_count(), 0u);
-  EXPECT_TRUE(world_.memory.ListPendingDnsRecords()->empty());
+  EXPECT_TRUE(world_.sqlite->ListAutoCertificates()->empty());
+  EXPECT_EQ(world_.StoredCertificates(), 0u);
+  EXPECT_TRUE(world_.sqlite->ListPendingDnsRecords()->empty());
 }
 
 TEST_F(CertificateManagerTest, CertificateTheStoreCannotKeepTakesItsAutoCertificateAlong) {
@@ -151,7 +151,7 @@ TEST_F(CertificateManagerTest, CertificateTheStoreCannotKeepTakesItsAutoCertific
   EXPECT_THAT(message, HasSubstr("could not take it (disk full)"));
   EXPECT_THAT(message, HasSubstr("duplicate-certificate limit"));
   EXPECT_THAT(message, MatchesRegex(".*serial [0-9a-f]+ .*"));
-  EXPECT_TRUE(world_.memory.ListAutoCertificates()->empty()) << "nothing half-written";
+  EXPECT_TRUE(world_.sqlite->ListAutoCertificates()->empty()) << "nothing half-written";
 }
 
 TEST_F(CertificateManagerTest, RenewalTheStoreCannotKeepNamesTheLostSerial) {
@@ -249,14 +249,14 @@ TEST_F(CertificateManagerTest, RenewalSupersedesThenPrunesOnlyWhenTold) {
   Result<AutoCertificateView> read = manager_->View(created->record.id);
   ASSERT_TRUE(read.ok());
   EXPECT_THAT(read->PruneDue(), ElementsAre(first.id));
-  EXPECT_EQ(world_.memory.certificate_count(), 2u);
+  EXPECT_EQ(world_.StoredCertificates(), 2u);
 
   // Prune deletes what the rules allow, never the newest.
   Result<std::vector<std::string>> pruned =
       manager_->Prune(created->record.id, {first.id, renewed->newest->id});
   ASSERT_TRUE(pruned.ok());
   EXPECT_THAT(*pruned, ElementsAre(first.name));
-  EXPECT_EQ(world_.memory.certificate_count(), 1u);
+  EXPECT_EQ(world_.StoredCertificates(), 1u);
 }
 
 // Another process renewed between plan and apply: the apply adopts its certificate instead of
@@ -286,7 +286,7 @@ TEST_F(CertificateManagerTest, RenewalWaitsForTheLockAndSaysWhoFor) {
   ASSERT_TRUE(created.ok());
   AtDay(created->certificates[0].summary, 61);
   LockOptions mine;
-  std::unique_ptr<StoreLock> held = world_.memory.Lock("auto_certificate/" + created->record.id, mine).value();
+  std::unique_ptr<StoreLock> held = world_.sqlite->Lock("auto_certificate/" + created->record.id, mine).value();
   // The lock holder finishes after the renewal has waited a while.
   int sleeps = 0;
   world_.clock.SetOnSleep([&](Duration) {
@@ -300,7 +300,7 @@ TEST_F(CertificateManagerTest, RenewalWaitsForTheLockAndSaysWhoFor) {
   ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
   EXPECT_EQ(renewed->certificates.size(), 2u);
   EXPECT_THAT(world_.logger.All(), HasSubstr("waiting for another process that is renewing www.example.com"));
-  EXPECT_TRUE(world_.memory.held_locks().empty()) << "released after the renewal";
+  EXPECT_TRUE(world_.store.held_locks().empty()) << "released after the renewal";
 }
 
 // The renew command tells "this run issued" from "another process renewed it while
@@ -310,7 +310,7 @@ TEST_F(CertificateManagerTest, RenewIfDueSaysAdoptedWhenAnotherProcessRenewedWhi
   ASSERT_TRUE(created.ok());
   AtDay(created->certificates[0].summary, 61);
   std::unique_ptr<StoreLock> held =
-      world_.memory.Lock("auto_certificate/" + created->record.id, LockOptions{}).value();
+      world_.sqlite->Lock("auto_certificate/" + created->record.id, LockOptions{}).value();
   // While RenewIfDue waits for the lock, the holder lets go and another process renews.
   Result<AutoCertificateView> other = Status(InternalError("the other process did not run"));
   world_.clock.SetOnSleep([&](Duration) {
@@ -346,7 +346,7 @@ TEST_F(CertificateManagerTest, RenewNeverUndoesAnApplyThatChangedTheNamesWhileIt
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   AtDay(created->certificates[0].summary, 61);
   std::unique_ptr<StoreLock> held =
-      world_.memory.Lock("auto_certificate/" + created->record.id, LockOptions{}).value();
+      world_.sqlite->Lock("auto_certificate/" + created->record.id, LockOptions{}).value();
   AutoCertificateRecord changed = created->record;
   changed.subject_alternative_names = {"api.example.com"};
   changed.grace_period_days = 90;
@@ -368,7 +368,7 @@ TEST_F(CertificateManagerTest, RenewNeverUndoesAnApplyThatChangedTheNamesWhileIt
   EXPECT_EQ(outcome->action, RenewOutcome::Action::kAdopted);
   EXPECT_EQ(world_.ca.count("newOrder") - orders_before, 1) << "one issuance: the apply's";
   EXPECT_EQ(outcome->view.newest->id, applied->newest->id);
-  Result<AutoCertificateRecord> stored = world_.memory.GetAutoCertificate(created->record.id);
+  Result<AutoCertificateRecord> stored = world_.sqlite->GetAutoCertificate(created->record.id);
   ASSERT_TRUE(stored.ok());
   EXPECT_THAT(stored->subject_alternative_names, ElementsAre("api.example.com")) << "the apply's names stay";
   EXPECT_EQ(stored->grace_period_days, 90) << "the apply's grace period stays";
@@ -383,12 +383,12 @@ TEST_F(CertificateManagerTest, RenewIssuesForTheConfigurationStoredWhenItHoldsTh
   Result<RenewOutcome> outcome = manager_->RenewIfDue(created->record.id);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   EXPECT_EQ(outcome->action, RenewOutcome::Action::kRenewed);
-  Result<CertificateRecord> newest = world_.memory.GetCertificate(outcome->view.newest->id);
+  Result<CertificateRecord> newest = world_.sqlite->GetCertificate(outcome->view.newest->id);
   ASSERT_TRUE(newest.ok());
   Result<CertificateInfo> info = InspectCertificate(newest->certificate_pem);
   ASSERT_TRUE(info.ok());
   EXPECT_THAT(info->dns_names, UnorderedElementsAre("www.example.com", "api.example.com"));
-  EXPECT_EQ(world_.memory.GetAutoCertificate(created->record.id)->updated_at, created->record.updated_at)
+  EXPECT_EQ(world_.sqlite->GetAutoCertificate(created->record.id)->updated_at, created->record.updated_at)
       << "renew does not write the configuration";
 }
 
@@ -405,7 +405,7 @@ TEST_F(CertificateManagerTest, ALostLockIsTakenAgainBeforeStoring) {
   EXPECT_EQ(outcome->action, RenewOutcome::Action::kRenewed);
   EXPECT_EQ(outcome->view.certificates.size(), 2u);
   EXPECT_THAT(world_.logger.All(), HasSubstr("the store lock was lost while the CA issued; taking it again"));
-  EXPECT_TRUE(world_.memory.held_locks().empty()) << "released after the renewal";
+  EXPECT_TRUE(world_.store.held_locks().empty()) << "released after the renewal";
 }
 
 // ... and when another process took the free lock and stored a certificate meanwhile, that one
@@ -435,7 +435,7 @@ TEST_F(CertificateManagerTest, WaitingForTheLockIsBounded) {
   Result<AutoCertificateView> created = manager_->Create(Desired("www.example.com"));
   ASSERT_TRUE(created.ok());
   std::unique_ptr<StoreLock> held =
-      world_.memory.Lock("auto_certificate/" + created->record.id, LockOptions{}).value();
+      world_.sqlite->Lock("auto_certificate/" + created->record.id, LockOptions{}).value();
   UpdateIntent intent;
   intent.reissue = true;
   intent.replaces_certificate_id = created->newest->id;
@@ -611,7 +611,7 @@ TEST_F(CertificateManagerTest, DeleteIsIdempotent) {
   ASSERT_TRUE(created.ok());
   EXPECT_TRUE(manager_->Delete(created->record.id).ok());
   EXPECT_TRUE(manager_->Delete(created->record.id).ok());
-  EXPECT_EQ(world_.memory.certificate_count(), 0u);
+  EXPECT_EQ(world_.StoredCertificates(), 0u);
 }
 
 // ---------------------------------------------------------------- accounts

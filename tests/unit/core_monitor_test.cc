@@ -18,6 +18,7 @@
 #include "core/monitor/openmetrics.h"
 #include "core/monitor/served_certificate.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/temp_dir.h"
 #include "tests/fakes/tls_test_server.h"
 
 namespace ionos {
@@ -25,6 +26,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using fakes::TempDir;
 using testing::TlsTestServer;
 
 constexpr auto kDay = std::chrono::hours(24);
@@ -226,19 +228,6 @@ TEST(OpenMetricsTest, RefusesWhatTheFormatForbids) {
     EXPECT_THAT(text.status().message(), HasSubstr(c.error));
   }
 }
-
-class TempDir {
- public:
-  TempDir() {
-    char templ[] = "/tmp/monitor-test-XXXXXX";
-    path_ = ::mkdtemp(templ);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path);

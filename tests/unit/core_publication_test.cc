@@ -66,7 +66,7 @@ class PublicationTest : public ::testing::Test {
   }
 
   std::string StoredState(const std::string& auto_id, const std::string& certificate_id) {
-    const std::vector<PublicationRecord> publications = world_.memory.ListPublications(auto_id).value();
+    const std::vector<PublicationRecord> publications = world_.sqlite->ListPublications(auto_id).value();
     for (const PublicationRecord& p : publications) {
       if (p.certificate_id == certificate_id) return p.state + ":" + p.remote_id;
     }
@@ -127,7 +127,7 @@ TEST_F(PublicationTest, FailedUploadKeepsTheCertificateAndTheNextApplyPublishes)
                                                         " was issued and kept in the store"));
   EXPECT_THAT(view->publish_status.message(), HasSubstr("not published"));
   EXPECT_THAT(view->publish_status.message(), HasSubstr("503 from the Certificate Manager"));
-  EXPECT_EQ(world_.memory.certificate_count(), 1u);
+  EXPECT_EQ(world_.StoredCertificates(), 1u);
   EXPECT_EQ(view->NewestPublishedId(), "");
   // The next apply (no re-issue) publishes it.
   Result<AutoCertificateView> next = manager_->Update(view->record, UpdateIntent{});
@@ -174,13 +174,13 @@ TEST_F(PublicationTest, PruningDeletesCopiesAndKeepsOneInUseUntilItIsFree) {
   ASSERT_EQ(kept->warnings.size(), 1u);
   EXPECT_THAT(kept->warnings[0], HasSubstr(first.newest->name));
   EXPECT_THAT(kept->warnings[0], HasSubstr("in use by CDN distribution cdn-1"));
-  EXPECT_EQ(world_.memory.certificate_count(), 2u) << "the certificate stays with its copy";
+  EXPECT_EQ(world_.StoredCertificates(), 2u) << "the certificate stays with its copy";
   EXPECT_EQ(publisher_.copies().size(), 2u);
   publisher_.SetInUse(old_copy, "");
   Result<AutoCertificateView> freed = manager_->Update(first.record, UpdateIntent{});
   ASSERT_TRUE(freed.ok());
   EXPECT_TRUE(freed->warnings.empty());
-  EXPECT_EQ(world_.memory.certificate_count(), 1u);
+  EXPECT_EQ(world_.StoredCertificates(), 1u);
   ASSERT_EQ(publisher_.copies().size(), 1u);
   EXPECT_NE(publisher_.copies()[0].copy.id, old_copy);
 }
@@ -215,7 +215,7 @@ TEST_F(PublicationTest, TurningPublishOffDeletesTheCopiesAndOnPublishesTheNewest
   ASSERT_TRUE(unpublished.ok()) << unpublished.status().ToString();
   EXPECT_TRUE(publisher_.copies().empty());
   EXPECT_TRUE(unpublished->published_ids.empty());
-  EXPECT_EQ(world_.memory.certificate_count(), 2u);
+  EXPECT_EQ(world_.StoredCertificates(), 2u);
   AutoCertificateRecord on = Desired(true);
   on.id = first.record.id;
   Result<AutoCertificateView> republished = manager_->Update(on, UpdateIntent{});
@@ -260,11 +260,11 @@ TEST_F(PublicationTest, DeleteRemovesEveryCopyAndARefusalNamesTheCertificateAndI
   ASSERT_FALSE(refused.ok());
   EXPECT_THAT(refused.message(), HasSubstr(first.newest->name));
   EXPECT_THAT(refused.message(), HasSubstr("Application Load Balancer alb-9"));
-  EXPECT_TRUE(world_.memory.GetAutoCertificate(first.record.id).ok()) << "nothing deleted from the store";
+  EXPECT_TRUE(world_.sqlite->GetAutoCertificate(first.record.id).ok()) << "nothing deleted from the store";
   publisher_.SetInUse(first.NewestPublishedId(), "");
   ASSERT_TRUE(manager_->Delete(first.record.id).ok());
   EXPECT_TRUE(publisher_.copies().empty());
-  EXPECT_FALSE(world_.memory.GetAutoCertificate(first.record.id).ok());
+  EXPECT_FALSE(world_.sqlite->GetAutoCertificate(first.record.id).ok());
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 // threads. An exception thrown by a DnsProvider or DnsResolver there used to end the process
 // (std::terminate) with the challenge TXT records left behind; now it is an error Status
 // (kInternal, with what() and what was being done) and the cleanup runs.
-// A scripted CA (tests/fakes/fake_acme_ca.h), an in-memory store, a FakeClock; no sleeps.
+// A scripted CA (tests/fakes/fake_acme_ca.h), a real SQLite store, a FakeClock; no sleeps.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -22,8 +22,8 @@
 #include "tests/fakes/fake_acme_ca.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_http.h"
-#include "tests/fakes/memory_store.h"
 #include "tests/fakes/recording_logger.h"
+#include "tests/fakes/temp_store.h"
 
 namespace ionos {
 namespace {
@@ -97,7 +97,7 @@ class WorkerExceptionsTest : public ::testing::Test {
     account_ = AcmeAccountRef{acme_.get(), &account_key_, FakeAcmeCa::kAccountUrl};
     IssuerOptions options;
     options.propagation.timeout = seconds(30);
-    issuer_ = std::make_unique<CertificateIssuer>(&dns_, &checker_, &store_, &clock_, &random_, &logger_, &cancel_,
+    issuer_ = std::make_unique<CertificateIssuer>(&dns_, &checker_, store_.get(), &clock_, &random_, &logger_, &cancel_,
                                                   options);
   }
 
@@ -105,7 +105,7 @@ class WorkerExceptionsTest : public ::testing::Test {
     return issuer_->Issue(account_, CertificateRequest{cn, std::move(sans), KeyAlgorithm::kEcdsa256});
   }
 
-  size_t PendingNotes() { return store_.ListPendingDnsRecords().value().size(); }
+  size_t PendingNotes() { return store_->ListPendingDnsRecords().value().size(); }
 
   void ExpectNothingLeft() {
     EXPECT_TRUE(dns_.records().empty()) << dns_.records().size() << " TXT record(s) left";
@@ -123,7 +123,7 @@ class WorkerExceptionsTest : public ::testing::Test {
   FakeDnsResolver resolver_{&dns_};
   PropagationChecker checker_{&resolver_, &clock_, nullptr, &cancel_};
   SystemRandom random_;
-  fakes::MemoryStore store_{&clock_, &random_};
+  fakes::TempSqliteStore store_{&clock_, &random_};
   fakes::RecordingLogger logger_;
   std::unique_ptr<CertificateIssuer> issuer_;
 };

@@ -28,6 +28,7 @@ namespace ionos::tf {
 namespace {
 
 using fakes::FakeWorld;
+using fakes::TempDir;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
@@ -216,19 +217,6 @@ std::map<std::string, std::string> Samples(const std::string& text, const std::s
   }
   return out;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    char templ[] = "/tmp/cli-test-XXXXXX";
-    path_ = ::mkdtemp(templ);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path);
@@ -451,7 +439,7 @@ void CliTest::ExpectRenewalInterruptedBy(int signal, int exit_code) {
   EXPECT_THAT(err_.text(), HasSubstr("interrupted by"));
   EXPECT_EQ(world_.ca.count("finalize"), finalized) << "nothing was finalized after the signal";
   EXPECT_TRUE(world_.dns.records().empty()) << "the challenge TXT record was removed";
-  Result<std::vector<PendingDnsRecord>> pending = world_.memory.ListPendingDnsRecords();
+  Result<std::vector<PendingDnsRecord>> pending = world_.sqlite->ListPendingDnsRecords();
   ASSERT_TRUE(pending.ok());
   EXPECT_TRUE(pending->empty()) << "its note in the store was removed";
   Result<AutoCertificateView> after = manager_->View(cert.record.id);

@@ -1,7 +1,7 @@
 // In-process tests of the provider's RPC handlers (plugin/provider_service.h) with both
 // resources, the data source and the provider block, against a whole fake world
-// (tests/fakes/fake_services.h): a scripted ACME CA, in-memory DNS, a MemoryStore behind a
-// FaultStore, a FakeClock. Requests and answers are the real tfplugin6 messages with msgpack
+// (tests/fakes/fake_services.h): a scripted ACME CA, in-memory DNS, the real SQLite store
+// behind a FaultStore, a FakeClock. Requests and answers are the real tfplugin6 messages with msgpack
 // values, as Terraform sends them; no gRPC server runs.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -98,7 +98,7 @@ class PluginTest : public ::testing::Test {
   std::vector<Diag> Configure(const std::map<std::string, Value>& extra) {
     const Schema& s = provider_.schema();
     Value config = EmptyObject(s.block);
-    config = WithAttr(config, "store", Value::String("sqlite:/nonexistent/in-memory.db"));
+    config = WithAttr(config, "store", Value::String(world_.sqlite.url()));
     config = WithAttr(config, "token", Value::String("token"));
     config = WithAttr(config, "dns_api_url", Value::String("https://dns.test"));
     for (const auto& [k, v] : extra) config = WithAttr(config, k, v);
@@ -308,7 +308,7 @@ TEST_F(PluginTest, AccountCreateReadRenameChangeEmailImportDelete) {
   ASSERT_FALSE(HasError(deleted.diags)) << All(deleted.diags);
   EXPECT_TRUE(deleted.value.is_null());
   EXPECT_EQ(world_.ca.AccountStatus(url), "deactivated");
-  EXPECT_TRUE(world_.memory.ListAccounts()->empty());
+  EXPECT_TRUE(world_.sqlite->ListAccounts()->empty());
   // Deleting again is not an error.
   deleted = Apply(kAccount, applied.value, Value::Null(SchemaOf(kAccount).type()),
                   Value::Null(SchemaOf(kAccount).type()));
@@ -347,7 +347,7 @@ TEST_F(PluginTest, AccountRefreshWhileTheCaIsDownKeepsItWithAWarning) {
   ASSERT_EQ(read.diags.size(), 1u);
   EXPECT_EQ(read.diags[0].summary, "Could not confirm the ACME account at the CA");
   EXPECT_EQ(read.value, state);
-  EXPECT_EQ(world_.memory.GetAccount(Str(state, "id"))->status, "valid") << "nothing written on refresh";
+  EXPECT_EQ(world_.sqlite->GetAccount(Str(state, "id"))->status, "valid") << "nothing written on refresh";
 }
 
 // ---------------------------------------------------------------- ionos_auto_certificate
@@ -394,7 +394,7 @@ TEST_F(PluginTest, AutoCertificateCreateRenameReissueImportDelete) {
   Answer deleted = Apply(kAuto, reissued.value, Value::Null(SchemaOf(kAuto).type()),
                          Value::Null(SchemaOf(kAuto).type()));
   ASSERT_FALSE(HasError(deleted.diags)) << All(deleted.diags);
-  EXPECT_EQ(world_.memory.certificate_count(), 0u);
+  EXPECT_EQ(world_.StoredCertificates(), 0u);
 }
 
 // The plan's decision travels to the apply in planned_private (tfplugin6: PlanResourceChange's
@@ -425,11 +425,11 @@ TEST_F(PluginTest, ApplyDoesWhatThePlanDecidedInPlannedPrivate) {
   Answer applied = Apply(kAuto, state, as_if_reissuing, renamed, plan.planned_private);
   ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
   EXPECT_EQ(Str(applied.value, "serial_number"), serial);
-  EXPECT_EQ(world_.memory.certificate_count(), 1u);
+  EXPECT_EQ(world_.StoredCertificates(), 1u);
   Answer older = Apply(kAuto, applied.value, as_if_reissuing, renamed, /*planned_private=*/"");
   ASSERT_FALSE(HasError(older.diags)) << All(older.diags);
   EXPECT_NE(Str(older.value, "serial_number"), serial);
-  EXPECT_EQ(world_.memory.certificate_count(), 2u);
+  EXPECT_EQ(world_.StoredCertificates(), 2u);
 
   // A change that needs a new certificate plans one, replacing the newest.
   Value rekeyed = WithAttr(renamed, "key_algorithm", Value::String("ecdsa256"));
@@ -584,18 +584,18 @@ TEST_F(PluginTest, RefreshWarnsAboutPruningAndTheApplyPrunes) {
   read = Read(kAuto, renewed.value);
   ASSERT_FALSE(HasError(read.diags)) << All(read.diags);
   EXPECT_THAT(All(read.diags), HasSubstr("Old certificates past their grace period"));
-  EXPECT_EQ(world_.memory.certificate_count(), 2u);
-  EXPECT_TRUE(world_.memory.GetCertificate(first_id).ok());
+  EXPECT_EQ(world_.StoredCertificates(), 2u);
+  EXPECT_TRUE(world_.sqlite->GetCertificate(first_id).ok());
   // The plan shows it leaving the list; the apply deletes exactly that.
   plan = Plan(kAuto, read.value, config);
   ASSERT_FALSE(HasError(plan.diags)) << All(plan.diags);
   ASSERT_TRUE(plan.value.GetAttr("certificates").is_known());
   EXPECT_EQ(plan.value.GetAttr("certificates").elements().size(), 1u);
-  EXPECT_EQ(world_.memory.certificate_count(), 2u) << "a plan never deletes";
+  EXPECT_EQ(world_.StoredCertificates(), 2u) << "a plan never deletes";
   Answer applied = Apply(kAuto, read.value, plan.value, config);
   ASSERT_FALSE(HasError(applied.diags)) << All(applied.diags);
-  EXPECT_EQ(world_.memory.certificate_count(), 1u);
-  EXPECT_EQ(world_.memory.GetCertificate(first_id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(world_.StoredCertificates(), 1u);
+  EXPECT_EQ(world_.sqlite->GetCertificate(first_id).status().code(), StatusCode::kNotFound);
 }
 
 // ---------------------------------------------------------------- error paths
@@ -603,7 +603,7 @@ TEST_F(PluginTest, RefreshWarnsAboutPruningAndTheApplyPrunes) {
 TEST_F(PluginTest, ReadKeepsTheStateWhenTheStoreFails) {
   Value account = Create(kAccount, AccountConfig());
   Value state = Create(kAuto, AutoConfig(Str(account, "id")));
-  world_.store.FailAlways("GetAutoCertificate", UnavailableError("the store memory:test is locked"));
+  world_.store.FailAlways("GetAutoCertificate", UnavailableError("the store " + world_.store.Describe() + " is locked"));
   Answer read = Read(kAuto, state);
   world_.store.Clear();
   ASSERT_TRUE(HasError(read.diags));
@@ -618,10 +618,10 @@ TEST_F(PluginTest, ReadOfAnIdTheStoreNeverKnewNamesTheStoreAndSaysWhatToDo) {
   Answer read = Read(kAuto, foreign);
   ASSERT_TRUE(HasError(read.diags));
   EXPECT_EQ(read.diags[0].summary, "Auto certificate not in the store");
-  EXPECT_THAT(read.diags[0].detail, HasSubstr("memory:test"));
+  EXPECT_THAT(read.diags[0].detail, HasSubstr(world_.store.Describe()));
   EXPECT_EQ(read.value, foreign);
   // Deleted from the store outside Terraform: gone from state (drift), no error.
-  ASSERT_TRUE(world_.memory.DeleteAutoCertificate(Str(state, "id")).ok());
+  ASSERT_TRUE(world_.sqlite->DeleteAutoCertificate(Str(state, "id")).ok());
   read = Read(kAuto, state);
   EXPECT_FALSE(HasError(read.diags)) << All(read.diags);
   EXPECT_TRUE(read.value.is_null());
@@ -643,7 +643,7 @@ TEST_F(PluginTest, FailedIssuanceIsAnErrorAndLeavesNothing) {
   EXPECT_THAT(applied.diags[0].summary, HasSubstr("Cannot issue the certificate for www.example.com"));
   EXPECT_THAT(applied.diags[0].detail, HasSubstr("CAA record forbids issuance"));
   EXPECT_TRUE(applied.value.is_null());
-  EXPECT_TRUE(world_.memory.ListAutoCertificates()->empty());
+  EXPECT_TRUE(world_.sqlite->ListAutoCertificates()->empty());
   EXPECT_TRUE(world_.dns.records().empty());
 }
 
@@ -917,7 +917,7 @@ TEST_F(PluginTest, DataSourceGivesTheKeyOnlyWhenAsked) {
   Value account = Create(kAccount, AccountConfig());
   Value state = Create(kAuto, AutoConfig(Str(account, "id")));
   const std::string id = Str(state, "last_issued_certificate_id");
-  const std::string key = world_.memory.GetCertificate(id)->private_key_pem;
+  const std::string key = world_.sqlite->GetCertificate(id)->private_key_pem;
   Answer data = ReadData(id);
   ASSERT_FALSE(HasError(data.diags)) << All(data.diags);
   EXPECT_TRUE(data.value.GetAttr("private_key_pem").is_null());

@@ -1,5 +1,5 @@
 // In-process tests of data "ionos_served_certificate": the provider configured over a
-// FakeWorld (scripted ACME CA, in-memory store, FakeClock), the endpoint a real TLS server on
+// FakeWorld (scripted ACME CA, a real SQLite store, FakeClock), the endpoint a real TLS server on
 // 127.0.0.1 (tests/fakes/tls_test_server.h) serving certificates the provider issued.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -26,7 +26,7 @@ class ServedCertificateDataSourceTest : public ::testing::Test {
   void SetUp() override {
     const Schema& s = provider_.schema();
     Value config = EmptyObject(s.block);
-    config = WithAttr(config, "store", Value::String("sqlite:/nonexistent/in-memory.db"));
+    config = WithAttr(config, "store", Value::String(world_.sqlite.url()));
     config = WithAttr(config, "token", Value::String("token"));
     config = WithAttr(config, "dns_api_url", Value::String("https://dns.test"));
     Diagnostics diags;
