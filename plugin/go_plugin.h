@@ -29,6 +29,11 @@ bool StartedByTerraform();
 // The message printed when a person runs the binary directly.
 std::string NotAPluginMessage(const std::string& program);
 
+// With AutoMTLS (PLUGIN_CLIENT_CERT set), starts making the server's key and certificate on
+// another thread, so that it overlaps whatever the caller does before ServeGoPlugin (building the
+// provider). Optional: ServeGoPlugin does it itself if nobody called this.
+void PrepareAutoMtls();
+
 // Serves `provider_service` until Terraform calls GRPCController.Shutdown.
 // Returns the process exit code.
 int ServeGoPlugin(grpc::Service* provider_service, ShutdownListener* listener);

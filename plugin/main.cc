@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  ionos::tf::PrepareAutoMtls();
   ionos::HclogLogger log(stderr, ionos::HclogLogger::LevelFromEnvironment(), "provider.ionos");
   ionos::SystemClock clock(clock_setting.ok() ? clock_setting->offset : std::chrono::system_clock::duration(0));
   ionos::SystemRandom random;

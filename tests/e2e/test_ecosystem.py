@@ -383,18 +383,49 @@ def example_dirs():
 
 class PluginStartUp(unittest.TestCase):
     """What Terraform's start of the plugin costs: libpq and its twenty dependencies are loaded
-    only when a PostgreSQL store is opened (core/store/libpq_loader.h), never at start-up."""
+    only when a PostgreSQL store is opened (core/store/libpq_loader.h), never at start-up; with
+    AutoMTLS the socket lives in the abstract namespace, so no directory or socket file is made
+    (and none is left behind by a killed plugin). Every e2e test shows that Terraform dials it."""
 
-    def test_the_plugin_serves_without_loading_libpq(self):
+    def start(self, client_cert=None):
         env = dict(os.environ, TF_PLUGIN_MAGIC_COOKIE="d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
-                   PLUGIN_PROTOCOL_VERSIONS="6")
+                   PLUGIN_PROTOCOL_VERSIONS="6", TMPDIR=self.tmp)
         env.pop("PLUGIN_CLIENT_CERT", None)
+        if client_cert:
+            env["PLUGIN_CLIENT_CERT"] = client_cert
         proc = subprocess.Popen([harness.PROVIDER_BINARY], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 text=True)
+        self.addCleanup(proc.stdout.close)
         self.addCleanup(proc.wait)
         self.addCleanup(proc.kill)
-        line = proc.stdout.readline()
-        self.assertTrue(line.startswith("1|6|unix|"), line)
+        return proc, proc.stdout.readline().split("|")
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tf-startup-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def test_with_automtls_the_socket_is_abstract_and_nothing_is_created(self):
+        cert_dir = tempfile.mkdtemp(prefix="tf-client-cert-")
+        self.addCleanup(shutil.rmtree, cert_dir, True)
+        _, cert = harness.make_tls_cert(cert_dir)
+        proc, fields = self.start(client_cert=harness.read_text(cert))
+        self.assertEqual(fields[:3], ["1", "6", "unix"], fields)
+        self.assertTrue(fields[3].startswith("@tf-provider-ionos-%d-" % proc.pid), fields[3])
+        with open("/proc/net/unix") as f:
+            listening = [line.split()[-1] for line in f if line.split()[-1].startswith("@tf-provider-ionos-")]
+        self.assertIn(fields[3], listening)
+        self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_without_automtls_the_socket_is_a_file_in_a_private_directory(self):
+        proc, fields = self.start()
+        self.assertEqual(fields[:3], ["1", "6", "unix"], fields)
+        directory = os.path.dirname(fields[3])
+        self.assertEqual(os.path.dirname(directory), self.tmp)
+        self.assertEqual(os.stat(directory).st_mode & 0o777, 0o700)
+
+    def test_the_plugin_serves_without_loading_libpq(self):
+        proc, fields = self.start()
+        self.assertEqual(fields[:3], ["1", "6", "unix"], fields)
         with open("/proc/%d/maps" % proc.pid) as f:
             libraries = {m.split()[-1] for m in f if ".so" in m}
         self.assertTrue(any("libssl" in lib for lib in libraries), sorted(libraries))
