@@ -55,14 +55,24 @@ void RetryBudget::Reset() {
   failures_ = 0;
 }
 
-void LearnedWait::Learn(Duration took, bool first_poll_at_estimate) {
+void LearnedWait::Learn(Duration took, Duration used, bool hit, Duration not_done_at) {
   if (took <= Duration(0)) {
     return;  // done at once: nothing to time
   }
-  // From what this wait took, not from the shared estimate: concurrent waits that all found the
-  // thing done at the estimate shrink it once, not once each.
-  const Duration next = first_poll_at_estimate ? took - took / 20 : took;
-  estimate_ms_.store(std::clamp(next, floor_, cap_).count(), std::memory_order_relaxed);
+  Duration next = took;
+  if (used > Duration(0) && hit) {
+    if (tracking_.load(std::memory_order_relaxed)) {
+      const Duration current = FirstWait();
+      next = current - current / 256;
+    } else {
+      next = used - used / 5;
+    }
+  } else if (used > Duration(0)) {
+    // Done somewhere in (not_done_at, took]: the middle of that.
+    tracking_.store(true, std::memory_order_relaxed);
+    if (not_done_at > Duration(0) && not_done_at < took) next = took - (took - not_done_at) / 2;
+  }
+  estimate_.store(std::clamp(next, floor_, cap_).count(), std::memory_order_relaxed);
 }
 
 Status Poll(const Clock& clock, const CancelToken* cancel, const PollOptions& options, const std::string& what,
@@ -74,13 +84,16 @@ Status Poll(const Clock& clock, const CancelToken* cancel, const PollOptions& op
   Duration interval = first;
   PollProgress last = std::move(initial);
   bool wait_first = !options.poll_first;
-  // The first poll at the learned time, unless the other side said when to come back.
+  // The first poll at the learned time, unless the other side said when to come back; a miss
+  // there is followed up in steps of 1/16 of it, so it costs little time.
   std::optional<Duration> learned_wait;
   if (options.learned != nullptr && !last.retry_after && options.learned->FirstWait() > Duration(0)) {
     learned_wait = options.learned->FirstWait();
     wait_first = true;
+    interval = std::clamp(*learned_wait / 16, Duration(std::chrono::milliseconds(1)), first);
   }
   int polls = 0;
+  Duration not_done_at{0};  // since `started`, when the last poll that found it not done asked
   auto cancelled = [&]() { return CancelledError("waiting for " + what + ": cancelled"); };
   while (true) {
     if (wait_first) {
@@ -119,10 +132,11 @@ Status Poll(const Clock& clock, const CancelToken* cancel, const PollOptions& op
     if (progress.done) {
       if (options.learned != nullptr) {
         options.learned->Learn(std::chrono::duration_cast<Duration>(asked - started),
-                               polls == 1 && learned_wait.has_value());
+                               learned_wait.value_or(Duration(0)), polls == 1, not_done_at);
       }
       return Status::Ok();
     }
+    not_done_at = std::chrono::duration_cast<Duration>(asked - started);
     last = std::move(progress);
   }
 }

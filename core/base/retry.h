@@ -81,31 +81,42 @@ class RetryBudget {
   int failures_ = 0;
 };
 
-// What recent waits of one kind took, shared by the concurrent waits of that kind (thread-safe).
-// Poll times its first poll to the estimate; when that poll finds the thing done, the estimate
-// becomes 1/20 less than that wait took (it may have been done earlier), otherwise the time the
-// wait took.
-// So a steady 300 ms provisioning is asked about once, about 300 ms after the write, in most waits,
-// and a wait that got slower is followed at once. Nothing learned (the start, or waits that were
-// done at once): Poll's own schedule.
+// What recent waits of one kind took, shared by the concurrent waits of that kind (thread-safe),
+// so that Poll asks once, when the thing is likely done, instead of stepping up to it.
+//
+// The estimate moves in two phases:
+// - Descending: the first wait is timed by Poll's own schedule and sets the estimate to what it
+//   took (the thing was done by then, perhaps much earlier). Each wait whose first poll at the
+//   estimate finds it done sets the estimate to 4/5 of the estimate it used (concurrent waits that
+//   used the same estimate shrink it once, not once each).
+// - Tracking, from the first miss on: a first poll that finds it not yet done costs one more poll
+//   or a few (Poll follows up after 1/16 of the estimate, doubling) and sets the estimate midway
+//   between the last poll that found it not done and the one that found it done; each hit shrinks
+//   the estimate by 1/256. So the estimate stays a few percent above what the wait really takes,
+//   and about one wait in ten costs a second poll.
+// A wait that got slower is followed at once (a miss moves the estimate up to it). Waits done at
+// once leave nothing to learn. So a steady 300 ms provisioning is asked about once, a few
+// milliseconds after 300 ms, in most waits.
 class LearnedWait {
  public:
   // Learned waits stay within [floor, cap].
-  explicit LearnedWait(Duration floor = std::chrono::milliseconds(5), Duration cap = std::chrono::seconds(10))
+  explicit LearnedWait(Duration floor = std::chrono::milliseconds(2), Duration cap = std::chrono::seconds(10))
       : floor_(floor), cap_(cap) {}
   LearnedWait(const LearnedWait&) = delete;
   LearnedWait& operator=(const LearnedWait&) = delete;
 
   // When to ask first; zero while nothing is learned.
-  Duration FirstWait() const { return Duration(estimate_ms_.load(std::memory_order_relaxed)); }
-  // A wait ended done after `took`; `first_poll_at_estimate` says whether it was the first poll,
-  // made at FirstWait().
-  void Learn(Duration took, bool first_poll_at_estimate);
+  Duration FirstWait() const { return Duration(estimate_.load(std::memory_order_relaxed)); }
+  // A wait ended done: `took` from its start to the poll that found it done. `used` is the
+  // FirstWait() its first poll came after (zero: nothing was learned), `hit` whether that poll
+  // found it done, `not_done_at` when the last poll that found it not yet done asked (zero: none).
+  void Learn(Duration took, Duration used, bool hit, Duration not_done_at = Duration(0));
 
  private:
   const Duration floor_;
   const Duration cap_;
-  std::atomic<Duration::rep> estimate_ms_{0};
+  std::atomic<Duration::rep> estimate_{0};
+  std::atomic<bool> tracking_{false};
 };
 
 struct PollOptions {
@@ -118,7 +129,8 @@ struct PollOptions {
   // Poll at once instead of waiting first (when nothing is known yet).
   bool poll_first = false;
   // When set: the first poll comes after learned->FirstWait() (unless the other side named a
-  // Retry-After, or nothing is learned yet), and the wait's outcome is learned. Not owned.
+  // Retry-After, or nothing is learned yet), a miss is followed up after 1/16 of it (at least
+  // 1 ms, at most initial_interval, doubling), and the wait's outcome is learned. Not owned.
   LearnedWait* learned = nullptr;
 };
 

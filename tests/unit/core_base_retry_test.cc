@@ -213,9 +213,10 @@ TEST(PollErrorsTest, PollFirstAsksBeforeWaiting) {
 // ---------------------------------------------------------------- LearnedWait
 
 // A thing that is done `settle` after the wait starts (a record that provisions in 300 ms).
-Status PollSettling(FakeClock& clock, LearnedWait& learned, Duration settle, int* polls) {
+// `poll_first` as a record write's wait polls (at once); an ACME order's waits first.
+Status PollSettling(FakeClock& clock, LearnedWait& learned, Duration settle, int* polls, bool poll_first = true) {
   PollOptions options;
-  options.poll_first = true;
+  options.poll_first = poll_first;
   options.learned = &learned;
   const TimePoint start = clock.Now();
   *polls = 0;
@@ -234,12 +235,23 @@ TEST(LearnedWaitTest, AfterOneWaitTheNextAsksOnceWhenItIsLikelyDone) {
   EXPECT_EQ(polls, 4);
   EXPECT_EQ(clock.sleeps(), (std::vector<Duration>{milliseconds(50), milliseconds(100), milliseconds(200)}));
   EXPECT_EQ(learned.FirstWait(), milliseconds(350));
-  // Learned: one poll, at 350 ms; then the estimate creeps down (it may have been done earlier).
+  // Learned: one poll, at 350 ms; done, so it may have been done much earlier: try 4/5 of that.
   clock.ClearSleeps();
   ASSERT_TRUE(PollSettling(clock, learned, milliseconds(300), &polls).ok());
   EXPECT_EQ(polls, 1);
   EXPECT_EQ(clock.sleeps(), std::vector<Duration>{milliseconds(350)});
-  EXPECT_EQ(learned.FirstWait(), milliseconds(333));
+  EXPECT_EQ(learned.FirstWait(), milliseconds(280));
+  // Too early: followed up in steps of 1/16 of the estimate (17, then 34 ms): not done at 297 ms,
+  // done at 331 ms; the estimate becomes the middle, 314 ms.
+  clock.ClearSleeps();
+  ASSERT_TRUE(PollSettling(clock, learned, milliseconds(300), &polls).ok());
+  EXPECT_EQ(polls, 3);
+  EXPECT_EQ(clock.sleeps(), (std::vector<Duration>{milliseconds(280), milliseconds(17), milliseconds(34)}));
+  EXPECT_EQ(learned.FirstWait(), milliseconds(314));
+  // From the first miss on, a hit shrinks the estimate by 1/256 only.
+  ASSERT_TRUE(PollSettling(clock, learned, milliseconds(300), &polls).ok());
+  EXPECT_EQ(polls, 1);
+  EXPECT_EQ(learned.FirstWait(), milliseconds(313));
 }
 
 TEST(LearnedWaitTest, ASteadySettleTimeCostsLittleMoreThanOnePollPerWait) {
@@ -248,7 +260,7 @@ TEST(LearnedWaitTest, ASteadySettleTimeCostsLittleMoreThanOnePollPerWait) {
   int polls = 0;
   int total_polls = 0;
   Duration total_wait{0};
-  constexpr int kWaits = 100;
+  constexpr int kWaits = 200;
   for (int i = 0; i < kWaits; ++i) {
     const TimePoint start = clock.Now();
     ASSERT_TRUE(PollSettling(clock, learned, milliseconds(300), &polls).ok());
@@ -256,10 +268,28 @@ TEST(LearnedWaitTest, ASteadySettleTimeCostsLittleMoreThanOnePollPerWait) {
     total_wait += std::chrono::duration_cast<Duration>(clock.Now() - start);
   }
   // Without learning every wait costs 4 polls and 350 ms.
-  EXPECT_LE(total_polls, kWaits * 3 / 2);
-  EXPECT_LE(total_wait / kWaits, milliseconds(340));
-  EXPECT_GE(learned.FirstWait(), milliseconds(280));
-  EXPECT_LE(learned.FirstWait(), milliseconds(360));
+  // With it: about one wait in ten polls twice (three times at the first miss), and a wait lasts a
+  // few milliseconds longer than the thing takes.
+  EXPECT_LE(total_polls, kWaits * 23 / 20);
+  EXPECT_LE(total_wait / kWaits, milliseconds(310));
+  EXPECT_GE(learned.FirstWait(), milliseconds(295));
+  EXPECT_LE(learned.FirstWait(), milliseconds(320));
+}
+
+TEST(LearnedWaitTest, AFastThingIsFoundOutQuickly) {
+  // A CA that validates within 8 ms: Poll's first step is 50 ms; after twelve waits the first poll
+  // comes within a few milliseconds of 8.
+  FakeClock clock;
+  LearnedWait learned;
+  int polls = 0;
+  int total_polls = 0;
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(PollSettling(clock, learned, milliseconds(8), &polls, /*poll_first=*/false).ok());
+    total_polls += polls;
+  }
+  EXPECT_GE(learned.FirstWait(), milliseconds(8));
+  EXPECT_LE(learned.FirstWait(), milliseconds(10));
+  EXPECT_LE(total_polls, 14);
 }
 
 TEST(LearnedWaitTest, ASlowerWaitIsFollowedAtOnceAndRetryAfterComesFirst) {
@@ -268,11 +298,13 @@ TEST(LearnedWaitTest, ASlowerWaitIsFollowedAtOnceAndRetryAfterComesFirst) {
   int polls = 0;
   ASSERT_TRUE(PollSettling(clock, learned, milliseconds(300), &polls).ok());
   ASSERT_EQ(learned.FirstWait(), milliseconds(350));
-  // Slower now: the learned poll misses, Poll's schedule follows, the estimate jumps to what it took.
+  // Slower now: the learned poll misses, the follow-ups double from 1/16 of it (not done at
+  // 497 ms, done at 665 ms), and the estimate jumps up to the middle of those.
   clock.ClearSleeps();
   ASSERT_TRUE(PollSettling(clock, learned, milliseconds(500), &polls).ok());
-  EXPECT_EQ(clock.sleeps(), (std::vector<Duration>{milliseconds(350), milliseconds(50), milliseconds(100)}));
-  EXPECT_EQ(learned.FirstWait(), milliseconds(500));
+  EXPECT_EQ(clock.sleeps(), (std::vector<Duration>{milliseconds(350), milliseconds(21), milliseconds(42),
+                                                   milliseconds(84), milliseconds(168)}));
+  EXPECT_EQ(learned.FirstWait(), milliseconds(581));
   // The other side's Retry-After wins over what was learned.
   clock.ClearSleeps();
   PollOptions options;
@@ -285,12 +317,12 @@ TEST(LearnedWaitTest, ASlowerWaitIsFollowedAtOnceAndRetryAfterComesFirst) {
 
 TEST(LearnedWaitTest, ConcurrentWaitsDoneAtTheEstimateShrinkItOnce) {
   LearnedWait learned;
-  learned.Learn(milliseconds(350), false);
+  learned.Learn(milliseconds(350), Duration(0), true);
   // Ten waits that started together all found the record available at their first poll.
   for (int i = 0; i < 10; ++i) {
-    learned.Learn(milliseconds(350), true);
+    learned.Learn(milliseconds(350), milliseconds(350), true);
   }
-  EXPECT_EQ(learned.FirstWait(), milliseconds(333));
+  EXPECT_EQ(learned.FirstWait(), milliseconds(280));
 }
 
 TEST(LearnedWaitTest, WaitsDoneAtOnceLeaveNothingLearned) {
