@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,28 +29,28 @@
 
 namespace ionos {
 
-// Statement parameters, `$1` first: text, integers, times, or NULL.
+// Statement parameters, `$1` first: text, integers, times (whole seconds, sent as RFC 3339 text
+// "2026-01-02T03:04:05Z"), or NULL (an empty optional).
 class Params {
  public:
   using Value = std::variant<std::monostate, std::string, int64_t>;  // monostate: NULL
 
-  Params& Text(std::string value) {
-    values_.emplace_back(std::move(value));
-    return *this;
-  }
-  Params& OptText(const std::optional<std::string>& value) {
-    if (value.has_value()) {
-      return Text(*value);
+  // One parameter, converted from what a record holds.
+  struct Param {
+    Param(std::string text) : value(std::move(text)) {}
+    Param(const char* text) : value(std::string(text)) {}
+    Param(int64_t number) : value(number) {}
+    Param(TimePoint t) : value(FormatRfc3339(std::chrono::floor<std::chrono::seconds>(t))) {}
+    Param(const std::optional<std::string>& text) : value(text.has_value() ? Value(*text) : Value()) {}
+    Value value;
+  };
+
+  Params() = default;
+  Params(std::initializer_list<Param> params) {
+    for (const Param& param : params) {
+      values_.push_back(param.value);
     }
-    values_.emplace_back(std::monostate());
-    return *this;
   }
-  Params& Int(int64_t value) {
-    values_.emplace_back(value);
-    return *this;
-  }
-  // Whole seconds, as RFC 3339 text ("2026-01-02T03:04:05Z").
-  Params& Time(TimePoint t) { return Text(FormatRfc3339(std::chrono::floor<std::chrono::seconds>(t))); }
 
   const std::vector<Value>& values() const { return values_; }
 

@@ -246,7 +246,7 @@ class PostgresLock final : public StoreLock {
       : pool_(std::move(pool)), conn_(std::move(conn)), key_(key) {}
   ~PostgresLock() override {
     Result<PgResultPtr> unlocked =
-        pool_->Exec(conn_.get(), "SELECT pg_advisory_unlock($1::bigint)", Params().Int(key_), "releasing a lock");
+        pool_->Exec(conn_.get(), "SELECT pg_advisory_unlock($1::bigint)", Params{key_}, "releasing a lock");
     if (unlocked.ok() && PQntuples(unlocked->get()) == 1 && std::strcmp(PQgetvalue(unlocked->get(), 0, 0), "t") == 0) {
       pool_->GiveBack(std::move(conn_));
     }
@@ -267,7 +267,7 @@ class PostgresLock final : public StoreLock {
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted "
         "AND objsubid = 1 AND classid = (($1::bigint >> 32) & 4294967295)::oid "
         "AND objid = ($1::bigint & 4294967295)::oid",
-        Params().Int(key_), "checking that the store lock is still held");
+        Params{key_}, "checking that the store lock is still held");
     if (!held.ok()) {
       return PQstatus(conn_.get()) != CONNECTION_OK ? Result<bool>(false) : Result<bool>(held.status());
     }
@@ -296,7 +296,7 @@ class PostgresLockAttempt final : public LockAttempt {
   Result<std::unique_ptr<StoreLock>> Try() override {
     for (;;) {
       Result<PgResultPtr> tried =
-          pool_->Exec(conn_.get(), "SELECT pg_try_advisory_lock($1::bigint)", Params().Int(key_), what_);
+          pool_->Exec(conn_.get(), "SELECT pg_try_advisory_lock($1::bigint)", Params{key_}, what_);
       if (tried.ok()) {
         if (std::strcmp(PQgetvalue(tried->get(), 0, 0), "t") != 0) {
           return std::unique_ptr<StoreLock>();
@@ -452,7 +452,7 @@ Status Migrate(PostgresPool& pool, const Clock& clock, bool must_exist) {
   // database migrate once; the others wait (bounded by lock_timeout) and then find it done.
   return pool.Transaction(lease.get(), what, [&]() -> Status {
     IONOS_RETURN_IF_ERROR(pool.Exec(lease.get(), "SELECT pg_advisory_xact_lock($1::bigint)",
-                                    Params().Int(LockKey("migration", "schema")), what)
+                                    Params{LockKey("migration", "schema")}, what)
                               .status());
     IONOS_ASSIGN_OR_RETURN(
         PgResultPtr tables,
@@ -485,7 +485,7 @@ Status Migrate(PostgresPool& pool, const Clock& clock, bool must_exist) {
           "migrating the schema of the store " + describe + " to version " + std::to_string(m.version);
       IONOS_RETURN_IF_ERROR(pool.ExecScript(lease.get(), m.sql, step));
       IONOS_RETURN_IF_ERROR(pool.Exec(lease.get(), "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
-                                      Params().Int(m.version).Time(clock.Now()), step)
+                                      Params{int64_t{m.version}, clock.Now()}, step)
                                 .status());
     }
     return Status::Ok();

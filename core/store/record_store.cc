@@ -19,6 +19,7 @@ namespace {
 // The column lists. `p` is a table prefix such as "c." (or ""); `key` is "private_key", or "''" in
 // listings (which never carry, or decrypt, a key). The certificate summary columns come first, so
 // one reader serves both lists.
+// clang-format off
 #define IONOS_ACCOUNT_COLUMNS(key) \
   "id, name, email, server, key_algorithm, account_url, status, " key ", eab_key_id, created_at, updated_at"
 #define IONOS_AUTO_CERTIFICATE_COLUMNS(p)                                                                   \
@@ -34,6 +35,7 @@ constexpr size_t kCertificateColumns = 14;  // the 11 summary columns, then PEM,
   p "certificate_id, " p "window_start, " p "window_end, " p "chosen_at, " p "explanation_url, " p "fetched_at, " \
   p "next_fetch_at"
 #define IONOS_PENDING_DNS_COLUMNS "id, zone_id, zone_name, record_name, fqdn, value, record_id, created_at, owner"
+// clang-format on
 
 TimePoint FloorSeconds(TimePoint t) { return std::chrono::floor<std::chrono::seconds>(t); }
 
@@ -102,8 +104,8 @@ struct Codec {
     r.name = s.Text(2);
     r.common_name = s.Text(3);
     const nlohmann::json sans = ParseJson(s.Text(4)).value_or(nlohmann::json());
-    const Status corrupt = DataLossError("the store " + store +
-                                         " holds corrupt subject_alternative_names for auto certificate " + Quoted(r.id));
+    const Status corrupt = DataLossError(
+        "the store " + store + " holds corrupt subject_alternative_names for auto certificate " + Quoted(r.id));
     if (!sans.is_array()) {
       return corrupt;
     }
@@ -241,14 +243,14 @@ Status RecordStore::NotFound(const char* kind, const std::string& id) const {
 }
 
 Status RecordStore::DeleteById(const char* sql, const char* kind, const std::string& id, const std::string& what) {
-  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, sql, Params().Text(id), Mode::kWrite));
+  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, sql, {id}, Mode::kWrite));
   return rows.changed == 0 ? NotFound(kind, id) : Status::Ok();
 }
 
 Result<bool> RecordStore::WasDeleted(const std::string& kind, const std::string& id) {
   const std::string what = "looking up deleted " + kind + " " + Quoted(id);
-  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, "SELECT 1 FROM deleted_records WHERE kind = $1 AND id = $2",
-                                             Params().Text(kind).Text(id), Mode::kRead));
+  IONOS_ASSIGN_OR_RETURN(
+      Rows rows, db_->Run(what, "SELECT 1 FROM deleted_records WHERE kind = $1 AND id = $2", {kind, id}, Mode::kRead));
   return !rows.empty();
 }
 
@@ -263,18 +265,8 @@ Result<AccountRecord> RecordStore::CreateAccount(const AccountRecord& account) {
   IONOS_RETURN_IF_ERROR(db_->Run(what,
                                  "INSERT INTO accounts (" IONOS_ACCOUNT_COLUMNS(
                                      "private_key") ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                                 Params()
-                                     .Text(r.id)
-                                     .Text(r.name)
-                                     .Text(r.email)
-                                     .Text(r.server)
-                                     .Text(r.key_algorithm)
-                                     .Text(r.account_url)
-                                     .Text(r.status)
-                                     .Text(stored_key)
-                                     .Text(r.eab_key_id)
-                                     .Time(r.created_at)
-                                     .Time(r.updated_at),
+                                 {r.id, r.name, r.email, r.server, r.key_algorithm, r.account_url, r.status, stored_key,
+                                  r.eab_key_id, r.created_at, r.updated_at},
                                  Mode::kWrite)
                             .status());
   return r;
@@ -282,8 +274,9 @@ Result<AccountRecord> RecordStore::CreateAccount(const AccountRecord& account) {
 
 Result<AccountRecord> RecordStore::GetAccount(const std::string& id) {
   const std::string what = "reading account " + Quoted(id);
-  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, "SELECT " IONOS_ACCOUNT_COLUMNS("private_key") " FROM accounts WHERE id = $1",
-                                             Params().Text(id), Mode::kRead));
+  IONOS_ASSIGN_OR_RETURN(
+      Rows rows,
+      db_->Run(what, "SELECT " IONOS_ACCOUNT_COLUMNS("private_key") " FROM accounts WHERE id = $1", {id}, Mode::kRead));
   if (rows.empty()) {
     return NotFound("account", id);
   }
@@ -302,25 +295,16 @@ Result<AccountRecord> RecordStore::UpdateAccount(const AccountRecord& account) {
   // A transaction, so that a stored key this store cannot decrypt (DataLoss) leaves the record as it was.
   IONOS_RETURN_IF_ERROR(db_->Transaction(what, [&](Statements& tx) -> Status {
     IONOS_ASSIGN_OR_RETURN(
-        Rows rows,
-        tx.Run(what,
-               "UPDATE accounts SET name = $2, email = $3, account_url = $4, status = $5, "
-               "private_key = COALESCE($6, private_key), key_algorithm = COALESCE($7, key_algorithm), "
-               "updated_at = $8 WHERE id = $1 AND server = $9 AND eab_key_id = $10 "
-               "RETURNING " IONOS_ACCOUNT_COLUMNS("private_key"),
-               Params()
-                   .Text(id)
-                   .Text(account.name)
-                   .Text(account.email)
-                   .Text(account.account_url)
-                   .Text(account.status)
-                   .OptText(stored_key)
-                   .OptText(new_key ? std::optional<std::string>(account.key_algorithm) : std::nullopt)
-                   .Time(Now())
-                   .Text(account.server)
-                   .Text(account.eab_key_id)));
+        Rows rows, tx.Run(what,
+                          "UPDATE accounts SET name = $2, email = $3, account_url = $4, status = $5, "
+                          "private_key = COALESCE($6, private_key), key_algorithm = COALESCE($7, key_algorithm), "
+                          "updated_at = $8 WHERE id = $1 AND server = $9 AND eab_key_id = $10 "
+                          "RETURNING " IONOS_ACCOUNT_COLUMNS("private_key"),
+                          {id, account.name, account.email, account.account_url, account.status, stored_key,
+                           new_key ? std::optional<std::string>(account.key_algorithm) : std::nullopt, Now(),
+                           account.server, account.eab_key_id}));
     if (rows.empty()) {
-      IONOS_ASSIGN_OR_RETURN(Rows exists, tx.Run(what, "SELECT 1 FROM accounts WHERE id = $1", Params().Text(id)));
+      IONOS_ASSIGN_OR_RETURN(Rows exists, tx.Run(what, "SELECT 1 FROM accounts WHERE id = $1", {id}));
       if (exists.empty()) {
         return NotFound("account", id);
       }
@@ -338,10 +322,9 @@ Status RecordStore::DeleteAccount(const std::string& id) {
 
 Result<std::vector<AccountRecord>> RecordStore::ListAccounts() {
   const std::string what = "listing accounts";
-  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what,
-                                             std::string("SELECT " IONOS_ACCOUNT_COLUMNS("''") " FROM accounts ORDER BY "
-                                                         "created_at, ") + db_->dialect().insertion_order,
-                                             Params(), Mode::kRead));
+  const std::string sql = std::string("SELECT " IONOS_ACCOUNT_COLUMNS("''") " FROM accounts ORDER BY created_at, ") +
+                          db_->dialect().insertion_order;
+  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, sql, Params(), Mode::kRead));
   return Collect<AccountRecord>(rows, describe_, [&](const Row& s) { return IONOS_CODEC.Account(s, false); });
 }
 
@@ -352,24 +335,15 @@ Result<AutoCertificateRecord> RecordStore::CreateAutoCertificate(const AutoCerti
   IONOS_ASSIGN_OR_RETURN(r.id, IdFor(auto_certificate.id));
   r.created_at = r.updated_at = Now();
   const std::string what = "creating auto certificate " + Quoted(r.id);
-  IONOS_RETURN_IF_ERROR(db_->Run(what,
-                                 "INSERT INTO auto_certificates (" IONOS_AUTO_CERTIFICATE_COLUMNS(
-                                     "") ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                                 Params()
-                                     .Text(r.id)
-                                     .Text(r.provider_id)
-                                     .Text(r.name)
-                                     .Text(r.common_name)
-                                     .Text(nlohmann::json(r.subject_alternative_names).dump())
-                                     .Text(r.key_algorithm)
-                                     .Int(r.renew_before_days)
-                                     .Int(r.grace_period_days)
-                                     .Time(r.created_at)
-                                     .Time(r.updated_at)
-                                     .Text(r.profile)
-                                     .Text(EncodeIssuanceSettings(r.settings)),
-                                 Mode::kWrite)
-                            .status());
+  IONOS_RETURN_IF_ERROR(
+      db_->Run(what,
+               "INSERT INTO auto_certificates (" IONOS_AUTO_CERTIFICATE_COLUMNS(
+                   "") ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+               {r.id, r.provider_id, r.name, r.common_name, nlohmann::json(r.subject_alternative_names).dump(),
+                r.key_algorithm, r.renew_before_days, r.grace_period_days, r.created_at, r.updated_at, r.profile,
+                EncodeIssuanceSettings(r.settings)},
+               Mode::kWrite)
+          .status());
   return r;
 }
 
@@ -377,8 +351,8 @@ Result<AutoCertificateRecord> RecordStore::GetAutoCertificate(const std::string&
   const std::string what = "reading auto certificate " + Quoted(id);
   IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what,
                                              "SELECT " IONOS_AUTO_CERTIFICATE_COLUMNS("") " FROM auto_certificates "
-                                             "WHERE id = $1",
-                                             Params().Text(id), Mode::kRead));
+                                                                                          "WHERE id = $1",
+                                             {id}, Mode::kRead));
   if (rows.empty()) {
     return NotFound("auto certificate", id);
   }
@@ -388,28 +362,21 @@ Result<AutoCertificateRecord> RecordStore::GetAutoCertificate(const std::string&
 Result<AutoCertificateRecord> RecordStore::UpdateAutoCertificate(const AutoCertificateRecord& auto_certificate) {
   const std::string& id = auto_certificate.id;
   const std::string what = "updating auto certificate " + Quoted(id);
-  IONOS_ASSIGN_OR_RETURN(Rows rows,
-                         db_->Run(what,
-                                  "UPDATE auto_certificates SET name = $2, subject_alternative_names = $3, "
-                                  "key_algorithm = $4, renew_before_days = $5, grace_period_days = $6, "
-                                  "updated_at = $7, provider_id = $8, profile = $9, settings = $10 "
-                                  "WHERE id = $1 AND common_name = $11 RETURNING " IONOS_AUTO_CERTIFICATE_COLUMNS(""),
-                                  Params()
-                                      .Text(id)
-                                      .Text(auto_certificate.name)
-                                      .Text(nlohmann::json(auto_certificate.subject_alternative_names).dump())
-                                      .Text(auto_certificate.key_algorithm)
-                                      .Int(auto_certificate.renew_before_days)
-                                      .Int(auto_certificate.grace_period_days)
-                                      .Time(Now())
-                                      .Text(auto_certificate.provider_id)
-                                      .Text(auto_certificate.profile)
-                                      .Text(EncodeIssuanceSettings(auto_certificate.settings))
-                                      .Text(auto_certificate.common_name),
-                                  Mode::kWrite));
+  IONOS_ASSIGN_OR_RETURN(
+      Rows rows,
+      db_->Run(what,
+               "UPDATE auto_certificates SET name = $2, subject_alternative_names = $3, "
+               "key_algorithm = $4, renew_before_days = $5, grace_period_days = $6, "
+               "updated_at = $7, provider_id = $8, profile = $9, settings = $10 "
+               "WHERE id = $1 AND common_name = $11 RETURNING " IONOS_AUTO_CERTIFICATE_COLUMNS(""),
+               {id, auto_certificate.name, nlohmann::json(auto_certificate.subject_alternative_names).dump(),
+                auto_certificate.key_algorithm, auto_certificate.renew_before_days, auto_certificate.grace_period_days,
+                Now(), auto_certificate.provider_id, auto_certificate.profile,
+                EncodeIssuanceSettings(auto_certificate.settings), auto_certificate.common_name},
+               Mode::kWrite));
   if (rows.empty()) {
-    IONOS_ASSIGN_OR_RETURN(Rows exists, db_->Run(what, "SELECT 1 FROM auto_certificates WHERE id = $1",
-                                                 Params().Text(id), Mode::kRead));
+    IONOS_ASSIGN_OR_RETURN(Rows exists,
+                           db_->Run(what, "SELECT 1 FROM auto_certificates WHERE id = $1", {id}, Mode::kRead));
     if (exists.empty()) {
       return NotFound("auto certificate", id);
     }
@@ -427,11 +394,10 @@ Status RecordStore::DeleteAutoCertificate(const std::string& id) {
 
 Result<std::vector<AutoCertificateRecord>> RecordStore::ListAutoCertificates() {
   const std::string what = "listing auto certificates";
-  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what,
-                                             std::string("SELECT " IONOS_AUTO_CERTIFICATE_COLUMNS("") " FROM "
-                                                         "auto_certificates ORDER BY created_at, ") +
-                                                 db_->dialect().insertion_order,
-                                             Params(), Mode::kRead));
+  const std::string sql =
+      std::string("SELECT " IONOS_AUTO_CERTIFICATE_COLUMNS("") " FROM auto_certificates ORDER BY created_at, ") +
+      db_->dialect().insertion_order;
+  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, sql, Params(), Mode::kRead));
   return Collect<AutoCertificateRecord>(rows, describe_, [&](const Row& s) { return IONOS_CODEC.AutoCertificate(s); });
 }
 
@@ -449,20 +415,19 @@ Result<CertificateRecord> RecordStore::AddCertificate(const CertificateRecord& c
   const std::string what =
       "adding certificate " + Quoted(r.id) + " to auto certificate " + Quoted(r.auto_certificate_id);
   IONOS_ASSIGN_OR_RETURN(std::string stored_key, SealPrivateKey(key_, r.id, r.private_key_pem, *random_));
-  const Params row = Params()
-                         .Text(r.id)
-                         .Text(r.auto_certificate_id)
-                         .Text(r.name)
-                         .Text(r.serial_number)
-                         .Time(r.not_before)
-                         .Time(r.not_after)
-                         .Text(r.fingerprint_sha256)
-                         .Text(r.key_algorithm)
-                         .Time(r.issued_at)
-                         .Text(r.certificate_pem)
-                         .Text(r.chain_pem)
-                         .Text(stored_key)
-                         .Time(now);
+  const Params row = {r.id,
+                      r.auto_certificate_id,
+                      r.name,
+                      r.serial_number,
+                      r.not_before,
+                      r.not_after,
+                      r.fingerprint_sha256,
+                      r.key_algorithm,
+                      r.issued_at,
+                      r.certificate_pem,
+                      r.chain_pem,
+                      stored_key,
+                      now};
   if (!db_->dialect().add_certificate_function) {
     // Supersede and insert in one transaction; the one-active index keeps concurrent adders honest.
     IONOS_RETURN_IF_ERROR(db_->Transaction(what, [&](Statements& tx) -> Status {
@@ -475,11 +440,12 @@ Result<CertificateRecord> RecordStore::AddCertificate(const CertificateRecord& c
                                    "WHERE auto_certificate_id = $2 AND status = 'active'",
                                    row)
                                 .status());
-      return tx.Run(what,
-                    "INSERT INTO certificates (id, auto_certificate_id, name, serial_number, not_before, not_after, "
-                    "status, fingerprint_sha256, key_algorithm, issued_at, certificate_pem, chain_pem, private_key) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $11, $12)",
-                    row)
+      return tx
+          .Run(what,
+               "INSERT INTO certificates (id, auto_certificate_id, name, serial_number, not_before, not_after, "
+               "status, fingerprint_sha256, key_algorithm, issued_at, certificate_pem, chain_pem, private_key) "
+               "VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $11, $12)",
+               row)
           .status();
     }));
     return r;
@@ -488,12 +454,11 @@ Result<CertificateRecord> RecordStore::AddCertificate(const CertificateRecord& c
   // worked: the call is sent again on a fresh connection (kWriteKeyed), and when the first one had
   // arrived after all, the second finds the same id with the same serial: stored once, done.
   Outcome outcome;
-  Result<Rows> added = db_->Run(
-      what, "SELECT ionos_add_certificate($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", row,
-      Mode::kWriteKeyed, &outcome);
+  Result<Rows> added =
+      db_->Run(what, "SELECT ionos_add_certificate($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", row,
+               Mode::kWriteKeyed, &outcome);
   if (!added.ok() && outcome.repeated && outcome.duplicate) {
-    Result<Rows> kept =
-        db_->Run(what, "SELECT serial_number FROM certificates WHERE id = $1", Params().Text(r.id), Mode::kRead);
+    Result<Rows> kept = db_->Run(what, "SELECT serial_number FROM certificates WHERE id = $1", {r.id}, Mode::kRead);
     if (kept.ok() && kept->size() == 1 && kept->at(0, 0) == r.serial_number) {
       return r;
     }
@@ -507,8 +472,9 @@ Result<CertificateRecord> RecordStore::AddCertificate(const CertificateRecord& c
 
 Result<CertificateRecord> RecordStore::GetCertificate(const std::string& id) {
   const std::string what = "reading certificate " + Quoted(id);
-  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, "SELECT " IONOS_CERTIFICATE_COLUMNS " FROM certificates WHERE id = $1",
-                                             Params().Text(id), Mode::kRead));
+  IONOS_ASSIGN_OR_RETURN(
+      Rows rows,
+      db_->Run(what, "SELECT " IONOS_CERTIFICATE_COLUMNS " FROM certificates WHERE id = $1", {id}, Mode::kRead));
   if (rows.empty()) {
     return NotFound("certificate", id);
   }
@@ -520,10 +486,11 @@ Result<std::vector<CertificateSummary>> RecordStore::ListCertificates(const std:
   // One statement: no row → no such auto certificate; one row of NULLs → it has no certificates.
   IONOS_ASSIGN_OR_RETURN(Rows rows,
                          db_->Run(what,
-                                  "SELECT " IONOS_CERTIFICATE_SUMMARY_COLUMNS("c.") " FROM auto_certificates a "
-                                  "LEFT JOIN certificates c ON c.auto_certificate_id = a.id WHERE a.id = $1 "
-                                  "ORDER BY c.seq DESC",
-                                  Params().Text(auto_certificate_id), Mode::kRead));
+                                  "SELECT " IONOS_CERTIFICATE_SUMMARY_COLUMNS(
+                                      "c.") " FROM auto_certificates a "
+                                            "LEFT JOIN certificates c ON c.auto_certificate_id = a.id WHERE a.id = $1 "
+                                            "ORDER BY c.seq DESC",
+                                  {auto_certificate_id}, Mode::kRead));
   if (rows.empty()) {
     return NotFound("auto certificate", auto_certificate_id);
   }
@@ -541,14 +508,17 @@ Result<AutoCertificateSnapshot> RecordStore::GetAutoCertificateSnapshot(const st
   // no certificates. One statement, so one consistent snapshot.
   IONOS_ASSIGN_OR_RETURN(
       Rows rows,
-      db_->Run(what,
-               "SELECT " IONOS_AUTO_CERTIFICATE_COLUMNS("a.") ", " IONOS_CERTIFICATE_SUMMARY_COLUMNS("c.")
-               ", CASE WHEN c.rn = 1 THEN c.certificate_pem END, CASE WHEN c.rn = 1 THEN c.chain_pem END, "
-               "CASE WHEN c.rn = 1 THEN c.private_key END, " IONOS_RENEWAL_INFO_COLUMNS("r.")
-               " FROM auto_certificates a LEFT JOIN (SELECT x.*, row_number() OVER (ORDER BY x.seq DESC) AS rn "
-               "FROM certificates x WHERE x.auto_certificate_id = $1) c ON c.auto_certificate_id = a.id "
-               "LEFT JOIN renewal_info r ON c.rn = 1 AND r.certificate_id = c.id WHERE a.id = $1 ORDER BY c.rn",
-               Params().Text(id), Mode::kRead));
+      db_->Run(
+          what,
+          "SELECT " IONOS_AUTO_CERTIFICATE_COLUMNS("a.") ", " IONOS_CERTIFICATE_SUMMARY_COLUMNS(
+              "c.") ", CASE WHEN c.rn = 1 THEN c.certificate_pem END, CASE WHEN c.rn = 1 THEN c.chain_pem END, "
+                    "CASE WHEN c.rn = 1 THEN c.private_key END, " IONOS_RENEWAL_INFO_COLUMNS(
+                        "r.") " FROM auto_certificates a LEFT JOIN (SELECT x.*, row_number() OVER (ORDER BY x.seq "
+                              "DESC) AS rn "
+                              "FROM certificates x WHERE x.auto_certificate_id = $1) c ON c.auto_certificate_id = a.id "
+                              "LEFT JOIN renewal_info r ON c.rn = 1 AND r.certificate_id = c.id WHERE a.id = $1 ORDER "
+                              "BY c.rn",
+          {id}, Mode::kRead));
   if (rows.empty()) {
     return NotFound("auto certificate", id);
   }
@@ -579,11 +549,10 @@ Result<AutoCertificateSnapshot> RecordStore::GetAutoCertificateSnapshot(const st
 
 Result<std::vector<CertificateSummary>> RecordStore::ListAllCertificates() {
   const std::string what = "listing all certificates";
-  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what,
-                                             std::string("SELECT " IONOS_CERTIFICATE_SUMMARY_COLUMNS("") " FROM "
-                                                         "certificates ORDER BY auto_certificate_id") +
-                                                 db_->dialect().bytewise + ", seq DESC",
-                                             Params(), Mode::kRead));
+  const std::string sql =
+      std::string("SELECT " IONOS_CERTIFICATE_SUMMARY_COLUMNS("") " FROM certificates ORDER BY auto_certificate_id") +
+      db_->dialect().bytewise + ", seq DESC";
+  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, sql, Params(), Mode::kRead));
   return Collect<CertificateSummary>(rows, describe_, [&](const Row& s) { return IONOS_CODEC.Summary(s); });
 }
 
@@ -599,28 +568,20 @@ Result<PendingDnsRecord> RecordStore::NotePendingDnsRecord(const PendingDnsRecor
   IONOS_ASSIGN_OR_RETURN(r.id, IdFor(record.id));
   r.created_at = Now();
   const std::string what = "noting pending DNS record " + Quoted(r.fqdn);
-  IONOS_RETURN_IF_ERROR(db_->Run(what,
-                                 "INSERT INTO pending_dns_records (" IONOS_PENDING_DNS_COLUMNS
-                                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                                 Params()
-                                     .Text(r.id)
-                                     .Text(r.zone_id)
-                                     .Text(r.zone_name)
-                                     .Text(r.record_name)
-                                     .Text(r.fqdn)
-                                     .Text(r.value)
-                                     .OptText(r.record_id)
-                                     .Time(r.created_at)
-                                     .Text(r.owner),
-                                 Mode::kWrite)
-                            .status());
+  IONOS_RETURN_IF_ERROR(
+      db_->Run(what,
+               "INSERT INTO pending_dns_records (" IONOS_PENDING_DNS_COLUMNS
+               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+               {r.id, r.zone_id, r.zone_name, r.record_name, r.fqdn, r.value, r.record_id, r.created_at, r.owner},
+               Mode::kWrite)
+          .status());
   return r;
 }
 
 Status RecordStore::SetPendingDnsRecordId(const std::string& id, const std::string& record_id) {
   const std::string what = "recording the DNS record id of pending DNS record " + Quoted(id);
   IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, "UPDATE pending_dns_records SET record_id = $2 WHERE id = $1",
-                                             Params().Text(id).Text(record_id), Mode::kWrite));
+                                             {id, record_id}, Mode::kWrite));
   return rows.changed == 0 ? NotFound("pending DNS record", id) : Status::Ok();
 }
 
@@ -631,8 +592,9 @@ Status RecordStore::RemovePendingDnsRecord(const std::string& id) {
 
 Result<std::vector<PendingDnsRecord>> RecordStore::ListPendingDnsRecords() {
   const std::string what = "listing pending DNS records";
-  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, "SELECT " IONOS_PENDING_DNS_COLUMNS " FROM pending_dns_records ORDER BY seq",
-                                             Params(), Mode::kRead));
+  IONOS_ASSIGN_OR_RETURN(
+      Rows rows, db_->Run(what, "SELECT " IONOS_PENDING_DNS_COLUMNS " FROM pending_dns_records ORDER BY seq", Params(),
+                          Mode::kRead));
   return Collect<PendingDnsRecord>(rows, describe_, [&](const Row& s) { return IONOS_CODEC.PendingDns(s); });
 }
 
@@ -642,8 +604,8 @@ Result<std::optional<RenewalInfoRecord>> RecordStore::GetRenewalInfo(const std::
   const std::string what = "reading the renewal information of certificate " + Quoted(certificate_id);
   IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what,
                                              "SELECT " IONOS_RENEWAL_INFO_COLUMNS("") " FROM renewal_info "
-                                             "WHERE certificate_id = $1",
-                                             Params().Text(certificate_id), Mode::kRead));
+                                                                                      "WHERE certificate_id = $1",
+                                             {certificate_id}, Mode::kRead));
   if (rows.empty()) {
     return std::optional<RenewalInfoRecord>();
   }
@@ -670,14 +632,7 @@ Status RecordStore::PutRenewalInfo(const RenewalInfoRecord& info) {
       "ON CONFLICT (certificate_id) DO UPDATE SET window_start = EXCLUDED.window_start, "
       "window_end = EXCLUDED.window_end, chosen_at = EXCLUDED.chosen_at, explanation_url = EXCLUDED.explanation_url, "
       "fetched_at = EXCLUDED.fetched_at, next_fetch_at = EXCLUDED.next_fetch_at",
-      Params()
-          .Text(info.certificate_id)
-          .Time(info.window_start)
-          .Time(info.window_end)
-          .Time(info.chosen_at)
-          .Text(info.explanation_url)
-          .Time(info.fetched_at)
-          .Time(info.next_fetch_at),
+      {info.certificate_id, info.window_start, info.window_end, info.chosen_at, info.explanation_url, info.fetched_at, info.next_fetch_at},
       info.certificate_id, "keeping the renewal information of certificate " + Quoted(info.certificate_id));
 }
 
@@ -687,15 +642,13 @@ Status RecordStore::PutPublication(const PublicationRecord& record) {
       "SELECT id, $2, $3, $4::timestamptz FROM certificates WHERE id = $1 "
       "ON CONFLICT (certificate_id) DO UPDATE SET state = EXCLUDED.state, remote_id = EXCLUDED.remote_id, "
       "updated_at = EXCLUDED.updated_at",
-      Params().Text(record.certificate_id).Text(record.state).Text(record.remote_id).Time(Now()),
-      record.certificate_id, "noting the publication of certificate " + Quoted(record.certificate_id));
+      {record.certificate_id, record.state, record.remote_id, Now()}, record.certificate_id,
+      "noting the publication of certificate " + Quoted(record.certificate_id));
 }
 
 Status RecordStore::RemovePublication(const std::string& certificate_id) {
   const std::string what = "forgetting the publication of certificate " + Quoted(certificate_id);
-  return db_->Run(what, "DELETE FROM publications WHERE certificate_id = $1", Params().Text(certificate_id),
-                  Mode::kWrite)
-      .status();
+  return db_->Run(what, "DELETE FROM publications WHERE certificate_id = $1", {certificate_id}, Mode::kWrite).status();
 }
 
 Result<std::vector<PublicationRecord>> RecordStore::ListPublications(const std::string& auto_certificate_id) {
@@ -704,7 +657,7 @@ Result<std::vector<PublicationRecord>> RecordStore::ListPublications(const std::
                                              "SELECT p.certificate_id, p.state, p.remote_id, p.updated_at "
                                              "FROM publications p JOIN certificates c ON c.id = p.certificate_id "
                                              "WHERE c.auto_certificate_id = $1",
-                                             Params().Text(auto_certificate_id), Mode::kRead));
+                                             {auto_certificate_id}, Mode::kRead));
   return Collect<PublicationRecord>(rows, describe_, [&](const Row& s) { return IONOS_CODEC.Publication(s); });
 }
 
@@ -712,12 +665,13 @@ Result<std::vector<PublicationRecord>> RecordStore::ListPublications(const std::
 
 Result<KeyCounts> RecordStore::CountKeys() {
   const std::string what = "counting the private keys";
-  IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what,
-                                             "SELECT (SELECT count(*) FROM accounts WHERE private_key LIKE 'enc:v1:%') + "
-                                             "(SELECT count(*) FROM certificates WHERE private_key LIKE 'enc:v1:%'), "
-                                             "(SELECT count(*) FROM accounts WHERE private_key NOT LIKE 'enc:v1:%') + "
-                                             "(SELECT count(*) FROM certificates WHERE private_key NOT LIKE 'enc:v1:%')",
-                                             Params(), Mode::kRead));
+  IONOS_ASSIGN_OR_RETURN(Rows rows,
+                         db_->Run(what,
+                                  "SELECT (SELECT count(*) FROM accounts WHERE private_key LIKE 'enc:v1:%') + "
+                                  "(SELECT count(*) FROM certificates WHERE private_key LIKE 'enc:v1:%'), "
+                                  "(SELECT count(*) FROM accounts WHERE private_key NOT LIKE 'enc:v1:%') + "
+                                  "(SELECT count(*) FROM certificates WHERE private_key NOT LIKE 'enc:v1:%')",
+                                  Params(), Mode::kRead));
   if (rows.size() != 1) {
     return InternalError(what + ": no row");
   }
@@ -735,16 +689,15 @@ Result<KeyCounts> RecordStore::Rekey(const std::string& new_key) {
   IONOS_RETURN_IF_ERROR(db_->Transaction(what, [&](Statements& tx) -> Status {
     for (const std::string table : {"accounts", "certificates"}) {
       const char* kind = table == "accounts" ? "account" : "certificate";
-      IONOS_ASSIGN_OR_RETURN(
-          Rows rows, tx.Run(what, "SELECT id, private_key FROM " + table + db_->dialect().lock_rows, Params()));
+      IONOS_ASSIGN_OR_RETURN(Rows rows,
+                             tx.Run(what, "SELECT id, private_key FROM " + table + db_->dialect().lock_rows, Params()));
       for (size_t i = 0; i < rows.size(); ++i) {
         const Row row(rows, i, describe_);
         const std::string id = row.Text(0);
         IONOS_ASSIGN_OR_RETURN(std::string pem, OpenPrivateKey(key_, kind, id, row.Text(1), describe_, key_source_));
         IONOS_ASSIGN_OR_RETURN(std::string sealed, SealPrivateKey(new_key, id, pem, *random_));
         IONOS_RETURN_IF_ERROR(
-            tx.Run(what, "UPDATE " + table + " SET private_key = $2 WHERE id = $1", Params().Text(id).Text(sealed))
-                .status());
+            tx.Run(what, "UPDATE " + table + " SET private_key = $2 WHERE id = $1", {id, sealed}).status());
       }
     }
     return Status::Ok();

@@ -651,7 +651,7 @@ Status SqliteDatabase::Migrate() {
       const std::string step = "migrating the store schema to version " + std::to_string(m.version);
       IONOS_RETURN_IF_ERROR(Exec(m.sql, step));
       IONOS_RETURN_IF_ERROR(Query(step, "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
-                                  Params().Int(m.version).Time(options_.clock->Now()))
+                                  Params{int64_t{m.version}, options_.clock->Now()})
                                 .status());
     }
     return Exec("COMMIT", what);
