@@ -43,7 +43,8 @@
 // the missing ones in one transaction under pg_advisory_xact_lock, so two runners starting at once
 // migrate once; a newer schema is refused (FailedPrecondition); a database holding tables of the
 // same names but no schema_version is refused and left alone. Times are timestamptz at whole
-// seconds, answered in UTC (each session sets TimeZone and DateStyle). Private keys are sealed exactly as in SQLite (core/store/key_sealing.h). Deleted ids are
+// seconds, answered in UTC as ISO text (each session sets TimeZone and DateStyle, over the URL's
+// options). Private keys are sealed exactly as in SQLite (core/store/key_sealing.h). Deleted ids are
 // remembered by triggers (tombstones for WasDeleted). AddCertificate is one call of the function
 // ionos_add_certificate, which locks the auto certificate's row, supersedes and inserts.
 //
