@@ -708,23 +708,30 @@ Result<KeyCounts> RecordStore::Rekey(const std::string& new_key) {
 // ------------------------------------------------------------------ locks and one transaction
 
 Result<std::unique_ptr<StoreLock>> RecordStore::Lock(const std::string& name, const LockOptions& options) {
-  const std::string what = "taking the lock " + Quoted(name) + " in the store " + describe_;
+  const std::string lock = "the lock " + Quoted(name) + " in the store " + describe_;
+  const std::string what = "taking " + lock;
   IONOS_ASSIGN_OR_RETURN(std::unique_ptr<LockAttempt> attempt, db_->StartLock(name, what));
   std::unique_ptr<StoreLock> held;
+  Status failed;  // of a try, as opposed to the wait
   bool announced = false;
   const PollOptions poll{.timeout = options.timeout,
                          .initial_interval = options.retry_interval,
                          .max_interval = options.retry_interval,
                          .poll_first = true};
-  const Status waited = Poll(*clock_, options.cancel, poll, what, PollProgress{}, [&]() -> Result<PollProgress> {
-    IONOS_ASSIGN_OR_RETURN(held, attempt->Try());
+  const Status waited = Poll(*clock_, options.cancel, poll, lock, PollProgress{}, [&]() -> Result<PollProgress> {
+    Result<std::unique_ptr<StoreLock>> tried = attempt->Try();
+    if (!tried.ok()) {
+      failed = tried.status();
+      return failed;
+    }
+    held = std::move(tried).value();
     if (held == nullptr && !announced && options.on_wait) {
       options.on_wait();
       announced = true;
     }
     return PollProgress{.done = held != nullptr};
   });
-  if (waited.code() == StatusCode::kDeadlineExceeded && held == nullptr) {
+  if (waited.code() == StatusCode::kDeadlineExceeded && failed.ok()) {
     return DeadlineExceededError(what + ": another process held it for " + FormatDuration(options.timeout) +
                                  " and did not let go");
   }
