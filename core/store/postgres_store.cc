@@ -326,7 +326,8 @@ class PostgresLockAttempt final : public LockAttempt {
 
 class PostgresDatabase final : public Database {
  public:
-  explicit PostgresDatabase(std::shared_ptr<PostgresPool> pool) : pool_(std::move(pool)) {}
+  // `clock` (null: the system clock) is the store's, for the pool of OpenOneTransaction.
+  PostgresDatabase(std::shared_ptr<PostgresPool> pool, const Clock* clock) : pool_(std::move(pool)), clock_(clock) {}
 
   const Dialect& dialect() const override {
     static constexpr Dialect kDialect{.insertion_order = "seq", .bytewise = " COLLATE \"C\"",
@@ -362,16 +363,13 @@ class PostgresDatabase final : public Database {
   Result<std::unique_ptr<Database>> OpenOneTransaction(const std::string& what) override {
     auto pinned = std::make_shared<PostgresPool>(pool_->url(), pool_->lock_timeout(), 1, clock_);
     IONOS_RETURN_IF_ERROR(pinned->Pin(what));
-    auto tx = std::make_unique<PostgresDatabase>(std::move(pinned));
-    tx->clock_ = clock_;
-    return std::unique_ptr<Database>(std::move(tx));
+    return std::unique_ptr<Database>(std::make_unique<PostgresDatabase>(std::move(pinned), clock_));
   }
 
   Status EndOneTransaction(Status status, const std::string& what) override {
     return pool_->Unpin(std::move(status), what);
   }
 
-  const Clock* clock_ = nullptr;
 
  private:
   // Statements on the connection of one transaction.
@@ -401,6 +399,7 @@ class PostgresDatabase final : public Database {
   }
 
   std::shared_ptr<PostgresPool> pool_;
+  const Clock* clock_;
 };
 
 // ================================================================ open and migrate
@@ -501,8 +500,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
                                              options.clock);
   IONOS_RETURN_IF_ERROR(
       Migrate(*pool, options.clock != nullptr ? *options.clock : DefaultClock(), options.must_exist));
-  auto db = std::make_unique<PostgresDatabase>(pool);
-  db->clock_ = options.clock;
+  auto db = std::make_unique<PostgresDatabase>(pool, options.clock);
   return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(db), std::move(pool), options));
 }
 

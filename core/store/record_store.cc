@@ -415,19 +415,10 @@ Result<CertificateRecord> RecordStore::AddCertificate(const CertificateRecord& c
   const std::string what =
       "adding certificate " + Quoted(r.id) + " to auto certificate " + Quoted(r.auto_certificate_id);
   IONOS_ASSIGN_OR_RETURN(std::string stored_key, SealPrivateKey(key_, r.id, r.private_key_pem, *random_));
-  const Params row = {r.id,
-                      r.auto_certificate_id,
-                      r.name,
-                      r.serial_number,
-                      r.not_before,
-                      r.not_after,
-                      r.fingerprint_sha256,
-                      r.key_algorithm,
-                      r.issued_at,
-                      r.certificate_pem,
-                      r.chain_pem,
-                      stored_key,
-                      now};
+  // clang-format off
+  const Params row{r.id, r.auto_certificate_id, r.name, r.serial_number, r.not_before, r.not_after,
+                   r.fingerprint_sha256, r.key_algorithm, r.issued_at, r.certificate_pem, r.chain_pem, stored_key, now};
+  // clang-format on
   if (!db_->dialect().add_certificate_function) {
     // Supersede and insert in one transaction; the one-active index keeps concurrent adders honest.
     IONOS_RETURN_IF_ERROR(db_->Transaction(what, [&](Statements& tx) -> Status {
