@@ -1,6 +1,6 @@
 // The embedded SQLite backend of Store (URL form `sqlite:PATH`). The records mean what RecordStore
 // (record_store.h) makes them mean; this backend adds its database: one connection, the dialect,
-// lock files and the migrations.
+// lock files and the migrations. It needs SQLite 3.35 or newer (RETURNING).
 //
 // On disk:
 // - Parent directories are created with mode 0700, the database file with mode 0600 (SQLite's
