@@ -30,7 +30,9 @@
 // sent); and a read that fails because its reused connection died is retried once on a fresh
 // connection. Connecting honours connect_timeout. Each session runs with lock_timeout =
 // StoreOptions::busy_timeout, so waiting for another writer's row or table lock is bounded
-// (→ Unavailable "locked by another process").
+// (→ Unavailable "locked by another process"). WriteInOneTransaction runs on a connection of its
+// own, outside the pool's count: BEGIN, the body's calls (none repeated on another connection;
+// UpdateAccount's and Rekey's transactions become savepoints), COMMIT or ROLLBACK.
 //
 // Round trips: every method is one statement, hence one round trip, in the common case (Open: one
 // more for the schema check; UpdateAccount: three, it decrypts inside a transaction; a failed
