@@ -73,8 +73,21 @@ class Row {
   size_t first_;
 };
 
+template <typename T, typename Reader>
+Result<std::vector<T>> Collect(const Rows& rows, const std::string& store, Reader&& read) {
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    IONOS_ASSIGN_OR_RETURN(T record, read(Row(rows, i, store)));
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+}  // namespace
+
 // Reads records out of rows; opens private keys with the store's key.
-struct Codec {
+struct RecordStore::Codec {
   const std::string& store;
   const std::string& key;
   const std::string& key_source;
@@ -192,20 +205,7 @@ struct Codec {
   }
 };
 
-template <typename T, typename Reader>
-Result<std::vector<T>> Collect(const Rows& rows, const std::string& store, Reader&& read) {
-  std::vector<T> out;
-  out.reserve(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    IONOS_ASSIGN_OR_RETURN(T record, read(Row(rows, i, store)));
-    out.push_back(std::move(record));
-  }
-  return out;
-}
-
-}  // namespace
-
-#define IONOS_CODEC (Codec{describe_, key_, key_source_})
+RecordStore::Codec RecordStore::codec() const { return Codec{describe_, key_, key_source_}; }
 
 Status CheckStoreKey(const StoreOptions& options) {
   if (!options.encryption_key.empty() && options.encryption_key.size() != kAesGcmKeySize) {
@@ -280,7 +280,7 @@ Result<AccountRecord> RecordStore::GetAccount(const std::string& id) {
   if (rows.empty()) {
     return NotFound("account", id);
   }
-  return IONOS_CODEC.Account(Row(rows, 0, describe_), /*with_key=*/true);
+  return codec().Account(Row(rows, 0, describe_), /*with_key=*/true);
 }
 
 Result<AccountRecord> RecordStore::UpdateAccount(const AccountRecord& account) {
@@ -310,7 +310,7 @@ Result<AccountRecord> RecordStore::UpdateAccount(const AccountRecord& account) {
       }
       return InvalidArgumentError(what + ": server and external account binding cannot change in place");
     }
-    IONOS_ASSIGN_OR_RETURN(updated, IONOS_CODEC.Account(Row(rows, 0, describe_), true));
+    IONOS_ASSIGN_OR_RETURN(updated, codec().Account(Row(rows, 0, describe_), true));
     return Status::Ok();
   }));
   return std::move(*updated);
@@ -325,7 +325,7 @@ Result<std::vector<AccountRecord>> RecordStore::ListAccounts() {
   const std::string sql = std::string("SELECT " IONOS_ACCOUNT_COLUMNS("''") " FROM accounts ORDER BY created_at, ") +
                           db_->dialect().insertion_order;
   IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, sql, Params(), Mode::kRead));
-  return Collect<AccountRecord>(rows, describe_, [&](const Row& s) { return IONOS_CODEC.Account(s, false); });
+  return Collect<AccountRecord>(rows, describe_, [&](const Row& s) { return codec().Account(s, false); });
 }
 
 // ------------------------------------------------------------------ auto certificates
@@ -356,7 +356,7 @@ Result<AutoCertificateRecord> RecordStore::GetAutoCertificate(const std::string&
   if (rows.empty()) {
     return NotFound("auto certificate", id);
   }
-  return IONOS_CODEC.AutoCertificate(Row(rows, 0, describe_));
+  return codec().AutoCertificate(Row(rows, 0, describe_));
 }
 
 Result<AutoCertificateRecord> RecordStore::UpdateAutoCertificate(const AutoCertificateRecord& auto_certificate) {
@@ -382,7 +382,7 @@ Result<AutoCertificateRecord> RecordStore::UpdateAutoCertificate(const AutoCerti
     }
     return InvalidArgumentError(what + ": common_name cannot change in place (it forces replacement)");
   }
-  return IONOS_CODEC.AutoCertificate(Row(rows, 0, describe_));
+  return codec().AutoCertificate(Row(rows, 0, describe_));
 }
 
 Status RecordStore::DeleteAutoCertificate(const std::string& id) {
@@ -398,7 +398,7 @@ Result<std::vector<AutoCertificateRecord>> RecordStore::ListAutoCertificates() {
       std::string("SELECT " IONOS_AUTO_CERTIFICATE_COLUMNS("") " FROM auto_certificates ORDER BY created_at, ") +
       db_->dialect().insertion_order;
   IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, sql, Params(), Mode::kRead));
-  return Collect<AutoCertificateRecord>(rows, describe_, [&](const Row& s) { return IONOS_CODEC.AutoCertificate(s); });
+  return Collect<AutoCertificateRecord>(rows, describe_, [&](const Row& s) { return codec().AutoCertificate(s); });
 }
 
 // ------------------------------------------------------------------ certificates
@@ -469,7 +469,7 @@ Result<CertificateRecord> RecordStore::GetCertificate(const std::string& id) {
   if (rows.empty()) {
     return NotFound("certificate", id);
   }
-  return IONOS_CODEC.Certificate(Row(rows, 0, describe_));
+  return codec().Certificate(Row(rows, 0, describe_));
 }
 
 Result<std::vector<CertificateSummary>> RecordStore::ListCertificates(const std::string& auto_certificate_id) {
@@ -488,7 +488,7 @@ Result<std::vector<CertificateSummary>> RecordStore::ListCertificates(const std:
   if (rows.size() == 1 && !rows.at(0, 0).has_value()) {
     return std::vector<CertificateSummary>();
   }
-  return Collect<CertificateSummary>(rows, describe_, [&](const Row& s) { return IONOS_CODEC.Summary(s); });
+  return Collect<CertificateSummary>(rows, describe_, [&](const Row& s) { return codec().Summary(s); });
 }
 
 Result<AutoCertificateSnapshot> RecordStore::GetAutoCertificateSnapshot(const std::string& id) {
@@ -513,7 +513,7 @@ Result<AutoCertificateSnapshot> RecordStore::GetAutoCertificateSnapshot(const st
   if (rows.empty()) {
     return NotFound("auto certificate", id);
   }
-  const Codec codec = IONOS_CODEC;
+  const Codec codec = this->codec();
   constexpr size_t kCertificateAt = kAutoCertificateColumns;
   constexpr size_t kRenewalInfoAt = kCertificateAt + kCertificateColumns;
   AutoCertificateSnapshot snapshot;
@@ -544,7 +544,7 @@ Result<std::vector<CertificateSummary>> RecordStore::ListAllCertificates() {
       std::string("SELECT " IONOS_CERTIFICATE_SUMMARY_COLUMNS("") " FROM certificates ORDER BY auto_certificate_id") +
       db_->dialect().bytewise + ", seq DESC";
   IONOS_ASSIGN_OR_RETURN(Rows rows, db_->Run(what, sql, Params(), Mode::kRead));
-  return Collect<CertificateSummary>(rows, describe_, [&](const Row& s) { return IONOS_CODEC.Summary(s); });
+  return Collect<CertificateSummary>(rows, describe_, [&](const Row& s) { return codec().Summary(s); });
 }
 
 Status RecordStore::DeleteCertificate(const std::string& id) {
@@ -586,7 +586,7 @@ Result<std::vector<PendingDnsRecord>> RecordStore::ListPendingDnsRecords() {
   IONOS_ASSIGN_OR_RETURN(
       Rows rows, db_->Run(what, "SELECT " IONOS_PENDING_DNS_COLUMNS " FROM pending_dns_records ORDER BY seq", Params(),
                           Mode::kRead));
-  return Collect<PendingDnsRecord>(rows, describe_, [&](const Row& s) { return IONOS_CODEC.PendingDns(s); });
+  return Collect<PendingDnsRecord>(rows, describe_, [&](const Row& s) { return codec().PendingDns(s); });
 }
 
 // ------------------------------------------------------------------ renewal information and publications
@@ -600,7 +600,7 @@ Result<std::optional<RenewalInfoRecord>> RecordStore::GetRenewalInfo(const std::
   if (rows.empty()) {
     return std::optional<RenewalInfoRecord>();
   }
-  IONOS_ASSIGN_OR_RETURN(RenewalInfoRecord info, IONOS_CODEC.RenewalInfo(Row(rows, 0, describe_)));
+  IONOS_ASSIGN_OR_RETURN(RenewalInfoRecord info, codec().RenewalInfo(Row(rows, 0, describe_)));
   return std::optional<RenewalInfoRecord>(std::move(info));
 }
 
@@ -649,7 +649,7 @@ Result<std::vector<PublicationRecord>> RecordStore::ListPublications(const std::
                                              "FROM publications p JOIN certificates c ON c.id = p.certificate_id "
                                              "WHERE c.auto_certificate_id = $1",
                                              {auto_certificate_id}, Mode::kRead));
-  return Collect<PublicationRecord>(rows, describe_, [&](const Row& s) { return IONOS_CODEC.Publication(s); });
+  return Collect<PublicationRecord>(rows, describe_, [&](const Row& s) { return codec().Publication(s); });
 }
 
 // ------------------------------------------------------------------ keys

@@ -76,6 +76,8 @@ class RecordStore : public Store {
   std::vector<std::string> Warnings() const override { return db_->Warnings(); }
 
  private:
+  struct Codec;  // reads records out of rows (record_store.cc)
+  Codec codec() const;
   TimePoint Now() const;
   Result<std::string> IdFor(const std::string& given);
   Status NotFound(const char* kind, const std::string& id) const;
