@@ -16,7 +16,7 @@
 #include "core/lifecycle/renewal_policy.h"
 #include "core/store/deferred_store.h"
 #include "core/store/key_sealing.h"
-#include "core/store/postgres_store.h"
+#include "core/store/postgres_url.h"
 #include "core/store/store_copy.h"
 #include "plugin/cli_metrics.h"
 

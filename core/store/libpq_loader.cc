@@ -30,11 +30,13 @@ namespace {
   X(void, PQfinish, (PGconn * conn), (conn))                                                                        \
   X(int, PQflush, (PGconn * conn), (conn))                                                                          \
   X(void, PQfreemem, (void* ptr), (ptr))                                                                            \
+  X(Oid, PQftype, (const PGresult* res, int field_num), (res, field_num))                                           \
   X(PGresult*, PQgetResult, (PGconn * conn), (conn))                                                                \
   X(int, PQgetisnull, (const PGresult* res, int tup_num, int field_num), (res, tup_num, field_num))                \
   X(int, PQgetlength, (const PGresult* res, int tup_num, int field_num), (res, tup_num, field_num))                \
   X(char*, PQgetvalue, (const PGresult* res, int tup_num, int field_num), (res, tup_num, field_num))               \
   X(int, PQisBusy, (PGconn * conn), (conn))                                                                         \
+  X(int, PQnfields, (const PGresult* res), (res))                                                                   \
   X(int, PQntuples, (const PGresult* res), (res))                                                                   \
   X(char*, PQresultErrorField, (const PGresult* res, int fieldcode), (res, fieldcode))                              \
   X(char*, PQresultErrorMessage, (const PGresult* res), (res))                                                      \

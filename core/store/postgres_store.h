@@ -1,8 +1,10 @@
 // File: core/store/postgres_store.h
 //
-// The PostgreSQL implementation of Store (URL `postgres://user:pass@host:port/db?sslmode=...`, also
+// The PostgreSQL backend of Store (URL `postgres://user:pass@host:port/db?sslmode=...`, also
 // `postgresql://`): the shared certificate store of a team, its CI runners and scheduled jobs,
-// which share nothing but the Terraform state backend and this database. libpq underneath.
+// which share nothing but the Terraform state backend and this database. libpq underneath. The
+// records mean what RecordStore (record_store.h) makes them mean; this backend adds its database:
+// the connection pool (postgres_pool.h), the dialect, advisory locks and the migrations.
 //
 // URL: postgres_url.h (ParsePostgresUrl, checked without connecting).
 //
@@ -28,7 +30,9 @@
 // sent); and a read that fails because its reused connection died is retried once on a fresh
 // connection. Connecting honours connect_timeout. Each session runs with lock_timeout =
 // StoreOptions::busy_timeout, so waiting for another writer's row or table lock is bounded
-// (→ Unavailable "locked by another process").
+// (→ Unavailable "locked by another process"). WriteInOneTransaction runs on a connection of its
+// own, outside the pool's count: BEGIN, the body's calls (none repeated on another connection;
+// UpdateAccount's and Rekey's transactions become savepoints), COMMIT or ROLLBACK.
 //
 // Round trips: every method is one statement, hence one round trip, in the common case (Open: one
 // more for the schema check; UpdateAccount: three, it decrypts inside a transaction; a failed
@@ -41,7 +45,8 @@
 // the missing ones in one transaction under pg_advisory_xact_lock, so two runners starting at once
 // migrate once; a newer schema is refused (FailedPrecondition); a database holding tables of the
 // same names but no schema_version is refused and left alone. Times are timestamptz at whole
-// seconds. Private keys are sealed exactly as in SQLite (core/store/key_sealing.h). Deleted ids are
+// seconds, answered in UTC as ISO text (each session sets TimeZone and DateStyle, over the URL's
+// options). Private keys are sealed exactly as in SQLite (core/store/key_sealing.h). Deleted ids are
 // remembered by triggers (tombstones for WasDeleted). AddCertificate is one call of the function
 // ionos_add_certificate, which locks the auto certificate's row, supersedes and inserts.
 //
@@ -68,110 +73,35 @@
 //   anything else                           → Internal (with the SQLSTATE)
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
-#include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
-#include <utility>
-#include <vector>
 
-#include "core/base/clock.h"
 #include "core/base/status.h"
+#include "core/store/postgres_pool.h"  // kPostgresStorePoolSize, kPostgresIdleCheckAfter
 #include "core/store/postgres_url.h"
-#include "core/store/store.h"
+#include "core/store/record_store.h"
 
 namespace ionos {
 
 // The schema version this binary writes; always equal to kSqliteStoreSchemaVersion.
 inline constexpr int kPostgresStoreSchemaVersion = 5;
 
-// Connections a PostgresStore keeps for its calls (held locks come on top, one each).
-inline constexpr size_t kPostgresStorePoolSize = 4;
-
-// A pooled connection idle this long (by the store's Clock) is checked before it carries a write:
-// one round trip (SELECT 1) that must be answered within min(round_trip_timeout,
-// kPostgresIdleCheckTimeout), or the connection is closed and another one used.
-inline constexpr std::chrono::seconds kPostgresIdleCheckAfter{5};
-inline constexpr std::chrono::seconds kPostgresIdleCheckTimeout{5};
-
-class PostgresStore final : public Store {
+class PostgresStore final : public RecordStore {
  public:
   // Connects (one connection), checks the schema and migrates it when needed.
   static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url, const StoreOptions& options);
-  ~PostgresStore() override;
-  PostgresStore(const PostgresStore&) = delete;
-  PostgresStore& operator=(const PostgresStore&) = delete;
-
-  Result<AccountRecord> CreateAccount(const AccountRecord& account) override;
-  Result<AccountRecord> GetAccount(const std::string& id) override;
-  Result<AccountRecord> UpdateAccount(const AccountRecord& account) override;
-  Status DeleteAccount(const std::string& id) override;
-  Result<std::vector<AccountRecord>> ListAccounts() override;
-
-  Result<AutoCertificateRecord> CreateAutoCertificate(const AutoCertificateRecord& auto_certificate) override;
-  Result<AutoCertificateRecord> GetAutoCertificate(const std::string& id) override;
-  Result<AutoCertificateRecord> UpdateAutoCertificate(const AutoCertificateRecord& auto_certificate) override;
-  Status DeleteAutoCertificate(const std::string& id) override;
-  Result<std::vector<AutoCertificateRecord>> ListAutoCertificates() override;
-
-  Result<CertificateRecord> AddCertificate(const CertificateRecord& certificate) override;
-  Result<CertificateRecord> GetCertificate(const std::string& id) override;
-  Result<std::vector<CertificateSummary>> ListCertificates(const std::string& auto_certificate_id) override;
-  Result<std::vector<CertificateSummary>> ListAllCertificates() override;
-  Status DeleteCertificate(const std::string& id) override;
-
-  Result<PendingDnsRecord> NotePendingDnsRecord(const PendingDnsRecord& record) override;
-  Status SetPendingDnsRecordId(const std::string& id, const std::string& record_id) override;
-  Status RemovePendingDnsRecord(const std::string& id) override;
-  Result<std::vector<PendingDnsRecord>> ListPendingDnsRecords() override;
-
-  Result<std::optional<RenewalInfoRecord>> GetRenewalInfo(const std::string& certificate_id) override;
-  Status PutRenewalInfo(const RenewalInfoRecord& info) override;
-  Status PutPublication(const PublicationRecord& record) override;
-  Status RemovePublication(const std::string& certificate_id) override;
-  Result<std::vector<PublicationRecord>> ListPublications(const std::string& auto_certificate_id) override;
-
-  Result<std::unique_ptr<StoreLock>> Lock(const std::string& name, const LockOptions& options) override;
-
-  Result<KeyCounts> CountKeys() override;
-  Result<KeyCounts> Rekey(const std::string& new_key) override;
-
-  Result<bool> WasDeleted(const std::string& kind, const std::string& id) override;
-  // One statement: the auto certificate joined with its certificates and the newest one's
-  // renewal information.
-  Result<AutoCertificateSnapshot> GetAutoCertificateSnapshot(const std::string& id) override;
-  // On a connection of its own, outside the pool's count: BEGIN, `body`'s calls on it (none
-  // repeated on another connection; UpdateAccount's and Rekey's transactions become savepoints),
-  // COMMIT or ROLLBACK.
-  Status WriteInOneTransaction(const std::function<Status(Store& tx)>& body) override;
-  std::string Describe() const override { return describe_; }
-  std::vector<std::string> Warnings() const override { return url_.warnings; }
 
   // Statements sent to the server so far (each a network round trip), including those of locks.
-  uint64_t round_trips() const;
+  uint64_t round_trips() const { return pool_->round_trips(); }
   // Connections opened so far (each several round trips: TCP, TLS, authentication).
-  uint64_t connections_opened() const;
-
-  class Pool;  // the connections (postgres_store.cc)
+  uint64_t connections_opened() const { return pool_->connections_opened(); }
 
  private:
-  PostgresStore(PostgresUrl url, const StoreOptions& options);
-  Status Migrate(bool must_exist);
-  TimePoint Now() const;
-  Result<std::string> IdFor(const std::string& given);
-  Status NotFound(const char* kind, const std::string& id) const;
+  PostgresStore(std::unique_ptr<Database> db, std::shared_ptr<PostgresPool> pool, const StoreOptions& options)
+      : RecordStore(std::move(db), options), pool_(std::move(pool)) {}
 
-  const PostgresUrl url_;
-  const std::string describe_;
-  const std::string key_;
-  const std::string key_source_;
-  SystemClock own_clock_;
-  SystemRandom own_random_;
-  const Clock* clock_;
-  Random* random_;
-  std::shared_ptr<Pool> pool_;  // shared with held locks, which may outlive the store
+  std::shared_ptr<PostgresPool> pool_;  // shared with the database and held locks, which may outlive the store
 };
 
 // What OpenStore does for postgres:// and postgresql:// URLs.

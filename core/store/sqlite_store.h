@@ -1,9 +1,12 @@
-// The embedded SQLite implementation of Store (URL form `sqlite:PATH`).
+// The embedded SQLite backend of Store (URL form `sqlite:PATH`). The records mean what RecordStore
+// (record_store.h) makes them mean; this backend adds its database: one connection, the dialect,
+// lock files and the migrations. It needs SQLite 3.35 or newer (RETURNING).
 //
 // On disk:
 // - Parent directories are created with mode 0700, the database file with mode 0600 (SQLite's
 //   -wal and -shm files inherit the database file's mode).
-// - WAL journal, busy timeout (StoreOptions::busy_timeout), foreign keys on, secure_delete on.
+// - WAL journal, busy timeout (StoreOptions::busy_timeout), foreign keys on (deletes cascade),
+//   secure_delete on.
 // - One connection per Store guarded by a mutex; every write runs in BEGIN IMMEDIATE, so
 //   concurrent threads and several provider processes on the same file are safe.
 // - Schema versions are recorded in the table `schema_version` (one row per applied migration).

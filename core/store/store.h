@@ -359,8 +359,8 @@ class Store : public AccountStore,
   // NotFoundError. A failure to read the renewal information alone does not fail the read (the
   // renewal window rule applies without it): renewal_info is then empty and renewal_info_status
   // says why. The default is GetAutoCertificate, ListCertificates, GetCertificate and
-  // GetRenewalInfo, four reads; PostgresStore answers with one statement (one round trip, one
-  // consistent snapshot).
+  // GetRenewalInfo, four reads; RecordStore (both backends) answers with one statement (one round
+  // trip, one consistent snapshot).
   virtual Result<AutoCertificateSnapshot> GetAutoCertificateSnapshot(const std::string& id);
 
   // Runs `body` with `tx`, a Store whose writes all go into one transaction of this store: they
@@ -369,7 +369,7 @@ class Store : public AccountStore,
   // through `tx` see its own writes; nobody else sees them before the commit. `tx` lives for the
   // call only and is used from the calling thread; it takes no locks (Lock is not for use). Other
   // writers of the store wait for the commit as for any other writer (busy timeout / lock_timeout).
-  // SQLite and PostgreSQL implement it (on a connection of its own); the default is
+  // RecordStore (both backends) implements it on a connection of its own; the default is
   // UnimplementedError.
   virtual Status WriteInOneTransaction(const std::function<Status(Store& tx)>& body);
 

@@ -791,6 +791,25 @@ TEST_F(PostgresStoreTest, PoolKeepsAtMostItsSizeOfConnections) {
   EXPECT_LE(std::stoul(SessionsOfDatabase()), kPostgresStorePoolSize);
 }
 
+// Times travel as RFC 3339 text and come back from timestamptz columns as the session prints them:
+// the store's own session settings (UTC, ISO) win over a URL's options, so every record reads back
+// exactly as it was written.
+TEST_F(PostgresStoreTest, TimesReadBackTheSameWhateverTimeZoneAndDateStyleTheUrlAsksFor) {
+  std::unique_ptr<PostgresStore> store =
+      MustOpenPostgres("options=-c%20TimeZone%3DAmerica%2FNew_York%20-c%20DateStyle%3DGerman%2CDMY");
+  ASSERT_NE(store, nullptr);
+  Result<AccountRecord> created = store->CreateAccount(SampleAccount());
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->created_at, T("2026-11-23T01:17:15Z"));
+  Result<AccountRecord> read = store->GetAccount(created->id);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->created_at, created->created_at);
+  EXPECT_EQ(read->updated_at, created->updated_at);
+  EXPECT_EQ(location_->Query("SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM accounts"),
+            "2026-11-23 01:17:15")
+      << "kept as the instant it is";
+}
+
 TEST_F(PostgresStoreTest, RoundTripsPerCallTable) {
   std::unique_ptr<PostgresStore> first = MustOpenPostgres();  // migrates
   ASSERT_NE(first, nullptr);
