@@ -261,8 +261,9 @@ class CertificateIssuer::ChallengeRecords {
 
 // ---------------------------------------------------------------- CertificateIssuer
 
-CertificateIssuer::CertificateIssuer(DnsProvider* dns, PropagationChecker* checker, Store* store, const Clock* clock,
-                                     Random* random, Logger* logger, const CancelToken* cancel, IssuerOptions options)
+CertificateIssuer::CertificateIssuer(DnsProvider* dns, PropagationChecker* checker, PendingDnsRecordStore* store,
+                                     const Clock* clock, Random* random, Logger* logger, const CancelToken* cancel,
+                                     IssuerOptions options)
     : dns_(dns),
       checker_(checker),
       store_(store),

@@ -109,8 +109,8 @@ class CertificateIssuer {
  public:
   // All pointers are borrowed and must outlive the issuer; `logger` and `cancel` may be null.
   // `checker` should share `cancel` so that propagation waits end on cancellation too.
-  CertificateIssuer(DnsProvider* dns, PropagationChecker* checker, Store* store, const Clock* clock, Random* random,
-                    Logger* logger, const CancelToken* cancel, IssuerOptions options);
+  CertificateIssuer(DnsProvider* dns, PropagationChecker* checker, PendingDnsRecordStore* store, const Clock* clock,
+                    Random* random, Logger* logger, const CancelToken* cancel, IssuerOptions options);
 
   CertificateIssuer(const CertificateIssuer&) = delete;
   CertificateIssuer& operator=(const CertificateIssuer&) = delete;
@@ -146,7 +146,7 @@ class CertificateIssuer {
 
   DnsProvider* dns_;
   PropagationChecker* checker_;
-  Store* store_;
+  PendingDnsRecordStore* store_;
   const Clock* clock_;
   Random* random_;
   Logger* logger_;

@@ -93,7 +93,7 @@ class Issuers final : public IssuerFactory {
   struct Options {
     std::string token;       // the IONOS Cloud API token (secret); empty: issuing is refused
     std::string user_agent;  // of the HTTP clients
-    Store* store = nullptr;  // notes of challenge records in flight
+    PendingDnsRecordStore* store = nullptr;  // notes of challenge records in flight
     const Clock* clock = nullptr;
     Random* random = nullptr;
     Logger* logger = nullptr;

@@ -262,6 +262,8 @@ class PendingDnsRecordStore {
   virtual Status RemovePendingDnsRecord(const std::string& id) = 0;
   // Every noted record, oldest first.
   virtual Result<std::vector<PendingDnsRecord>> ListPendingDnsRecords() = 0;
+  // The store, for messages (as Store::Describe()).
+  virtual std::string Describe() const = 0;
 };
 
 class RenewalInfoStore {
