@@ -86,6 +86,15 @@ def first_rpc(sock):
 def one_run(binary, env, rpc=False):
     """Milliseconds from exec to the handshake line; with rpc=True (AutoMTLS) a tuple of that, the
     end of the TLS handshake, and the answer to the first RPC."""
+    ctx = None
+    if rpc:
+        # As go-plugin does it: the client's certificate and key are loaded into the TLS settings
+        # before the plugin starts; only the server's certificate, from the handshake line, is added
+        # afterwards.
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.load_cert_chain(*client_files())
+        ctx.set_alpn_protocols(["h2"])
     t0 = time.perf_counter()
     proc = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
@@ -97,11 +106,7 @@ def one_run(binary, env, rpc=False):
             return (t_line - t0) * 1000.0
         fields = line.decode().strip().split("|")
         server_der = base64.b64decode(fields[5] + "=" * (-len(fields[5]) % 4))
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.check_hostname = False
         ctx.load_verify_locations(cadata=ssl.DER_cert_to_PEM_cert(server_der))
-        ctx.load_cert_chain(*client_files())
-        ctx.set_alpn_protocols(["h2"])
         raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         # An address starting with '@' is in Linux's abstract namespace (as Go dials it).
         raw.connect("\0" + fields[3][1:] if fields[3].startswith("@") else fields[3])
