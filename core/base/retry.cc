@@ -55,24 +55,34 @@ void RetryBudget::Reset() {
   failures_ = 0;
 }
 
+Duration LearnedWait::FirstWait() const {
+  const int64_t us = estimate_us_.load(std::memory_order_relaxed);
+  return std::chrono::ceil<Duration>(std::chrono::microseconds(us));
+}
+
 void LearnedWait::Learn(Duration took, Duration used, bool hit, Duration not_done_at) {
   if (took <= Duration(0)) {
     return;  // done at once: nothing to time
   }
-  Duration next = took;
+  auto us = [](Duration d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); };
+  int64_t next = us(took);
   if (used > Duration(0) && hit) {
+    const int hits = hits_in_a_row_.fetch_add(1, std::memory_order_relaxed) + 1;
     if (tracking_.load(std::memory_order_relaxed)) {
-      const Duration current = FirstWait();
-      next = current - current / 256;
+      const int64_t current = estimate_us_.load(std::memory_order_relaxed);
+      const int shift = std::max(1, 8 - hits / 8);  // 1/256, then 1/128 after 8 hits in a row, ...
+      next = current - std::max<int64_t>(current >> shift, 1);
     } else {
-      next = used - used / 5;
+      next = us(used) - us(used) / 5;
     }
   } else if (used > Duration(0)) {
-    // Done somewhere in (not_done_at, took]: the middle of that.
+    // Done somewhere in (not_done_at, took]: the middle of that, at most twice what was used.
+    hits_in_a_row_.store(0, std::memory_order_relaxed);
     tracking_.store(true, std::memory_order_relaxed);
-    if (not_done_at > Duration(0) && not_done_at < took) next = took - (took - not_done_at) / 2;
+    if (not_done_at > Duration(0) && not_done_at < took) next = us(took) - (us(took) - us(not_done_at)) / 2;
+    next = std::min(next, 2 * us(used));
   }
-  estimate_.store(std::clamp(next, floor_, cap_).count(), std::memory_order_relaxed);
+  estimate_us_.store(std::clamp(next, floor_us_, cap_us_), std::memory_order_relaxed);
 }
 
 Status Poll(const Clock& clock, const CancelToken* cancel, const PollOptions& options, const std::string& what,

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -84,39 +85,43 @@ class RetryBudget {
 // What recent waits of one kind took, shared by the concurrent waits of that kind (thread-safe),
 // so that Poll asks once, when the thing is likely done, instead of stepping up to it.
 //
-// The estimate moves in two phases:
+// The estimate (kept in microseconds, asked about in whole milliseconds) moves in two phases:
 // - Descending: the first wait is timed by Poll's own schedule and sets the estimate to what it
 //   took (the thing was done by then, perhaps much earlier). Each wait whose first poll at the
 //   estimate finds it done sets the estimate to 4/5 of the estimate it used (concurrent waits that
 //   used the same estimate shrink it once, not once each).
 // - Tracking, from the first miss on: a first poll that finds it not yet done costs one more poll
-//   or a few (Poll follows up after 1/16 of the estimate, doubling) and sets the estimate midway
-//   between the last poll that found it not done and the one that found it done; each hit shrinks
-//   the estimate by 1/256. So the estimate stays a few percent above what the wait really takes,
-//   and about one wait in ten costs a second poll.
-// A wait that got slower is followed at once (a miss moves the estimate up to it). Waits done at
-// once leave nothing to learn. So a steady 300 ms provisioning is asked about once, a few
-// milliseconds after 300 ms, in most waits.
+//   or a few (Poll follows up after 1/16 of the estimate, doubling) and moves the estimate to the
+//   middle of the last poll that found it not done and the one that found it done, at most to
+//   twice the estimate it used (one slow outlier, or a clock that jumped, does not throw it far);
+//   each hit shrinks it by 1/256, and faster the longer the run of hits (twice as fast after every
+//   8 hits in a row, at most by half), so an estimate left too high comes down within a few dozen
+//   waits while a steady one stays a few percent above what the wait really takes, with about one
+//   wait in ten costing a second poll.
+// Waits done at once leave nothing to learn.
 class LearnedWait {
  public:
   // Learned waits stay within [floor, cap].
   explicit LearnedWait(Duration floor = std::chrono::milliseconds(2), Duration cap = std::chrono::seconds(10))
-      : floor_(floor), cap_(cap) {}
+      : floor_us_(std::chrono::duration_cast<std::chrono::microseconds>(floor).count()),
+        cap_us_(std::chrono::duration_cast<std::chrono::microseconds>(cap).count()) {}
   LearnedWait(const LearnedWait&) = delete;
   LearnedWait& operator=(const LearnedWait&) = delete;
 
-  // When to ask first; zero while nothing is learned.
-  Duration FirstWait() const { return Duration(estimate_.load(std::memory_order_relaxed)); }
+  // When to ask first (the estimate rounded up to a whole millisecond); zero while nothing is
+  // learned.
+  Duration FirstWait() const;
   // A wait ended done: `took` from its start to the poll that found it done. `used` is the
   // FirstWait() its first poll came after (zero: nothing was learned), `hit` whether that poll
   // found it done, `not_done_at` when the last poll that found it not yet done asked (zero: none).
   void Learn(Duration took, Duration used, bool hit, Duration not_done_at = Duration(0));
 
  private:
-  const Duration floor_;
-  const Duration cap_;
-  std::atomic<Duration::rep> estimate_{0};
+  const int64_t floor_us_;
+  const int64_t cap_us_;
+  std::atomic<int64_t> estimate_us_{0};
   std::atomic<bool> tracking_{false};
+  std::atomic<int> hits_in_a_row_{0};
 };
 
 struct PollOptions {

@@ -315,6 +315,36 @@ TEST(LearnedWaitTest, ASlowerWaitIsFollowedAtOnceAndRetryAfterComesFirst) {
   EXPECT_EQ(clock.sleeps(), std::vector<Duration>{seconds(2)});
 }
 
+TEST(LearnedWaitTest, OneSlowOutlierMovesTheEstimateAtMostTwofoldAndItComesBack) {
+  // A DNS API that provisions in 150 ms, once in 5 s (or a clock that jumped during one wait).
+  FakeClock clock;
+  LearnedWait learned;
+  int polls = 0;
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(PollSettling(clock, learned, milliseconds(150), &polls).ok());
+  const Duration steady = learned.FirstWait();
+  ASSERT_LE(steady, milliseconds(165));
+  ASSERT_TRUE(PollSettling(clock, learned, seconds(5), &polls).ok());
+  EXPECT_LE(learned.FirstWait(), 2 * steady);
+  // Hits in a row shrink it faster and faster: back near 150 ms within a hundred waits.
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(PollSettling(clock, learned, milliseconds(150), &polls).ok());
+  EXPECT_LE(learned.FirstWait(), milliseconds(165));
+}
+
+TEST(LearnedWaitTest, AThingThatGotFasterIsFollowedWithinDozensOfWaits) {
+  FakeClock clock;
+  LearnedWait learned;
+  int polls = 0;
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(PollSettling(clock, learned, milliseconds(100), &polls).ok());
+  ASSERT_GE(learned.FirstWait(), milliseconds(100));
+  int total_polls = 0;
+  for (int i = 0; i < 60; ++i) {
+    ASSERT_TRUE(PollSettling(clock, learned, milliseconds(20), &polls).ok());
+    total_polls += polls;
+  }
+  EXPECT_LE(learned.FirstWait(), milliseconds(25));
+  EXPECT_LE(total_polls, 70);
+}
+
 TEST(LearnedWaitTest, ConcurrentWaitsDoneAtTheEstimateShrinkItOnce) {
   LearnedWait learned;
   learned.Learn(milliseconds(350), Duration(0), true);
