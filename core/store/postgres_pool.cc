@@ -286,6 +286,11 @@ Status PostgresPool::Unpin(Status status, const std::string& what) {
   if (!lease.ok()) {
     return status.ok() ? lease.status() : status;
   }
+  if (status.ok() && PQtransactionStatus(lease->get()) == PQTRANS_INERROR) {
+    // A statement failed inside the transaction and the body carried on: COMMIT would roll back
+    // everything and answer success.
+    status = AbortedError(what + ": a statement of the transaction failed; nothing was written");
+  }
   if (status.ok()) {
     return ExecScript(lease->get(), "COMMIT", what);
   }

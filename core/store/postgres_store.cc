@@ -11,6 +11,7 @@
 
 #include "core/base/strings.h"
 #include "core/crypto/crypto.h"
+#include "core/store/libpq_loader.h"
 #include "core/store/sqlite_store.h"
 
 namespace ionos {
@@ -204,16 +205,6 @@ int64_t LockKey(std::string_view domain, std::string_view name) {
   return key;
 }
 
-// A timestamptz as the session answers it (DateStyle ISO, TimeZone UTC: "2026-01-02 03:04:05+00")
-// in RFC 3339 ("2026-01-02T03:04:05Z"); anything else is left as it is (and read as corrupt).
-std::string Rfc3339FromTimestamptz(std::string text) {
-  if (text.size() > 13 && text[10] == ' ' && text.compare(text.size() - 3, 3, "+00") == 0) {
-    text[10] = 'T';
-    text.replace(text.size() - 3, 3, "Z");
-  }
-  return text;
-}
-
 constexpr unsigned kTimestamptzOid = 1184;  // pg_type.oid of timestamptz
 
 Rows RowsOf(const PGresult* result) {
@@ -228,7 +219,7 @@ Rows RowsOf(const PGresult* result) {
         continue;
       }
       std::string text(PQgetvalue(result, row, col), static_cast<size_t>(PQgetlength(result, row, col)));
-      rows.cells.emplace_back(PQftype(result, col) == kTimestamptzOid ? Rfc3339FromTimestamptz(std::move(text))
+      rows.cells.emplace_back(PQftype(result, col) == kTimestamptzOid ? Rfc3339FromPostgresTimestamp(std::move(text))
                                                                       : std::move(text));
     }
   }
@@ -493,8 +484,20 @@ Status Migrate(PostgresPool& pool, const Clock& clock, bool must_exist) {
 
 }  // namespace
 
+std::string Rfc3339FromPostgresTimestamp(std::string text) {
+  if (text.size() < 22 || text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':') return text;
+  text[10] = 'T';
+  const size_t sign = text.find_last_of("+-");
+  if (sign == std::string::npos || sign < 19) return text;
+  const std::string offset = text.substr(sign);
+  if (offset == "+00") return text.replace(sign, std::string::npos, "Z");
+  if (offset.size() == 3) return text + ":00";  // "+01" → "+01:00"
+  return text;                                   // "+05:30" as it is
+}
+
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url, const StoreOptions& options) {
   IONOS_ASSIGN_OR_RETURN(PostgresUrl parsed, ParsePostgresUrl(url));
+  IONOS_RETURN_IF_ERROR_CTX(LoadLibpq(), "opening the store " + DescribeStoreUrl(url));
   IONOS_RETURN_IF_ERROR(CheckStoreKey(options));
   auto pool = std::make_shared<PostgresPool>(std::move(parsed), options.busy_timeout, kPostgresStorePoolSize,
                                              options.clock);

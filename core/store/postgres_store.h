@@ -104,6 +104,13 @@ class PostgresStore final : public RecordStore {
   std::shared_ptr<PostgresPool> pool_;  // shared with the database and held locks, which may outlive the store
 };
 
+// A timestamptz as a session with DateStyle ISO prints it ("2026-01-02 03:04:05+00") in RFC 3339
+// ("2026-01-02T03:04:05Z"). Each session asks for TimeZone UTC, but a connection pooler may drop
+// that startup option (PgBouncer's ignore_startup_parameters), leaving the server's own time zone:
+// "+01", "-03:30" and fractions are read as well. Anything else comes back as it is (and is then
+// read as corrupt).
+std::string Rfc3339FromPostgresTimestamp(std::string text);
+
 // What OpenStore does for postgres:// and postgresql:// URLs.
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const StoreOptions& options);
 

@@ -537,6 +537,11 @@ Status SqliteDatabase::ExecRetrying(const char* sql, const std::string& what) {
 }
 
 Status SqliteDatabase::TransactionLocked(const std::string& what, const std::function<Status()>& body) {
+  if (in_outer_transaction_ && sqlite3_get_autocommit(db_.get()) != 0) {
+    // SQLite rolled the outer transaction back on its own (SQLITE_FULL, an I/O error): nothing
+    // written through it is kept, so nothing more may be written as if it were.
+    return AbortedError(what + ": the transaction on the store " + url_ + " was rolled back by SQLite");
+  }
   if (in_outer_transaction_) {
     // Inside OpenOneTransaction: a savepoint, so that a failed method takes back only its own
     // changes and the outer transaction decides about the rest.
@@ -596,7 +601,19 @@ Status SqliteDatabase::Initialize() {
   sqlite3_extended_result_codes(db_.get(), 1);
   sqlite3_busy_timeout(db_.get(), static_cast<int>(options_.busy_timeout.count()));
   const std::string what = "opening the store";
+  // RETURNING (3.35) is used by the record layer; the build checks the headers, this the library
+  // the program runs with.
+  if (sqlite3_libversion_number() < 3035000) {
+    return FailedPreconditionError(what + " " + url_ + ": SQLite " + sqlite3_libversion() +
+                                   " is too old; 3.35 or newer is needed");
+  }
   IONOS_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys = ON", what));
+  // Deleting an auto certificate deletes its certificates by ON DELETE CASCADE: a SQLite built
+  // without foreign keys would leave them behind.
+  IONOS_ASSIGN_OR_RETURN(Rows fk, Query(what, "PRAGMA foreign_keys", Params()));
+  if (fk.size() != 1 || fk.at(0, 0) != "1") {
+    return FailedPreconditionError(what + " " + url_ + ": this SQLite library does not enforce foreign keys");
+  }
   // Deleted rows (old private keys) are overwritten, not left in free pages.
   IONOS_RETURN_IF_ERROR(Exec("PRAGMA secure_delete = ON", what));
   // Persistent once set; a no-op on later opens. Filesystems without shared memory support

@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base/json.h"
-#include "core/store/libpq_loader.h"
 #include "core/store/postgres_store.h"
 #include "core/store/sqlite_store.h"
 
@@ -154,7 +153,6 @@ std::vector<std::string> StoreUrlWarnings(const std::string& url) {
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options) {
   IONOS_RETURN_IF_ERROR(ValidateStoreUrl(url));
   if (IsPostgresUrl(url)) {
-    IONOS_RETURN_IF_ERROR_CTX(LoadLibpq(), "opening the store " + DescribeStoreUrl(url));
     return OpenPostgresStore(url, options);
   }
   IONOS_ASSIGN_OR_RETURN(std::string path, SqliteStorePath(url));

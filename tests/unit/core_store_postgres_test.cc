@@ -794,6 +794,31 @@ TEST_F(PostgresStoreTest, PoolKeepsAtMostItsSizeOfConnections) {
 // Times travel as RFC 3339 text and come back from timestamptz columns as the session prints them:
 // the store's own session settings (UTC, ISO) win over a URL's options, so every record reads back
 // exactly as it was written.
+// What a session prints for a timestamptz when a connection pooler dropped the store's TimeZone
+// setting: still read as the instant it is.
+TEST(PostgresTimestampTest, IsoTextInAnyTimeZoneTable) {
+  struct Case {
+    const char* printed;
+    const char* rfc3339;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"2026-01-02 03:04:05+00", "2026-01-02T03:04:05Z"},
+           {"2026-01-02 04:04:05+01", "2026-01-02T04:04:05+01:00"},
+           {"2026-01-01 22:04:05-05", "2026-01-01T22:04:05-05:00"},
+           {"2026-01-02 08:34:05+05:30", "2026-01-02T08:34:05+05:30"},
+           {"2026-01-02 03:04:05.25+00", "2026-01-02T03:04:05.25Z"},
+           {"02.01.2026 03:04:05 UTC", "02.01.2026 03:04:05 UTC"},  // German DateStyle: left as it is
+       }) {
+    const std::string got = Rfc3339FromPostgresTimestamp(c.printed);
+    EXPECT_EQ(got, c.rfc3339) << c.printed;
+    if (got.find("UTC") == std::string::npos) {
+      Result<TimePoint> t = ParseRfc3339(got);
+      ASSERT_TRUE(t.ok()) << t.status().ToString();
+      EXPECT_EQ(std::chrono::floor<std::chrono::seconds>(*t), T("2026-01-02T03:04:05Z")) << c.printed;
+    }
+  }
+}
+
 TEST_F(PostgresStoreTest, TimesReadBackTheSameWhateverTimeZoneAndDateStyleTheUrlAsksFor) {
   std::unique_ptr<PostgresStore> store =
       MustOpenPostgres("options=-c%20TimeZone%3DAmerica%2FNew_York%20-c%20DateStyle%3DGerman%2CDMY");

@@ -1552,5 +1552,32 @@ TEST_P(StoreConformanceTest, ConcurrentWritersInTwoProcesses) {
   EXPECT_EQ(active, 1);
 }
 
+// A transaction whose body carries on after one of its writes failed either keeps the other
+// writes (SQLite: each method is a savepoint) or fails as a whole (PostgreSQL: the failed statement
+// aborts the transaction); it never answers OK having kept nothing.
+TEST_P(StoreConformanceTest, ATransactionThatIgnoredAFailedWriteNeverReportsSuccessForNothing) {
+  auto store = MustOpen();
+  ASSERT_NE(store, nullptr);
+  AccountRecord one = SampleAccount("one");
+  one.id = "one";
+  AccountRecord two = SampleAccount("two");
+  two.id = "two";
+  Status duplicate;
+  const Status status = store->WriteInOneTransaction([&](Store& tx) {
+    IONOS_RETURN_IF_ERROR(tx.CreateAccount(one).status());
+    duplicate = tx.CreateAccount(one).status();  // AlreadyExists, and the body carries on
+    (void)tx.CreateAccount(two);                   // and does not look at this one either
+    return Status::Ok();
+  });
+  EXPECT_EQ(duplicate.code(), StatusCode::kAlreadyExists) << duplicate.ToString();
+  Result<std::vector<AccountRecord>> accounts = store->ListAccounts();
+  ASSERT_TRUE(accounts.ok()) << accounts.status().ToString();
+  if (status.ok()) {
+    EXPECT_EQ(accounts->size(), 2u);
+  } else {
+    EXPECT_TRUE(accounts->empty()) << status.ToString();
+  }
+}
+
 }  // namespace
 }  // namespace ionos
